@@ -1,1 +1,5 @@
+//! FOTA Sync: a browser console for ThingSpace's Synchronize Device Firmware endpoint.
+
 pub mod core;
+pub mod net;
+pub mod ui;

@@ -1,0 +1,336 @@
+//! IMEIs: parsing one, and splitting a pasted list into valid, unique devices and problems.
+//!
+//! An IMEI is 15 decimal digits whose last digit is a Luhn check digit over the first 14
+//! (3GPP TS 23.003).
+
+use std::collections::HashMap;
+use std::fmt;
+
+/// A well-formed IMEI: 15 ASCII digits. Whether its check digit holds is recorded, because
+/// users may deliberately send test devices whose check digit is wrong.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Imei(String);
+
+impl Imei {
+    /// Parses a strictly valid IMEI (15 digits, correct check digit).
+    pub fn parse(text: &str) -> Result<Imei, ImeiError> {
+        let imei = Imei::parse_lenient(text)?;
+        match check_digit_error(&imei.0) {
+            None => Ok(imei),
+            Some(expected) => Err(ImeiError::CheckDigit { expected }),
+        }
+    }
+
+    /// Parses 15 digits without verifying the check digit.
+    pub fn parse_lenient(text: &str) -> Result<Imei, ImeiError> {
+        if !text.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(ImeiError::NonDigits);
+        }
+        if text.len() != 15 {
+            return Err(ImeiError::Length(text.len()));
+        }
+        Ok(Imei(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Imei {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ImeiError {
+    /// Something other than 0-9 in the entry.
+    NonDigits,
+    /// All digits, but not 15 of them.
+    Length(usize),
+    /// 15 digits whose last one is not the Luhn check digit of the first 14.
+    CheckDigit { expected: u8 },
+}
+
+impl fmt::Display for ImeiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ImeiError::NonDigits => f.write_str("contains non-digits"),
+            ImeiError::Length(n) => write!(f, "is not 15 digits (it has {n})"),
+            ImeiError::CheckDigit { expected } => {
+                write!(f, "Luhn check digit is wrong (expected {expected})")
+            }
+        }
+    }
+}
+
+/// The Luhn check digit for the 14 leading digits of an IMEI.
+pub fn luhn_check_digit(body: &[u8]) -> u8 {
+    let sum: u32 = body
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &b)| {
+            let d = u32::from(b - b'0');
+            if i % 2 == 0 {
+                let doubled = d * 2;
+                doubled / 10 + doubled % 10
+            } else {
+                d
+            }
+        })
+        .sum();
+    ((10 - sum % 10) % 10) as u8
+}
+
+/// `Some(expected)` when the 15-digit string's check digit is wrong.
+fn check_digit_error(digits: &str) -> Option<u8> {
+    let bytes = digits.as_bytes();
+    let expected = luhn_check_digit(&bytes[..14]);
+    (bytes[14] - b'0' != expected).then_some(expected)
+}
+
+/// What is wrong with one entry of a pasted list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProblemKind {
+    Invalid(ImeiError),
+    /// The same IMEI already appeared as entry `of_entry`; this one is dropped.
+    Duplicate {
+        of_entry: usize,
+    },
+}
+
+/// One problem, with its position so the user can find it in what they pasted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// 1-based position among the entries of the list.
+    pub entry: usize,
+    /// 1-based line of the text the entry stands on.
+    pub line: usize,
+    /// The entry as typed, shortened if very long.
+    pub text: String,
+    pub kind: ProblemKind,
+    /// True when the entry is sent despite the problem (check digit only, when allowed).
+    pub included: bool,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Entry {} (line {}): \"{}\" ",
+            self.entry, self.line, self.text
+        )?;
+        match &self.kind {
+            ProblemKind::Invalid(e) => write!(f, "{e}")?,
+            ProblemKind::Duplicate { of_entry } => write!(f, "is a duplicate of entry {of_entry}")?,
+        }
+        if self.included {
+            f.write_str("; sent anyway")?;
+        }
+        Ok(())
+    }
+}
+
+/// The result of reading a pasted list: the devices to send, in input order, and every problem.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ImeiList {
+    pub devices: Vec<Imei>,
+    pub problems: Vec<Problem>,
+    /// How many entries the text held, valid or not.
+    pub entries: usize,
+}
+
+/// Is `c` one of the separators users paste between IMEIs?
+fn is_separator(c: char) -> bool {
+    matches!(c, '\n' | '\r' | ',' | ';' | ' ' | '\t')
+}
+
+const MAX_SHOWN_ENTRY: usize = 40;
+
+fn shorten(text: &str) -> String {
+    match text.char_indices().nth(MAX_SHOWN_ENTRY) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
+/// Splits `text` on newlines, commas, semicolons, spaces and tabs, and keeps each well-formed IMEI
+/// once, in first-seen order. Entries failing only the check digit are kept when
+/// `allow_bad_check_digit` is set (test devices), and reported either way.
+pub fn parse_list(text: &str, allow_bad_check_digit: bool) -> ImeiList {
+    let mut list = ImeiList::default();
+    let mut first_seen: HashMap<&str, usize> = HashMap::new();
+    for (line_index, line) in text.split('\n').enumerate() {
+        for raw in line.split(is_separator).filter(|s| !s.is_empty()) {
+            list.entries += 1;
+            let entry = list.entries;
+            let problem = |kind, included| Problem {
+                entry,
+                line: line_index + 1,
+                text: shorten(raw),
+                kind,
+                included,
+            };
+            let imei = match Imei::parse(raw) {
+                Ok(imei) => imei,
+                Err(ImeiError::CheckDigit { expected }) => {
+                    if let Some(&of_entry) = first_seen.get(raw) {
+                        list.problems
+                            .push(problem(ProblemKind::Duplicate { of_entry }, false));
+                        continue;
+                    }
+                    let kind = ProblemKind::Invalid(ImeiError::CheckDigit { expected });
+                    list.problems.push(problem(kind, allow_bad_check_digit));
+                    if !allow_bad_check_digit {
+                        first_seen.insert(raw, entry);
+                        continue;
+                    }
+                    Imei(raw.to_owned())
+                }
+                Err(e) => {
+                    list.problems.push(problem(ProblemKind::Invalid(e), false));
+                    continue;
+                }
+            };
+            match first_seen.get(raw) {
+                Some(&of_entry) => list
+                    .problems
+                    .push(problem(ProblemKind::Duplicate { of_entry }, false)),
+                None => {
+                    first_seen.insert(raw, entry);
+                    list.devices.push(imei);
+                }
+            }
+        }
+    }
+    list
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn with_check_digit(body: &str) -> String {
+        format!("{body}{}", luhn_check_digit(body.as_bytes()))
+    }
+
+    #[test]
+    fn known_imeis_pass_and_documentation_examples_fail() {
+        for ok in ["490154203237518", "356938035643809", "353879234252633"] {
+            assert!(Imei::parse(ok).is_ok(), "{ok}");
+        }
+        for fake in ["990000473475989", "990013907835573"] {
+            assert!(matches!(
+                Imei::parse(fake),
+                Err(ImeiError::CheckDigit { .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn errors_say_what_is_wrong() {
+        assert_eq!(Imei::parse("12345"), Err(ImeiError::Length(5)));
+        assert_eq!(Imei::parse("49015420323751x"), Err(ImeiError::NonDigits));
+        assert_eq!(
+            Imei::parse("490154203237519"),
+            Err(ImeiError::CheckDigit { expected: 8 })
+        );
+        assert_eq!(Imei::parse("٤٩٠١٥٤٢٠٣٢٣٧٥١٨"), Err(ImeiError::NonDigits));
+    }
+
+    #[test]
+    fn list_accepts_every_separator_and_reports_positions() {
+        let text = "490154203237518, 356938035643809;353879234252633\t12345\r\n\
+                    490154203237518  abc 490154203237519";
+        let list = parse_list(text, false);
+        let sent: Vec<&str> = list.devices.iter().map(Imei::as_str).collect();
+        assert_eq!(
+            sent,
+            ["490154203237518", "356938035643809", "353879234252633"]
+        );
+        assert_eq!(list.entries, 7);
+        let shown: Vec<String> = list.problems.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            shown,
+            [
+                "Entry 4 (line 1): \"12345\" is not 15 digits (it has 5)",
+                "Entry 5 (line 2): \"490154203237518\" is a duplicate of entry 1",
+                "Entry 6 (line 2): \"abc\" contains non-digits",
+                "Entry 7 (line 2): \"490154203237519\" Luhn check digit is wrong (expected 8)",
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_check_digit_is_sent_only_when_allowed() {
+        let text = "990000473475989\n990000473475989";
+        let strict = parse_list(text, false);
+        assert!(strict.devices.is_empty());
+        assert_eq!(strict.problems.len(), 2);
+        assert_eq!(
+            strict.problems[1].kind,
+            ProblemKind::Duplicate { of_entry: 1 }
+        );
+        let lenient = parse_list(text, true);
+        assert_eq!(lenient.devices.len(), 1);
+        assert!(lenient.problems[0].included);
+        assert!(lenient.problems[0].to_string().ends_with("sent anyway"));
+    }
+
+    #[test]
+    fn long_entries_are_shortened_in_messages() {
+        let list = parse_list(&"9".repeat(500), false);
+        assert!(list.problems[0].text.chars().count() <= MAX_SHOWN_ENTRY + 1);
+    }
+
+    proptest! {
+        #[test]
+        fn parser_never_panics_and_accepts_exactly_luhn_valid_15_digits(s in "\\PC{0,20}") {
+            let valid = s.len() == 15
+                && s.bytes().all(|b| b.is_ascii_digit())
+                && luhn_check_digit(&s.as_bytes()[..14]) == s.as_bytes()[14] - b'0';
+            prop_assert_eq!(Imei::parse(&s).is_ok(), valid);
+        }
+
+        #[test]
+        fn digit_strings_are_accepted_iff_the_check_digit_matches(s in "[0-9]{15}") {
+            let expected = luhn_check_digit(&s.as_bytes()[..14]);
+            prop_assert_eq!(Imei::parse(&s).is_ok(), s.as_bytes()[14] - b'0' == expected);
+        }
+
+        #[test]
+        fn any_one_digit_change_is_caught(body in "[0-9]{14}", pos in 0usize..15, delta in 1u8..10) {
+            let valid = with_check_digit(&body);
+            prop_assert!(Imei::parse(&valid).is_ok());
+            let mut bytes = valid.into_bytes();
+            bytes[pos] = b'0' + (bytes[pos] - b'0' + delta) % 10;
+            let changed = String::from_utf8(bytes).unwrap();
+            prop_assert!(Imei::parse(&changed).is_err());
+        }
+
+        #[test]
+        fn list_keeps_order_and_uniqueness(bodies in proptest::collection::vec("[0-9]{14}", 0..50)) {
+            let imeis: Vec<String> = bodies.iter().map(|b| with_check_digit(b)).collect();
+            let list = parse_list(&imeis.join("\n"), false);
+            let mut expected: Vec<&str> = Vec::new();
+            for i in &imeis {
+                if !expected.contains(&i.as_str()) {
+                    expected.push(i);
+                }
+            }
+            let sent: Vec<&str> = list.devices.iter().map(Imei::as_str).collect();
+            prop_assert_eq!(sent, expected.clone());
+            prop_assert_eq!(list.problems.len(), imeis.len() - expected.len());
+        }
+
+        #[test]
+        fn every_entry_is_sent_or_reported(text in "[0-9a-z ,;\\n]{0,200}", allow in any::<bool>()) {
+            let list = parse_list(&text, allow);
+            let included = list.problems.iter().filter(|p| p.included).count();
+            prop_assert_eq!(list.devices.len() + list.problems.len() - included, list.entries);
+        }
+    }
+}

@@ -1,1 +1,9 @@
+//! The domain in plain Rust: no DOM, no signals. Tested natively with `cargo test`.
+
+pub mod account;
+pub mod api_error;
+pub mod config;
+pub mod fota;
 pub mod imei;
+pub mod outcome;
+pub mod run;

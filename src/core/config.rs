@@ -1,0 +1,179 @@
+//! Runtime configuration read from `config.json` beside `index.html`, and the API base URL rules.
+
+use serde::Deserialize;
+
+pub const DEFAULT_API_BASE_URL: &str = "api/fota/v3";
+pub const DEFAULT_TIMEOUT_MS: u32 = 30_000;
+
+/// Settings an operator changes per deployment without rebuilding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppConfig {
+    pub api_base_url: String,
+    pub request_timeout_ms: u32,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        AppConfig {
+            api_base_url: DEFAULT_API_BASE_URL.to_owned(),
+            request_timeout_ms: DEFAULT_TIMEOUT_MS,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawConfig {
+    api_base_url: Option<String>,
+    request_timeout_ms: Option<u32>,
+}
+
+impl AppConfig {
+    /// Reads `config.json`; every key is optional. An error says what is wrong, for the note the
+    /// app shows when it falls back to the defaults.
+    pub fn from_json(text: &str) -> Result<AppConfig, String> {
+        let raw: RawConfig = serde_json::from_str(text)
+            .map_err(|e| format!("config.json could not be read: {e}"))?;
+        let defaults = AppConfig::default();
+        let api_base_url = match raw.api_base_url {
+            Some(url) => {
+                ApiBase::parse(&url).map_err(|e| format!("config.json apiBaseUrl: {e}"))?;
+                url
+            }
+            None => defaults.api_base_url,
+        };
+        let request_timeout_ms = match raw.request_timeout_ms {
+            Some(0) => return Err("config.json requestTimeoutMs must be above 0".to_owned()),
+            Some(ms) => ms,
+            None => defaults.request_timeout_ms,
+        };
+        Ok(AppConfig {
+            api_base_url,
+            request_timeout_ms,
+        })
+    }
+}
+
+/// Where requests go: an absolute http(s) URL (a CORS proxy) or a path on the page's own origin.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ApiBase {
+    Absolute(String),
+    /// `/api/...` or `api/...`; the browser resolves it against the page.
+    SameOrigin(String),
+}
+
+impl ApiBase {
+    pub fn parse(text: &str) -> Result<ApiBase, String> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(
+                "enter the API base URL, e.g. https://proxy.example.com/api/fota/v3".into(),
+            );
+        }
+        if text.chars().any(char::is_whitespace) {
+            return Err("the API base URL must not contain spaces".into());
+        }
+        let lower = text.to_ascii_lowercase();
+        if let Some(rest) = lower
+            .strip_prefix("https://")
+            .or_else(|| lower.strip_prefix("http://"))
+        {
+            let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+            if host.is_empty() {
+                return Err("the API base URL has no host".into());
+            }
+            return Ok(ApiBase::Absolute(text.to_owned()));
+        }
+        if text.starts_with("//") || text.starts_with('\\') {
+            return Err(
+                "write the scheme: https://host/path, or a path such as /api/fota/v3".into(),
+            );
+        }
+        let first_segment = text.split('/').next().unwrap_or("");
+        if first_segment.contains(':') {
+            return Err(
+                "only http:// and https:// URLs, or a path on this site, are allowed".into(),
+            );
+        }
+        Ok(ApiBase::SameOrigin(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            ApiBase::Absolute(s) | ApiBase::SameOrigin(s) => s,
+        }
+    }
+
+    /// `{base}/firmware/{account}/devices`, with the account already encoded as a path segment.
+    pub fn sync_url(&self, account_segment: &str) -> String {
+        let base = self.as_str().trim_end_matches('/');
+        format!("{base}/firmware/{account_segment}/devices")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_is_optional() {
+        assert_eq!(AppConfig::from_json("{}").unwrap(), AppConfig::default());
+        let c = AppConfig::from_json(
+            r#"{"apiBaseUrl": "https://proxy.example.com/fota", "requestTimeoutMs": 5000, "x": 1}"#,
+        )
+        .unwrap();
+        assert_eq!(c.api_base_url, "https://proxy.example.com/fota");
+        assert_eq!(c.request_timeout_ms, 5000);
+    }
+
+    #[test]
+    fn broken_config_is_explained() {
+        assert!(AppConfig::from_json("not json")
+            .unwrap_err()
+            .contains("config.json"));
+        assert!(AppConfig::from_json(r#"{"apiBaseUrl": "ftp://x"}"#)
+            .unwrap_err()
+            .contains("apiBaseUrl"));
+        assert!(AppConfig::from_json(r#"{"requestTimeoutMs": 0}"#).is_err());
+        assert!(AppConfig::from_json(r#"{"requestTimeoutMs": "fast"}"#).is_err());
+    }
+
+    #[test]
+    fn base_urls_are_http_or_same_origin_paths() {
+        assert_eq!(
+            ApiBase::parse(" https://p.example.com/api/fota/v3/ "),
+            Ok(ApiBase::Absolute(
+                "https://p.example.com/api/fota/v3/".into()
+            ))
+        );
+        assert_eq!(
+            ApiBase::parse("/api/fota/v3"),
+            Ok(ApiBase::SameOrigin("/api/fota/v3".into()))
+        );
+        assert_eq!(
+            ApiBase::parse("api/fota/v3"),
+            Ok(ApiBase::SameOrigin("api/fota/v3".into()))
+        );
+        for bad in [
+            "",
+            "javascript:alert(1)",
+            "ftp://host/x",
+            "//evil.example.com/x",
+            "http://",
+            "https:///path",
+            "data:text/html,hi",
+            "http://a b",
+        ] {
+            assert!(ApiBase::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn sync_url_joins_without_double_slashes() {
+        let base = ApiBase::parse("https://p.example.com/api/fota/v3/").unwrap();
+        assert_eq!(
+            base.sync_url("0000123456-00001"),
+            "https://p.example.com/api/fota/v3/firmware/0000123456-00001/devices"
+        );
+    }
+}

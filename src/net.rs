@@ -1,0 +1,175 @@
+//! The one door to the network: the PUT to Synchronize Device Firmware, with its headers,
+//! timeout and abort, turned into one typed result.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use gloo_net::http::Request;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use web_sys::{AbortController, AbortSignal};
+
+use crate::core::api_error::ApiError;
+use crate::core::fota::{decode_answer, SyncAnswer};
+
+/// The two secrets a call needs. Deliberately not `Debug`, so they cannot be logged by accident.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    pub bearer_token: String,
+    pub session_token: String,
+}
+
+/// Aborts the controller when dropped before it fires, and clears the timer either way.
+struct Timeout {
+    handle: i32,
+    fired: Rc<Cell<bool>>,
+    _callback: Closure<dyn FnMut()>,
+}
+
+impl Timeout {
+    fn start(controller: &AbortController, ms: u32) -> Option<Timeout> {
+        let fired = Rc::new(Cell::new(false));
+        let callback = {
+            let fired = fired.clone();
+            let controller = controller.clone();
+            Closure::<dyn FnMut()>::new(move || {
+                fired.set(true);
+                controller.abort();
+            })
+        };
+        let handle = web_sys::window()?
+            .set_timeout_with_callback_and_timeout_and_arguments_0(
+                callback.as_ref().unchecked_ref(),
+                i32::try_from(ms).unwrap_or(i32::MAX),
+            )
+            .ok()?;
+        Some(Timeout {
+            handle,
+            fired,
+            _callback: callback,
+        })
+    }
+}
+
+impl Drop for Timeout {
+    fn drop(&mut self) {
+        if let Some(window) = web_sys::window() {
+            window.clear_timeout_with_handle(self.handle);
+        }
+    }
+}
+
+/// How a call ended when it did not produce an answer or an API error.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CallError {
+    Api(ApiError),
+    /// Aborted through the caller's signal (the user cancelled).
+    Cancelled,
+}
+
+impl From<ApiError> for CallError {
+    fn from(e: ApiError) -> Self {
+        CallError::Api(e)
+    }
+}
+
+/// PUTs `body` to `url` and decodes the answer. The request is aborted after `timeout_ms`, or
+/// when `cancel` fires.
+pub async fn put_devices(
+    url: &str,
+    credentials: &Credentials,
+    body: String,
+    timeout_ms: u32,
+    cancel: Option<&AbortSignal>,
+) -> Result<SyncAnswer, CallError> {
+    let controller = AbortController::new().map_err(|_| unreachable_at(url))?;
+    let timeout = Timeout::start(&controller, timeout_ms);
+    if cancel.is_some_and(AbortSignal::aborted) {
+        return Err(CallError::Cancelled);
+    }
+    // Several requests may share one cancel signal, so each adds and removes its own listener.
+    let forward_cancel = Closure::<dyn FnMut()>::new({
+        let controller = controller.clone();
+        move || controller.abort()
+    });
+    if let Some(signal) = cancel {
+        let _ = signal
+            .add_event_listener_with_callback("abort", forward_cancel.as_ref().unchecked_ref());
+    }
+    let outcome = exchange(url, credentials, body, &controller.signal()).await;
+    if let Some(signal) = cancel {
+        let _ = signal
+            .remove_event_listener_with_callback("abort", forward_cancel.as_ref().unchecked_ref());
+    }
+    let timed_out = timeout.as_ref().is_some_and(|t| t.fired.get());
+    drop(timeout);
+    match outcome {
+        Ok(answer) => Ok(answer),
+        Err(_) if timed_out => Err(ApiError::Timeout {
+            after_ms: timeout_ms,
+        }
+        .into()),
+        Err(_) if cancel.is_some_and(AbortSignal::aborted) => Err(CallError::Cancelled),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn unreachable_at(url: &str) -> ApiError {
+    ApiError::Unreachable { url: absolute(url) }
+}
+
+/// The URL as the browser resolves it, so messages show where the request really went.
+fn absolute(url: &str) -> String {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.base_uri().ok().flatten())
+        .and_then(|base| web_sys::Url::new_with_base(url, &base).ok())
+        .map_or_else(|| url.to_owned(), |u| u.href())
+}
+
+async fn exchange(
+    url: &str,
+    credentials: &Credentials,
+    body: String,
+    signal: &AbortSignal,
+) -> Result<SyncAnswer, ApiError> {
+    let request = Request::put(url)
+        .header(
+            "Authorization",
+            &format!("Bearer {}", credentials.bearer_token),
+        )
+        .header("VZ-M2M-Token", &credentials.session_token)
+        .header("Content-Type", "application/json")
+        .header("Accept", "application/json")
+        .abort_signal(Some(signal))
+        .body(body)
+        .map_err(|_| unreachable_at(url))?;
+    let response = request.send().await.map_err(|_| unreachable_at(url))?;
+    let status = response.status();
+    let retry_after = response.headers().get("retry-after");
+    let text = response.text().await.map_err(|_| unreachable_at(url))?;
+    if (200..300).contains(&status) {
+        decode_answer(&text).map_err(|e| ApiError::unreadable(e.why, &text))
+    } else {
+        Err(ApiError::from_response(status, &text, retry_after))
+    }
+}
+
+/// Fetches `config.json` beside the page; `None` when it is missing or unreachable.
+pub async fn fetch_config_text() -> Result<String, String> {
+    let response = Request::get("config.json")
+        .cache(web_sys::RequestCache::NoCache)
+        .send()
+        .await
+        .map_err(|_| "config.json could not be loaded".to_owned())?;
+    if !response.ok() {
+        return Err(format!(
+            "config.json could not be loaded (HTTP {})",
+            response.status()
+        ));
+    }
+    response
+        .text()
+        .await
+        .map_err(|_| "config.json could not be read".to_owned())
+}

@@ -1,0 +1,38 @@
+//! Shared state provided at the root: the runtime config and the current run.
+
+use leptos::prelude::*;
+
+use super::run_view::RunView;
+use crate::core::config::AppConfig;
+
+/// Configuration as loaded at start-up, with the note shown when the defaults had to be used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadedConfig {
+    pub config: AppConfig,
+    pub note: Option<String>,
+}
+
+impl LoadedConfig {
+    pub fn from_fetch(fetched: Result<String, String>) -> LoadedConfig {
+        match fetched.and_then(|text| AppConfig::from_json(&text)) {
+            Ok(config) => LoadedConfig { config, note: None },
+            Err(why) => LoadedConfig {
+                config: AppConfig::default(),
+                note: Some(format!("{why}. Using the built-in defaults.")),
+            },
+        }
+    }
+}
+
+/// What every component may need, provided once by the root component.
+#[derive(Clone, Copy)]
+pub struct AppContext {
+    pub config: StoredValue<LoadedConfig>,
+    pub run: RunView,
+}
+
+impl AppContext {
+    pub fn expect() -> AppContext {
+        expect_context::<AppContext>()
+    }
+}

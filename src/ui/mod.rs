@@ -1,0 +1,10 @@
+//! Components: they read signals, call the core, and show the result.
+
+pub mod app;
+pub mod context;
+pub mod imei_field;
+pub mod results_table;
+pub mod run_view;
+pub mod secret_field;
+pub mod summary;
+pub mod sync_form;

@@ -1,0 +1,85 @@
+//! The current run as signals: one per row, so a batch's answer re-renders only its own rows.
+
+use leptos::prelude::*;
+
+use crate::core::api_error::ApiError;
+use crate::core::imei::Imei;
+use crate::core::outcome::{Outcome, Summary};
+use crate::core::run::{Change, SyncRun};
+
+/// One row of the results table.
+#[derive(Clone)]
+pub struct RowView {
+    pub position: usize,
+    pub imei: Imei,
+    pub outcome: RwSignal<Outcome>,
+}
+
+/// The run on screen. Cheap to copy: every field is a signal handle.
+#[derive(Clone, Copy)]
+pub struct RunView {
+    pub rows: RwSignal<Vec<RowView>>,
+    pub summary: RwSignal<Option<Summary>>,
+    pub account: RwSignal<Option<String>>,
+    pub error: RwSignal<Option<ApiError>>,
+    pub running: RwSignal<bool>,
+    /// Requests answered so far, and how many the run needs.
+    pub batches: RwSignal<(usize, usize)>,
+}
+
+impl RunView {
+    pub fn new() -> RunView {
+        RunView {
+            rows: RwSignal::new(Vec::new()),
+            summary: RwSignal::new(None),
+            account: RwSignal::new(None),
+            error: RwSignal::new(None),
+            running: RwSignal::new(false),
+            batches: RwSignal::new((0, 0)),
+        }
+    }
+
+    /// Replaces what is on screen with a new run whose devices all wait.
+    pub fn start(&self, run: &SyncRun) {
+        let rows = run
+            .devices()
+            .iter()
+            .enumerate()
+            .map(|(position, imei)| RowView {
+                position,
+                imei: imei.clone(),
+                outcome: RwSignal::new(Outcome::Waiting),
+            })
+            .collect();
+        self.rows.set(rows);
+        self.summary.set(Some(run.summary()));
+        self.account.set(None);
+        self.error.set(None);
+        self.batches.set((0, run.batch_count()));
+        self.running.set(true);
+    }
+
+    /// Shows the devices whose outcome changed, and the run's new totals.
+    pub fn apply(&self, run: &SyncRun, changes: Vec<Change>) {
+        self.rows.with_untracked(|rows| {
+            for (position, outcome) in changes {
+                if let Some(row) = rows.get(position) {
+                    row.outcome.set(outcome);
+                }
+            }
+        });
+        self.summary.set(Some(run.summary()));
+        if let Some(name) = run.account_name() {
+            if self.account.with_untracked(|a| a.as_deref() != Some(name)) {
+                self.account.set(Some(name.to_owned()));
+            }
+        }
+        self.error.set(run.error().cloned());
+    }
+}
+
+impl Default for RunView {
+    fn default() -> Self {
+        RunView::new()
+    }
+}

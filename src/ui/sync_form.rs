@@ -1,0 +1,179 @@
+//! The form: account, IMEIs, tokens and base URL; on submit it validates and runs the sync.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::context::AppContext;
+use super::imei_field::ImeiField;
+use super::run_view::RunView;
+use super::secret_field::SecretField;
+use crate::core::account::AccountName;
+use crate::core::config::ApiBase;
+use crate::core::fota::{request_body, MAX_DEVICES_PER_REQUEST};
+use crate::core::imei::parse_list;
+use crate::core::run::SyncRun;
+use crate::net::{put_devices, CallError, Credentials};
+
+/// Everything a run needs, once the form checked out.
+struct RunRequest {
+    url: String,
+    credentials: Credentials,
+    timeout_ms: u32,
+    run: SyncRun,
+}
+
+#[component]
+pub fn SyncForm() -> impl IntoView {
+    let context = AppContext::expect();
+    let config = context.config.get_value().config;
+    let account = RwSignal::new(String::new());
+    let imei_text = RwSignal::new(String::new());
+    let allow_bad_check_digit = RwSignal::new(false);
+    let bearer_token = RwSignal::new(String::new());
+    let session_token = RwSignal::new(String::new());
+    let base_url = RwSignal::new(config.api_base_url.clone());
+    let form_errors = RwSignal::new(Vec::<String>::new());
+    let list = Memo::new(move |_| imei_text.with(|t| parse_list(t, allow_bad_check_digit.get())));
+    let run_view = context.run;
+
+    let validate = move || -> Result<RunRequest, Vec<String>> {
+        let mut errors = Vec::new();
+        let account =
+            AccountName::parse(&account.get_untracked()).map_err(|e| errors.push(e.to_string()));
+        let base = ApiBase::parse(&base_url.get_untracked())
+            .map_err(|e| errors.push(format!("API base URL: {e}.")));
+        let devices = list.with_untracked(|l| l.devices.clone());
+        if devices.is_empty() {
+            errors.push("Enter at least one valid IMEI.".to_owned());
+        }
+        let bearer = bearer_token.get_untracked().trim().to_owned();
+        if bearer.is_empty() {
+            errors.push("Paste the bearer token.".to_owned());
+        }
+        let session = session_token.get_untracked().trim().to_owned();
+        if session.is_empty() {
+            errors.push("Paste the session token.".to_owned());
+        }
+        match (account, base) {
+            (Ok(account), Ok(base)) if errors.is_empty() => Ok(RunRequest {
+                url: base.sync_url(&account.path_segment()),
+                credentials: Credentials {
+                    bearer_token: bearer,
+                    session_token: session,
+                },
+                timeout_ms: config.request_timeout_ms,
+                run: SyncRun::new(devices, MAX_DEVICES_PER_REQUEST),
+            }),
+            _ => Err(errors),
+        }
+    };
+
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if run_view.running.get_untracked() {
+            return;
+        }
+        match validate() {
+            Err(errors) => form_errors.set(errors),
+            Ok(request) => {
+                form_errors.set(Vec::new());
+                run_view.start(&request.run);
+                spawn_local(drive(run_view, request));
+            }
+        }
+    };
+
+    view! {
+        <form class="sync-form" on:submit=on_submit novalidate>
+            <div class="field">
+                <label for="account">"Account"</label>
+                <input
+                    id="account"
+                    name="account"
+                    type="text"
+                    inputmode="numeric"
+                    autocomplete="off"
+                    placeholder="0000123456-00001"
+                    prop:value=move || account.get()
+                    on:input=move |ev| account.set(event_target_value(&ev))
+                />
+            </div>
+            <ImeiField text=imei_text allow_bad_check_digit list />
+            <div class="tokens">
+                <SecretField label="Bearer token" id="bearer-token" value=bearer_token />
+                <SecretField label="Session token" id="session-token" value=session_token />
+            </div>
+            <div class="field">
+                <label for="api-base-url">"API base URL"</label>
+                <input
+                    id="api-base-url"
+                    name="api-base-url"
+                    type="text"
+                    autocomplete="url"
+                    spellcheck="false"
+                    prop:value=move || base_url.get()
+                    on:input=move |ev| base_url.set(event_target_value(&ev))
+                />
+            </div>
+            <div class="actions">
+                <button type="submit" class="primary" disabled=move || run_view.running.get()>
+                    "Synchronize"
+                </button>
+            </div>
+            <Alert form_errors />
+        </form>
+    }
+}
+
+/// The one place a failure is announced: the form's problems, or how the last run failed.
+#[component]
+fn Alert(form_errors: RwSignal<Vec<String>>) -> impl IntoView {
+    let run = AppContext::expect().run;
+    let content = move || {
+        let errors = form_errors.get();
+        if !errors.is_empty() {
+            return Some(
+                view! {
+                    <p class="headline">"Please check the form:"</p>
+                    <ul>{errors.into_iter().map(|e| view! { <li>{e}</li> }).collect_view()}</ul>
+                }
+                .into_any(),
+            );
+        }
+        run.error.get().map(|error| {
+            view! {
+                <p class="headline">{error.headline()}</p>
+                {error.raw().map(|raw| view! { <p class="raw"><code>{raw}</code></p> })}
+            }
+            .into_any()
+        })
+    };
+    view! {
+        <Show when=move || form_errors.with(|e| !e.is_empty()) || run.error.with(Option::is_some)>
+            <div class="alert" role="alert">{content}</div>
+        </Show>
+    }
+}
+
+/// Sends the run's batches one after another and shows each answer as it arrives.
+async fn drive(view: RunView, mut request: RunRequest) {
+    while let Some(batch) = request.run.next_batch() {
+        let body = request_body(&batch.devices);
+        let result = put_devices(
+            &request.url,
+            &request.credentials,
+            body,
+            request.timeout_ms,
+            None,
+        )
+        .await;
+        let changes = match result {
+            Ok(answer) => request.run.complete(batch.id, Ok(answer)),
+            Err(CallError::Api(error)) => request.run.complete(batch.id, Err(error)),
+            Err(CallError::Cancelled) => request.run.cancel(),
+        };
+        view.batches.update(|(done, _)| *done += 1);
+        view.apply(&request.run, changes);
+    }
+    view.running.set(false);
+}
