@@ -1,1 +1,212 @@
-fn main(){}
+//! The `fota-emulator` command: reads the flags, starts the emulator, stops on SIGINT or SIGTERM.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use fota_emulator::{start, Config, FaultRule};
+
+const USAGE: &str = "\
+Usage: fota-emulator [OPTIONS]
+
+A local stand-in for ThingSpace FOTA (PUT /api/fota/v3/firmware/{acc}/devices).
+Listens on 127.0.0.1 only; control API under /_emulator/ (see tests/emulator/README.md).
+
+Options:
+  --port N             port to listen on (default 8787; 0 picks a free one)
+  --serve-dir DIR      also serve the static files in DIR at /
+  --allow-origin URL   an origin allowed by CORS, exactly (repeatable; '*' is not supported;
+                       default: http://127.0.0.1:8080 and http://localhost:8080)
+  --latency-ms N       delay every FOTA answer by N ms
+  --jitter-ms N        plus up to N ms more
+  --fault SPEC         a fault rule, KIND(:KEY=VALUE)* (repeatable, applied in order), e.g.
+                       503:times=1:skip=1   429:retry-after=2   drop:share=0.25
+                       omit:account=0000123456-00001   latency:ms=2000   hang:times=1
+  -h, --help           show this help
+";
+
+#[derive(Debug)]
+enum Command {
+    Run(Config),
+    Help,
+}
+
+fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
+    let mut config = Config::default();
+    let mut origins = Vec::new();
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((flag, value)) if flag.starts_with("--") => {
+                (flag.to_string(), Some(value.to_string()))
+            }
+            _ => (arg, None),
+        };
+        if flag == "-h" || flag == "--help" {
+            return Ok(Command::Help);
+        }
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| args.next())
+                .ok_or_else(|| format!("{flag} needs a value"))
+        };
+        match flag.as_str() {
+            "--port" => config.port = number(&flag, &value()?)?,
+            "--serve-dir" => config.serve_dir = Some(PathBuf::from(value()?)),
+            "--allow-origin" => origins.push(origin(&value()?)?),
+            "--latency-ms" => config.latency.ms = number(&flag, &value()?)?,
+            "--jitter-ms" => config.latency.jitter_ms = number(&flag, &value()?)?,
+            "--fault" => config.faults.push(FaultRule::parse(&value()?)?),
+            _ => return Err(format!("unknown argument `{flag}`")),
+        }
+    }
+    if !origins.is_empty() {
+        config.allowed_origins = origins;
+    }
+    Ok(Command::Run(config))
+}
+
+fn number<T: std::str::FromStr>(flag: &str, value: &str) -> Result<T, String> {
+    value
+        .parse()
+        .map_err(|_| format!("{flag}: `{value}` is not a valid number"))
+}
+
+/// `scheme://host[:port]`, as browsers send it in `Origin`.
+fn origin(value: &str) -> Result<String, String> {
+    if value == "*" {
+        return Err("--allow-origin '*' is not supported: list each origin exactly".into());
+    }
+    let rest = value
+        .strip_prefix("http://")
+        .or_else(|| value.strip_prefix("https://"))
+        .ok_or_else(|| format!("--allow-origin `{value}` must start with http:// or https://"))?;
+    if rest.is_empty() || rest.contains('/') {
+        return Err(format!(
+            "--allow-origin `{value}` must be scheme://host[:port], without a path or a trailing /"
+        ));
+    }
+    Ok(value.to_string())
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let config = match parse(std::env::args().skip(1)) {
+        Ok(Command::Run(config)) => config,
+        Ok(Command::Help) => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(message) => {
+            eprintln!("fota-emulator: {message}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let port = config.port;
+    let emulator = match start(config).await {
+        Ok(emulator) => emulator,
+        Err(e) => {
+            eprintln!("fota-emulator: cannot listen on 127.0.0.1:{port}: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("fota-emulator listening on {}", emulator.url());
+    let _ = std::io::stdout().flush();
+    stop_signal().await;
+    emulator.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+async fn stop_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = interrupt => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = interrupt.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fota_emulator::DEFAULT_PORT;
+
+    fn run(args: &[&str]) -> Result<Config, String> {
+        match parse(args.iter().map(|a| a.to_string()))? {
+            Command::Run(config) => Ok(config),
+            Command::Help => Err("help".into()),
+        }
+    }
+
+    #[test]
+    fn defaults_listen_on_8787_for_trunk_serve() {
+        let config = run(&[]).unwrap();
+        assert_eq!(config.port, DEFAULT_PORT);
+        assert_eq!(
+            config.allowed_origins,
+            ["http://127.0.0.1:8080", "http://localhost:8080"]
+        );
+        assert!(config.faults.is_empty());
+    }
+
+    #[test]
+    fn every_flag_is_read_with_a_space_or_an_equals_sign() {
+        let config = run(&[
+            "--port=0",
+            "--serve-dir",
+            "dist",
+            "--allow-origin",
+            "http://localhost:3000",
+            "--allow-origin=https://app.example",
+            "--latency-ms",
+            "50",
+            "--jitter-ms=5",
+            "--fault",
+            "503:times=1:skip=1",
+            "--fault=drop:share=0.25",
+        ])
+        .unwrap();
+        assert_eq!(config.port, 0);
+        assert_eq!(config.serve_dir, Some(PathBuf::from("dist")));
+        assert_eq!(
+            config.allowed_origins,
+            ["http://localhost:3000", "https://app.example"]
+        );
+        assert_eq!((config.latency.ms, config.latency.jitter_ms), (50, 5));
+        assert_eq!(config.faults.len(), 2);
+    }
+
+    #[test]
+    fn help_wins() {
+        assert_eq!(run(&["--port", "1", "--help"]).unwrap_err(), "help");
+    }
+
+    #[test]
+    fn mistakes_are_named() {
+        for (args, needle) in [
+            (&["--allow-origin", "*"][..], "not supported"),
+            (&["--allow-origin", "http://x:8080/"], "trailing"),
+            (&["--allow-origin", "localhost:8080"], "http://"),
+            (&["--port", "eighty"], "not a valid number"),
+            (&["--port"], "needs a value"),
+            (&["--fault", "explode"], "unknown fault kind"),
+            (&["--verbose"], "unknown argument"),
+        ] {
+            let error = run(args).unwrap_err();
+            assert!(error.contains(needle), "{args:?}: {error}");
+        }
+    }
+}

@@ -1,0 +1,165 @@
+//! A local stand-in for ThingSpace's FOTA "Synchronize Device Firmware" endpoint, with fault
+//! injection and a control API, for running the app by hand and for end-to-end tests.
+//!
+//! Start it in-process with [`start`]; see the README for the control API and the `--fault` grammar.
+
+mod control;
+mod cors;
+pub mod devices;
+pub mod faults;
+pub mod fota;
+mod request_log;
+mod server;
+mod statics;
+mod timefmt;
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::put;
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use devices::{outcome, DeviceOutcome};
+pub use faults::{FaultRule, Latency};
+pub use request_log::RequestRecord;
+
+/// The port the binary listens on unless told otherwise.
+pub const DEFAULT_PORT: u16 = 8787;
+/// Origins allowed by CORS unless told otherwise: the app's `trunk serve`.
+pub const DEFAULT_ORIGINS: [&str; 2] = ["http://127.0.0.1:8080", "http://localhost:8080"];
+/// The API base the endpoint lives under.
+pub const API_BASE: &str = "/api/fota/v3";
+
+/// How to run the emulator. It always listens on 127.0.0.1.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// 0 picks a free port.
+    pub port: u16,
+    /// Static files served at `/` (the app's release build), if any.
+    pub serve_dir: Option<PathBuf>,
+    /// Origins whose cross-origin requests get CORS headers, compared exactly.
+    pub allowed_origins: Vec<String>,
+    pub latency: Latency,
+    pub faults: Vec<FaultRule>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            port: DEFAULT_PORT,
+            serve_dir: None,
+            allowed_origins: DEFAULT_ORIGINS.map(String::from).to_vec(),
+            latency: Latency::default(),
+            faults: Vec::new(),
+        }
+    }
+}
+
+/// A running emulator. Dropping it stops the server, as does [`Emulator::shutdown`].
+#[derive(Debug)]
+pub struct Emulator {
+    addr: SocketAddr,
+    stop: oneshot::Sender<()>,
+    served: JoinHandle<()>,
+}
+
+impl Emulator {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting, lets answers in flight finish (for up to a second), and returns.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(());
+        let _ = self.served.await;
+    }
+}
+
+/// Binds 127.0.0.1:`config.port` and serves in the background of the current Tokio runtime.
+pub async fn start(config: Config) -> std::io::Result<Emulator> {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, config.port)).await?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = oneshot::channel();
+    let served = tokio::spawn(server::serve(listener, router(App::new(config)), stopped));
+    Ok(Emulator { addr, stop, served })
+}
+
+/// What every handler shares.
+#[derive(Clone)]
+pub(crate) struct App {
+    state: Arc<Mutex<EmulatorState>>,
+    allowed_origins: Arc<[String]>,
+    serve_dir: Option<Arc<PathBuf>>,
+}
+
+/// What the control API changes and [`control`]'s reset clears.
+#[derive(Default)]
+pub(crate) struct EmulatorState {
+    pub rules: faults::Rules,
+    pub log: Vec<RequestRecord>,
+    pub latency: Latency,
+    pub jitter: faults::Jitter,
+}
+
+impl App {
+    fn new(config: Config) -> Self {
+        let mut state = EmulatorState {
+            latency: config.latency,
+            ..EmulatorState::default()
+        };
+        for rule in config.faults {
+            state.rules.add(rule);
+        }
+        Self {
+            state: Arc::new(Mutex::new(state)),
+            allowed_origins: config.allowed_origins.into(),
+            serve_dir: config.serve_dir.map(Arc::new),
+        }
+    }
+
+    /// The state; a handler that panicked while holding it left nothing half-done worth refusing.
+    pub(crate) fn state(&self) -> MutexGuard<'_, EmulatorState> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+fn router(app: App) -> Router {
+    Router::new()
+        .route(
+            &format!("{API_BASE}/firmware/{{acc}}/devices"),
+            put(fota::synchronize).fallback(fota::no_matching_resource),
+        )
+        .nest("/_emulator", control::routes())
+        .fallback(fallback)
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            cors::apply,
+        ))
+        .with_state(app)
+}
+
+/// Other API paths get the gateway's 404; the rest are static files, if there are any.
+async fn fallback(State(app): State<App>, request: Request) -> Response {
+    let path = request.uri().path().to_string();
+    if path == API_BASE || path.starts_with(&format!("{API_BASE}/")) {
+        return fota::no_matching_resource(State(app), request).await;
+    }
+    match &app.serve_dir {
+        Some(root) => statics::serve(root, request.method(), &path).await,
+        None => (StatusCode::NOT_FOUND, "Not Found").into_response(),
+    }
+}

@@ -1,0 +1,89 @@
+//! The accept loop: HTTP/1.1 with one request per connection, a graceful stop, and the one way
+//! a handler can close a connection without answering.
+//!
+//! Keep-alive is off on purpose. Chromium silently resends a request once when a *reused*
+//! connection closes before the answer, so on a kept-alive connection a `drop` fault would turn
+//! into a second request instead of the failed fetch the app must handle.
+
+use std::convert::Infallible;
+use std::fmt;
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tower::ServiceExt;
+
+/// How long answers in flight may take to finish once a stop is asked for.
+const GRACE: Duration = Duration::from_secs(1);
+
+/// A response carrying this is never sent: its connection is closed instead.
+#[derive(Debug, Clone, Copy)]
+struct DropConnection;
+
+/// The error that makes hyper close a connection without writing a response.
+#[derive(Debug)]
+struct ConnectionDropped;
+
+impl fmt::Display for ConnectionDropped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("connection dropped by a fault rule")
+    }
+}
+
+impl std::error::Error for ConnectionDropped {}
+
+/// What a handler returns to close its connection without an HTTP answer.
+pub(crate) fn drop_connection() -> Response {
+    let mut response = StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    response.extensions_mut().insert(DropConnection);
+    response
+}
+
+pub(crate) fn is_dropped(response: &Response) -> bool {
+    response.extensions().get::<DropConnection>().is_some()
+}
+
+/// Serves `router` on `listener` until `stop` fires or its sender is dropped.
+pub(crate) async fn serve(listener: TcpListener, router: Router, mut stop: oneshot::Receiver<()>) {
+    let graceful = GracefulShutdown::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    let router = router.clone();
+                    let service = service_fn(move |request: hyper::Request<Incoming>| {
+                        let router = router.clone();
+                        async move {
+                            let response = router
+                                .oneshot(request)
+                                .await
+                                .unwrap_or_else(|never: Infallible| match never {});
+                            if is_dropped(&response) {
+                                Err(ConnectionDropped)
+                            } else {
+                                Ok(response)
+                            }
+                        }
+                    });
+                    let connection = http1::Builder::new()
+                        .keep_alive(false)
+                        .serve_connection(TokioIo::new(stream), service);
+                    tokio::spawn(graceful.watch(connection));
+                }
+                // Out of file descriptors and the like: wait rather than spin.
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            },
+            _ = &mut stop => break,
+        }
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(GRACE, graceful.shutdown()).await;
+}

@@ -1,0 +1,328 @@
+//! Every fault kind and every "when" over real HTTP, set through the control API and the config.
+
+mod common;
+
+use std::time::{Duration, Instant, SystemTime};
+
+use common::*;
+use fota_emulator::{Config, FaultRule, Latency};
+use serde_json::json;
+
+#[tokio::test]
+async fn latency_rules_and_global_latency_delay_the_normal_answer() {
+    let emulator = emulator_with(Config {
+        latency: Latency {
+            ms: 100,
+            jitter_ms: 0,
+        },
+        ..Config::default()
+    })
+    .await;
+    let started = Instant::now();
+    let reply = synchronize(emulator.addr(), ACCOUNT, &[IMEI_A]).await;
+    assert_eq!(reply.status, 200);
+    assert!(started.elapsed() >= Duration::from_millis(100));
+
+    add_fault(
+        emulator.addr(),
+        json!({"kind": "latency", "ms": 200, "times": 1}),
+    )
+    .await;
+    let started = Instant::now();
+    let reply = synchronize(emulator.addr(), ACCOUNT, &[IMEI_A]).await;
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    assert_eq!(answered_ids(&reply, "deviceFirmwarVersionList"), [IMEI_A]);
+}
+
+#[tokio::test]
+async fn status_faults_answer_like_a_proxy() {
+    let emulator = emulator().await;
+    add_fault(emulator.addr(), json!({"kind": 502, "times": 1})).await;
+    let reply = synchronize(emulator.addr(), ACCOUNT, &[IMEI_A]).await;
+    assert_eq!(reply.status, 502);
+    assert_eq!(reply.header("content-type"), Some("text/html"));
+    assert_eq!(
+        reply.text(),
+        "<html><body><h1>502 Bad Gateway</h1></body></html>"
+    );
+    assert_eq!(reply.header("retry-after"), None);
+    assert_eq!(
+        synchronize(emulator.addr(), ACCOUNT, &[IMEI_A])
+            .await
+            .status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn retry_after_comes_as_seconds_or_as_an_http_date() {
+    let emulator = emulator().await;
+    add_fault(
+        emulator.addr(),
+        json!({"kind": 429, "retryAfter": 2, "times": 1}),
+    )
+    .await;
+    add_fault(
+        emulator.addr(),
+        json!({"kind": "status", "status": 503, "retryAfterDate": 60, "times": 1}),
+    )
+    .await;
+    let throttled = synchronize(emulator.addr(), ACCOUNT, &[IMEI_A]).await;
+    assert_eq!(
+        (throttled.status, throttled.header("retry-after")),
+        (429, Some("2"))
+    );
+
+    let unavailable = synchronize(emulator.addr(), ACCOUNT, &[IMEI_A]).await;
+    assert_eq!(unavailable.status, 503);
+    let date = unavailable.header("retry-after").unwrap();
+    let when = httpdate::parse_http_date(date).unwrap();
+    assert!(when > SystemTime::now() + Duration::from_secs(50), "{date}");
+}
+
+#[tokio::test]
+async fn a_fixed_status_and_json_body_can_be_injected() {
+    let emulator = emulator().await;
+    let body = r#"{"errorCode":"SERVICE_UNAVAILABLE","errorMessage":"Try later"}"#;
+    add_fault(emulator.addr(), json!({"kind": 500, "body": body})).await;
+    let reply = synchronize(emulator.addr(), ACCOUNT, &[IMEI_A]).await;
+    assert_eq!(reply.status, 500);
+    assert_eq!(reply.header("content-type"), Some("application/json"));
+    assert_eq!(reply.text(), body);
+}
+
+#[tokio::test]
+async fn drop_closes_the_connection_without_an_answer() {
+    let emulator = emulator().await;
+    add_fault(emulator.addr(), json!({"kind": "drop", "times": 1})).await;
+    assert!(try_synchronize(emulator.addr(), ACCOUNT, &[IMEI_A])
+        .await
+        .is_none());
+    assert_eq!(
+        synchronize(emulator.addr(), ACCOUNT, &[IMEI_A])
+            .await
+            .status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn hang_holds_the_connection_until_the_client_gives_up() {
+    let emulator = emulator().await;
+    add_fault(emulator.addr(), json!({"kind": "hang", "times": 1})).await;
+    let waited =
+        tokio::time::timeout(SHORT, try_synchronize(emulator.addr(), ACCOUNT, &[IMEI_A])).await;
+    assert!(waited.is_err(), "answered: {waited:?}");
+    assert_eq!(
+        synchronize(emulator.addr(), ACCOUNT, &[IMEI_A])
+            .await
+            .status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn a_bounded_hang_ends_by_closing_the_connection() {
+    let emulator = emulator().await;
+    add_fault(emulator.addr(), json!({"kind": "hang", "ms": 100})).await;
+    let started = Instant::now();
+    assert!(try_synchronize(emulator.addr(), ACCOUNT, &[IMEI_A])
+        .await
+        .is_none());
+    assert!(started.elapsed() >= Duration::from_millis(100));
+}
+
+#[tokio::test]
+async fn truncated_cuts_the_json_in_half() {
+    let emulator = emulator().await;
+    let whole = synchronize(emulator.addr(), ACCOUNT, &[IMEI_A, IMEI_B])
+        .await
+        .text();
+    add_fault(emulator.addr(), json!({"kind": "truncated"})).await;
+    let reply = synchronize(emulator.addr(), ACCOUNT, &[IMEI_A, IMEI_B]).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.text(), whole[..whole.len() / 2]);
+    assert!(serde_json::from_slice::<serde_json::Value>(&reply.body).is_err());
+}
+
+#[tokio::test]
+async fn not_json_answers_200_with_a_page() {
+    let emulator = emulator().await;
+    add_fault(emulator.addr(), json!({"kind": "not_json"})).await;
+    let reply = synchronize(emulator.addr(), ACCOUNT, &[IMEI_A]).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("content-type"), Some("text/html"));
+    assert!(reply.text().starts_with("<!DOCTYPE html>"));
+}
+
+#[tokio::test]
+async fn omit_leaves_out_every_other_device_or_the_last_ones() {
+    let imeis = fota_emulator::devices::imeis_where(5, |_| true);
+    let imeis: Vec<&str> = imeis.iter().map(String::as_str).collect();
+    let emulator = emulator().await;
+    add_fault(emulator.addr(), json!({"kind": "omit", "times": 1})).await;
+    add_fault(
+        emulator.addr(),
+        json!({"kind": "omit", "count": 2, "times": 1}),
+    )
+    .await;
+    let every_other = synchronize(emulator.addr(), ACCOUNT, &imeis).await;
+    assert_eq!(
+        answered_ids(&every_other, "deviceFirmwarVersionList"),
+        [imeis[0], imeis[2], imeis[4]]
+    );
+    let last_two = synchronize(emulator.addr(), ACCOUNT, &imeis).await;
+    assert_eq!(
+        answered_ids(&last_two, "deviceFirmwarVersionList"),
+        imeis[..3]
+    );
+}
+
+#[tokio::test]
+async fn variant_uses_the_other_spellings_and_rfc_3339() {
+    let emulator = emulator().await;
+    add_fault(emulator.addr(), json!({"kind": "variant", "times": 1})).await;
+    add_fault(emulator.addr(), json!({"kind": "variant", "time": "empty"})).await;
+    let reply = synchronize(emulator.addr(), ACCOUNT, &[IMEI_A]).await;
+    let json = reply.json();
+    assert!(json.get("deviceFirmwarVersionList").is_none());
+    let device = &json["deviceFirmwareVersionList"][0];
+    let keys: Vec<&str> = device
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let mut expected = [
+        "deviceId",
+        "status",
+        "reason",
+        "firmwareVersion",
+        "firmwareVersionUpdateTime",
+    ];
+    expected.sort();
+    assert_eq!(keys, expected);
+    let time = device["firmwareVersionUpdateTime"].as_str().unwrap();
+    assert_eq!(
+        (time.len(), &time[10..11], &time[23..]),
+        (24, "T", "Z"),
+        "{time}"
+    );
+
+    let empty = synchronize(emulator.addr(), ACCOUNT, &[IMEI_A])
+        .await
+        .json();
+    assert_eq!(
+        empty["deviceFirmwareVersionList"][0]["firmwareVersionUpdateTime"],
+        ""
+    );
+}
+
+#[tokio::test]
+async fn xml403_is_an_am_fault_document() {
+    let emulator = emulator().await;
+    add_fault(emulator.addr(), json!({"kind": "xml403"})).await;
+    let reply = synchronize(emulator.addr(), ACCOUNT, &[IMEI_A]).await;
+    assert_eq!(reply.status, 403);
+    assert_eq!(reply.header("content-type"), Some("application/xml"));
+    assert!(reply.text().starts_with("<am:fault "), "{}", reply.text());
+}
+
+#[tokio::test]
+async fn documented_errors_come_on_demand() {
+    let emulator = emulator().await;
+    for (kind, status, needle) in [
+        (
+            "session_expired",
+            400,
+            "REQUEST_FAILED.SessionToken.Expired",
+        ),
+        (
+            "session_invalid",
+            400,
+            "REQUEST_FAILED.SessionToken.Invalid",
+        ),
+        (
+            "session_missing",
+            400,
+            "REQUEST_FAILED.SessionToken.Missing",
+        ),
+        ("bearer_invalid", 401, "900901"),
+        ("bearer_missing", 401, "900902"),
+        ("inactive", 400, "Inactive account"),
+        ("not_found", 404, "900906"),
+    ] {
+        add_fault(emulator.addr(), json!({"kind": kind, "times": 1})).await;
+        let reply = synchronize(emulator.addr(), ACCOUNT, &[IMEI_A]).await;
+        assert_eq!(reply.status, status, "{kind}");
+        assert!(reply.text().contains(needle), "{kind}: {}", reply.text());
+    }
+    assert_eq!(
+        synchronize(emulator.addr(), ACCOUNT, &[IMEI_A])
+            .await
+            .status,
+        200
+    );
+}
+
+async fn statuses(emulator: &fota_emulator::Emulator, account: &str, n: usize) -> Vec<u16> {
+    let mut statuses = Vec::new();
+    for _ in 0..n {
+        statuses.push(
+            synchronize(emulator.addr(), account, &[IMEI_A])
+                .await
+                .status,
+        );
+    }
+    statuses
+}
+
+#[tokio::test]
+async fn the_second_batch_gets_a_503_then_all_succeed() {
+    let emulator = emulator().await;
+    add_fault(emulator.addr(), json!({"kind": 503, "skip": 1, "times": 1})).await;
+    assert_eq!(statuses(&emulator, ACCOUNT, 4).await, [200, 503, 200, 200]);
+}
+
+#[tokio::test]
+async fn share_applies_to_every_kth_request() {
+    let emulator = emulator().await;
+    add_fault(emulator.addr(), json!({"kind": 500, "share": 0.5})).await;
+    assert_eq!(statuses(&emulator, ACCOUNT, 4).await, [200, 500, 200, 500]);
+}
+
+#[tokio::test]
+async fn account_rules_touch_only_their_account() {
+    let emulator = emulator().await;
+    add_fault(emulator.addr(), json!({"kind": 503, "account": ACCOUNT})).await;
+    assert_eq!(statuses(&emulator, "0000654321-00001", 2).await, [200, 200]);
+    assert_eq!(statuses(&emulator, ACCOUNT, 2).await, [503, 503]);
+}
+
+#[tokio::test]
+async fn rules_apply_in_order() {
+    let emulator = emulator().await;
+    add_fault(emulator.addr(), json!({"kind": 502, "times": 1})).await;
+    add_fault(emulator.addr(), json!({"kind": 504, "times": 1})).await;
+    assert_eq!(statuses(&emulator, ACCOUNT, 3).await, [502, 504, 200]);
+}
+
+#[tokio::test]
+async fn faults_from_the_command_line_apply_too() {
+    let emulator = emulator_with(Config {
+        faults: vec![
+            FaultRule::parse("503:times=1:skip=1").unwrap(),
+            FaultRule::parse("drop:share=0.25:times=1").unwrap(),
+        ],
+        ..Config::default()
+    })
+    .await;
+    let mut seen = Vec::new();
+    for _ in 0..6 {
+        let reply = try_synchronize(emulator.addr(), ACCOUNT, &[IMEI_A]).await;
+        seen.push(reply.map_or(0, |r| r.status));
+    }
+    // The drop rule counts only what the 503 rule lets through (requests 1, 3, 4, 5, ...),
+    // so its 4th, the 5th request, is dropped.
+    assert_eq!(seen, [200, 503, 200, 200, 0, 200]);
+}
