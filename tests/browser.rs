@@ -127,7 +127,7 @@ async fn typing_imeis_shows_the_count_and_every_problem() {
             "Entry 3 (line 2): \"12345\" is not 15 digits (it has 5)",
             "Entry 4 (line 2): \"490154203237518\" is a duplicate of entry 1",
             "Entry 5 (line 2): \"49015420323751x\" contains non-digits",
-            "Entry 6 (line 3): \"990000473475989\" Luhn check digit is wrong (expected 1)",
+            "Entry 6 (line 3): \"990000473475989\" Luhn check digit is wrong (expected 8)",
         ]
     );
     click(&root, "input[type=checkbox]");
