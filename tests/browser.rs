@@ -9,7 +9,7 @@ use fota_sync::core::api_error::ApiError;
 use fota_sync::core::config::AppConfig;
 use fota_sync::core::fota::decode_answer;
 use fota_sync::core::imei::Imei;
-use fota_sync::core::run::SyncRun;
+use fota_sync::core::run::{Batch, Next, RunSettings, SyncRun};
 use fota_sync::ui::app::Console;
 use fota_sync::ui::context::{AppContext, LoadedConfig};
 use fota_sync::ui::run_view::RunView;
@@ -88,7 +88,9 @@ fn click(root: &Element, selector: &str) {
 }
 
 fn summary_value(root: &Element, term: &str) -> Option<String> {
-    let nodes = root.query_selector_all("dl[aria-label='Summary'] > div").unwrap();
+    let nodes = root
+        .query_selector_all("dl[aria-label='Summary'] > div")
+        .unwrap();
     (0..nodes.length()).find_map(|i| {
         let item: Element = nodes.item(i).unwrap().unchecked_into();
         (find(&item, "dt").text_content().unwrap() == term)
@@ -105,7 +107,10 @@ async fn every_field_has_its_contracted_label() {
     assert_eq!(label_for(&root, "bearer-token"), "Bearer token");
     assert_eq!(label_for(&root, "session-token"), "Session token");
     assert_eq!(label_for(&root, "api-base-url"), "API base URL");
-    assert_eq!(find(&root, "button[type=submit]").text_content().unwrap(), "Synchronize");
+    assert_eq!(
+        find(&root, "button[type=submit]").text_content().unwrap(),
+        "Synchronize"
+    );
     let base = find(&root, "#api-base-url").unchecked_into::<HtmlInputElement>();
     assert_eq!(base.value(), "api/fota/v3");
 }
@@ -119,7 +124,10 @@ async fn typing_imeis_shows_the_count_and_every_problem() {
         "490154203237518, 356938035643809\n12345;490154203237518 49015420323751x\n990000473475989",
     );
     tick().await;
-    assert_eq!(find(&root, "#imei-count").text_content().unwrap(), "2 valid, unique IMEIs");
+    assert_eq!(
+        find(&root, "#imei-count").text_content().unwrap(),
+        "2 valid, unique IMEIs"
+    );
     let problems = texts(&root, "ul[aria-label='Problems'] li");
     assert_eq!(
         problems,
@@ -132,11 +140,20 @@ async fn typing_imeis_shows_the_count_and_every_problem() {
     );
     click(&root, "input[type=checkbox]");
     tick().await;
-    assert_eq!(find(&root, "#imei-count").text_content().unwrap(), "3 valid, unique IMEIs");
+    assert_eq!(
+        find(&root, "#imei-count").text_content().unwrap(),
+        "3 valid, unique IMEIs"
+    );
     type_into(&root, "#imeis", "490154203237518");
     tick().await;
-    assert_eq!(find(&root, "#imei-count").text_content().unwrap(), "1 valid, unique IMEI");
-    assert!(root.query_selector("ul[aria-label='Problems']").unwrap().is_none());
+    assert_eq!(
+        find(&root, "#imei-count").text_content().unwrap(),
+        "1 valid, unique IMEI"
+    );
+    assert!(root
+        .query_selector("ul[aria-label='Problems']")
+        .unwrap()
+        .is_none());
 }
 
 #[wasm_bindgen_test]
@@ -182,13 +199,16 @@ async fn answers_fill_the_table_in_input_order_as_text() {
         .iter()
         .map(|s| Imei::parse(s).unwrap())
         .collect();
-    let mut run = SyncRun::new(devices, 100);
-    run_view.start(&run);
+    let mut run = SyncRun::new(devices, RunSettings::default());
+    run_view.start(&run, 0.0);
     tick().await;
-    assert_eq!(texts(&root, "tbody td.status"), ["Waiting", "Waiting", "Waiting"]);
+    assert_eq!(
+        texts(&root, "tbody td.status"),
+        ["Waiting", "Waiting", "Waiting"]
+    );
     assert_eq!(summary_value(&root, "Waiting").as_deref(), Some("3"));
 
-    let batch = run.next_batch().unwrap();
+    let batch = next_batch(&mut run);
     let answer = decode_answer(
         r#"{"accountName": "0000123456-00001", "deviceFirmwarVersionList": [
             {"deviceId": "353879234252633", "status": "FirmwareVersionUpdateFailed",
@@ -199,27 +219,48 @@ async fn answers_fill_the_table_in_input_order_as_text() {
              "VersionUpdateTime": "2022-02-04 06:10:01.441 +0000 UTC"}]}"#,
     )
     .unwrap();
-    let changes = run.complete(batch.id, Ok(answer));
+    let changes = run.complete(batch.id, Ok(answer), 0.0, 0.0, None);
     run_view.apply(&run, changes);
     tick().await;
 
     let header = texts(&root, "thead th");
-    assert_eq!(header, ["IMEI", "Status", "Reason", "Firmware version", "Updated"]);
+    assert_eq!(
+        header,
+        ["IMEI", "Status", "Reason", "Firmware version", "Updated"]
+    );
     assert_eq!(
         texts(&root, "tbody td.imei"),
         ["490154203237518", "356938035643809", "353879234252633"]
     );
     assert_eq!(
         texts(&root, "tbody td.status"),
-        ["FirmwareVersionUpdateSuccess", "No result", "FirmwareVersionUpdateFailed"]
+        [
+            "FirmwareVersionUpdateSuccess",
+            "No result",
+            "FirmwareVersionUpdateFailed"
+        ]
     );
-    assert_eq!(texts(&root, "tbody td.reason")[2], "<img src=x onerror=alert(1)>");
+    assert_eq!(
+        texts(&root, "tbody td.reason")[2],
+        "<img src=x onerror=alert(1)>"
+    );
     assert!(root.query_selector("tbody img, tbody b").unwrap().is_none());
     let time = find(&root, "tbody tr:first-child time");
-    assert_eq!(time.get_attribute("title").unwrap(), "2022-02-04 06:10:01.441 UTC");
+    assert_eq!(
+        time.get_attribute("title").unwrap(),
+        "2022-02-04 06:10:01.441 UTC"
+    );
     assert!(time.text_content().unwrap().starts_with("2022-02-0"));
-    assert!(find(&root, ".summary .account").text_content().unwrap().contains("0000123456-00001"));
-    for (term, n) in [("Total", "3"), ("Succeeded", "1"), ("Failed", "1"), ("No result", "1")] {
+    assert!(find(&root, ".summary .account")
+        .text_content()
+        .unwrap()
+        .contains("0000123456-00001"));
+    for (term, n) in [
+        ("Total", "3"),
+        ("Succeeded", "1"),
+        ("Failed", "1"),
+        ("No result", "1"),
+    ] {
         assert_eq!(summary_value(&root, term).as_deref(), Some(n), "{term}");
     }
     assert_eq!(summary_value(&root, "Waiting"), None);
@@ -229,19 +270,22 @@ async fn answers_fill_the_table_in_input_order_as_text() {
 async fn a_failed_request_is_announced_and_earlier_rows_stay() {
     let (root, run_view) = mount_console();
     let devices = vec![Imei::parse("490154203237518").unwrap()];
-    let mut run = SyncRun::new(devices, 100);
-    run_view.start(&run);
-    let batch = run.next_batch().unwrap();
+    let mut run = SyncRun::new(devices, RunSettings::default());
+    run_view.start(&run, 0.0);
+    let batch = next_batch(&mut run);
     let error = ApiError::from_response(
         400,
         r#"{"errorCode": "INVALID_PARAMETER", "errorMessage": "Inactive account"}"#,
         None,
     );
-    let changes = run.complete(batch.id, Err(error));
+    let changes = run.complete(batch.id, Err(error), 0.0, 0.0, None);
     run_view.apply(&run, changes);
     tick().await;
     let alert = find(&root, "[role=alert]").text_content().unwrap();
-    assert!(alert.contains("INVALID_PARAMETER: Inactive account"), "{alert}");
+    assert!(
+        alert.contains("INVALID_PARAMETER: Inactive account"),
+        "{alert}"
+    );
     assert_eq!(texts(&root, "tbody td.status"), ["Error"]);
     assert_eq!(summary_value(&root, "Error").as_deref(), Some("1"));
 }
@@ -253,7 +297,17 @@ async fn a_config_problem_is_shown_as_a_note() {
     leptos::mount::mount_to(root.clone(), move || view! { <Console loaded=broken /> }).forget();
     tick().await;
     let note = find(&root, ".config-note").text_content().unwrap();
-    assert!(note.contains("config.json") && note.contains("defaults"), "{note}");
+    assert!(
+        note.contains("config.json") && note.contains("defaults"),
+        "{note}"
+    );
+}
+
+fn next_batch(run: &mut SyncRun) -> Batch {
+    match run.next(0.0) {
+        Next::Send(batch) => batch,
+        other => panic!("expected a request, got {other:?}"),
+    }
 }
 
 async fn tick() {

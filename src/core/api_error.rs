@@ -104,6 +104,32 @@ impl ApiError {
         }
     }
 
+    /// A bearer-token fault or a session-token error: every further request would fail too.
+    pub fn stops_run(&self) -> bool {
+        match self {
+            ApiError::SessionToken { .. } => true,
+            ApiError::Gateway { code, .. } => code == "900901" || code == "900902",
+            _ => false,
+        }
+    }
+
+    /// Worth trying again later: throttling, an overloaded or unreachable upstream, a timeout.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            ApiError::Http { status, .. } => matches!(status, 429 | 502 | 503 | 504),
+            ApiError::Unreachable { .. } | ApiError::Timeout { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// The server's `Retry-After`, when it sent one.
+    pub fn retry_after(&self) -> Option<&str> {
+        match self {
+            ApiError::Http { retry_after, .. } => retry_after.as_deref(),
+            _ => None,
+        }
+    }
+
     /// One sentence in plain words: what went wrong and what to do.
     pub fn headline(&self) -> String {
         match self {
@@ -170,8 +196,19 @@ impl ApiError {
     }
 }
 
+/// How long a `Retry-After` value asks to wait, in ms: delay-seconds or an HTTP-date, measured
+/// from `now_epoch_ms`. A date in the past means no wait.
+pub fn retry_after_ms(value: &str, now_epoch_ms: f64) -> Option<f64> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u32>() {
+        return Some(f64::from(seconds) * 1000.0);
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    Some((at.timestamp_millis() as f64 - now_epoch_ms).max(0.0))
+}
+
 fn seconds(ms: u32) -> String {
-    if ms % 1000 == 0 {
+    if ms.is_multiple_of(1000) {
         format!("{} s", ms / 1000)
     } else {
         format!("{:.1} s", f64::from(ms) / 1000.0)
@@ -247,6 +284,51 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn only_transient_failures_are_retried_and_only_token_errors_stop_a_run() {
+        for code in [429, 502, 503, 504] {
+            assert!(
+                ApiError::from_response(code, "", None).is_retryable(),
+                "{code}"
+            );
+        }
+        for code in [400, 401, 403, 404, 500] {
+            assert!(
+                !ApiError::from_response(code, "", None).is_retryable(),
+                "{code}"
+            );
+        }
+        assert!(ApiError::Timeout { after_ms: 1 }.is_retryable());
+        assert!(ApiError::Unreachable { url: String::new() }.is_retryable());
+        let fault = |code: &str| {
+            ApiError::from_response(401, &format!(r#"{{"fault": {{"code": "{code}"}}}}"#), None)
+        };
+        assert!(fault("900901").stops_run() && fault("900902").stops_run());
+        assert!(!fault("900906").stops_run());
+        assert!(ApiError::SessionToken {
+            code: String::new(),
+            message: String::new()
+        }
+        .stops_run());
+        assert!(!ApiError::Timeout { after_ms: 1 }.stops_run());
+    }
+
+    #[test]
+    fn retry_after_in_seconds_or_as_a_date() {
+        assert_eq!(retry_after_ms("2", 0.0), Some(2000.0));
+        let now = 1_445_412_478_000.0; // Wed, 21 Oct 2015 07:27:58 GMT
+        assert_eq!(
+            retry_after_ms("Wed, 21 Oct 2015 07:28:00 GMT", now),
+            Some(2000.0)
+        );
+        assert_eq!(
+            retry_after_ms("Wed, 21 Oct 2015 07:27:00 GMT", now),
+            Some(0.0)
+        );
+        assert_eq!(retry_after_ms("soon", now), None);
+        assert_eq!(retry_after_ms("-1", now), None);
     }
 
     #[test]

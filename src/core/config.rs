@@ -2,6 +2,8 @@
 
 use serde::Deserialize;
 
+use super::run::RunSettings;
+
 pub const DEFAULT_API_BASE_URL: &str = "api/fota/v3";
 pub const DEFAULT_TIMEOUT_MS: u32 = 30_000;
 
@@ -10,6 +12,7 @@ pub const DEFAULT_TIMEOUT_MS: u32 = 30_000;
 pub struct AppConfig {
     pub api_base_url: String,
     pub request_timeout_ms: u32,
+    pub run: RunSettings,
 }
 
 impl Default for AppConfig {
@@ -17,6 +20,7 @@ impl Default for AppConfig {
         AppConfig {
             api_base_url: DEFAULT_API_BASE_URL.to_owned(),
             request_timeout_ms: DEFAULT_TIMEOUT_MS,
+            run: RunSettings::default(),
         }
     }
 }
@@ -26,6 +30,9 @@ impl Default for AppConfig {
 struct RawConfig {
     api_base_url: Option<String>,
     request_timeout_ms: Option<u32>,
+    batch_size: Option<usize>,
+    concurrency: Option<usize>,
+    max_attempts: Option<u32>,
 }
 
 impl AppConfig {
@@ -47,9 +54,26 @@ impl AppConfig {
             Some(ms) => ms,
             None => defaults.request_timeout_ms,
         };
+        let in_range = |name: &str, value: Option<usize>, max: usize, default: usize| match value {
+            Some(v) if (1..=max).contains(&v) => Ok(v),
+            Some(_) => Err(format!("config.json {name} must be from 1 to {max}")),
+            None => Ok(default),
+        };
+        let run = RunSettings {
+            batch_size: in_range("batchSize", raw.batch_size, 100, defaults.run.batch_size)?,
+            concurrency: in_range("concurrency", raw.concurrency, 16, defaults.run.concurrency)?,
+            max_attempts: in_range(
+                "maxAttempts",
+                raw.max_attempts.map(|v| v as usize),
+                10,
+                defaults.run.max_attempts as usize,
+            )? as u32,
+            ..defaults.run
+        };
         Ok(AppConfig {
             api_base_url,
             request_timeout_ms,
+            run,
         })
     }
 }
@@ -124,6 +148,12 @@ mod tests {
         .unwrap();
         assert_eq!(c.api_base_url, "https://proxy.example.com/fota");
         assert_eq!(c.request_timeout_ms, 5000);
+        let c = AppConfig::from_json(r#"{"batchSize": 50, "concurrency": 2, "maxAttempts": 1}"#)
+            .unwrap();
+        assert_eq!(
+            (c.run.batch_size, c.run.concurrency, c.run.max_attempts),
+            (50, 2, 1)
+        );
     }
 
     #[test]
@@ -136,6 +166,12 @@ mod tests {
             .contains("apiBaseUrl"));
         assert!(AppConfig::from_json(r#"{"requestTimeoutMs": 0}"#).is_err());
         assert!(AppConfig::from_json(r#"{"requestTimeoutMs": "fast"}"#).is_err());
+        let too_big = AppConfig::from_json(r#"{"batchSize": 101}"#).unwrap_err();
+        assert!(
+            too_big.contains("batchSize must be from 1 to 100"),
+            "{too_big}"
+        );
+        assert!(AppConfig::from_json(r#"{"concurrency": 0}"#).is_err());
     }
 
     #[test]

@@ -1,5 +1,8 @@
-//! A sync run: the validated devices split into requests of at most 100, and the outcome of
-//! every device as answers come back.
+//! A sync run: the validated devices split into requests of at most 100, sent a few at a time,
+//! retried when a retry can help, and every device brought to exactly one terminal outcome.
+//!
+//! The engine is a plain state machine: the caller asks what to send next, performs the request,
+//! and reports how it ended. Time is passed in, so tests drive it with a fake clock.
 
 use std::ops::Range;
 
@@ -8,48 +11,147 @@ use super::fota::{SyncAnswer, MAX_DEVICES_PER_REQUEST};
 use super::imei::Imei;
 use super::outcome::{outcomes_of, Outcome, Summary};
 
+/// How a run batches, overlaps and retries its requests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunSettings {
+    /// Devices per request, 1 to 100.
+    pub batch_size: usize,
+    /// Requests in flight at most.
+    pub concurrency: usize,
+    /// Tries per batch, the first included.
+    pub max_attempts: u32,
+    pub backoff_base_ms: u32,
+    pub backoff_cap_ms: u32,
+}
+
+impl Default for RunSettings {
+    fn default() -> Self {
+        RunSettings {
+            batch_size: MAX_DEVICES_PER_REQUEST,
+            concurrency: 4,
+            max_attempts: 4,
+            backoff_base_ms: 500,
+            backoff_cap_ms: 20_000,
+        }
+    }
+}
+
+impl RunSettings {
+    /// The settings with every value brought into its allowed range.
+    pub fn clamped(self) -> RunSettings {
+        RunSettings {
+            batch_size: self.batch_size.clamp(1, MAX_DEVICES_PER_REQUEST),
+            concurrency: self.concurrency.clamp(1, 16),
+            max_attempts: self.max_attempts.clamp(1, 10),
+            backoff_base_ms: self.backoff_base_ms,
+            backoff_cap_ms: self.backoff_cap_ms.max(self.backoff_base_ms),
+        }
+    }
+
+    /// Full-jitter exponential backoff before try `attempt + 1`: a uniform share (`jitter` in
+    /// 0..1) of `min(cap, base × 2^(attempt-1))`.
+    pub fn backoff_ms(&self, attempt: u32, jitter: f64) -> f64 {
+        let exp = f64::from(self.backoff_base_ms) * 2f64.powi(attempt.saturating_sub(1) as i32);
+        jitter.clamp(0.0, 1.0) * exp.min(f64::from(self.backoff_cap_ms))
+    }
+}
+
 /// One request's worth of devices.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Batch {
     /// Position of the batch in the run, from 0.
     pub id: usize,
+    /// 1 for the first try.
+    pub attempt: u32,
     pub devices: Vec<Imei>,
+}
+
+/// What the caller should do now.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Next {
+    Send(Batch),
+    /// Nothing to send before this time (ms, same clock as `now`); ask again then.
+    WaitUntil(f64),
+    /// Every slot is taken or everything left is in flight: ask again after a completion.
+    Busy,
+    Finished,
+}
+
+/// Devices with an outcome out of all, requests in flight and retries so far.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Progress {
+    pub done: usize,
+    pub total: usize,
+    pub in_flight: usize,
+    pub retries: usize,
+}
+
+impl Progress {
+    /// What is left, extrapolated from the pace so far; `None` until something is done.
+    pub fn remaining_ms(&self, elapsed_ms: f64) -> Option<f64> {
+        (self.done > 0 && elapsed_ms > 0.0)
+            .then(|| elapsed_ms / self.done as f64 * (self.total - self.done) as f64)
+    }
 }
 
 /// A device whose outcome changed: its position in the run and its new outcome.
 pub type Change = (usize, Outcome);
 
-/// The state of one run. Batches are sent one after another; the first failed batch stops the
-/// run, so the devices after it end as "Not sent" and nothing is ever left waiting.
+#[derive(Clone, Debug, PartialEq)]
+enum BatchState {
+    Queued { attempt: u32, not_before: f64 },
+    InFlight { attempt: u32 },
+    Done,
+}
+
+/// The state of one run.
 #[derive(Clone, Debug)]
 pub struct SyncRun {
+    settings: RunSettings,
     devices: Vec<Imei>,
     outcomes: Vec<Outcome>,
-    batches: Vec<Range<usize>>,
-    next_batch: usize,
+    ranges: Vec<Range<usize>>,
+    states: Vec<BatchState>,
     summary: Summary,
     account_name: Option<String>,
+    /// The latest error that failed a batch for good or stopped the run.
     error: Option<ApiError>,
+    stopped: bool,
+    retries: usize,
 }
 
 impl SyncRun {
-    pub fn new(devices: Vec<Imei>, batch_size: usize) -> SyncRun {
-        let size = batch_size.clamp(1, MAX_DEVICES_PER_REQUEST);
-        let batches = (0..devices.len())
+    pub fn new(devices: Vec<Imei>, settings: RunSettings) -> SyncRun {
+        let settings = settings.clamped();
+        let size = settings.batch_size;
+        let ranges: Vec<Range<usize>> = (0..devices.len())
             .step_by(size)
             .map(|start| start..(start + size).min(devices.len()))
             .collect();
+        let states = vec![
+            BatchState::Queued {
+                attempt: 1,
+                not_before: f64::NEG_INFINITY,
+            };
+            ranges.len()
+        ];
         let outcomes = vec![Outcome::Waiting; devices.len()];
-        let summary = Summary::of(&outcomes);
         SyncRun {
+            settings,
+            summary: Summary::of(&outcomes),
             devices,
             outcomes,
-            batches,
-            next_batch: 0,
-            summary,
+            ranges,
+            states,
             account_name: None,
             error: None,
+            stopped: false,
+            retries: 0,
         }
+    }
+
+    pub fn settings(&self) -> RunSettings {
+        self.settings
     }
 
     pub fn devices(&self) -> &[Imei] {
@@ -65,7 +167,19 @@ impl SyncRun {
     }
 
     pub fn batch_count(&self) -> usize {
-        self.batches.len()
+        self.ranges.len()
+    }
+
+    pub fn in_flight(&self) -> usize {
+        self.states
+            .iter()
+            .filter(|s| matches!(s, BatchState::InFlight { .. }))
+            .count()
+    }
+
+    /// Requests sent again after a failure so far.
+    pub fn retries(&self) -> usize {
+        self.retries
     }
 
     /// The account name from the latest answer that carried one.
@@ -73,90 +187,181 @@ impl SyncRun {
         self.account_name.as_deref()
     }
 
-    /// The error that stopped the run, if one did.
+    /// The error to show: what stopped the run, or the latest batch that failed for good.
     pub fn error(&self) -> Option<&ApiError> {
         self.error.as_ref()
     }
 
-    pub fn is_finished(&self) -> bool {
-        self.summary.waiting == 0
+    /// True once the run was cancelled or stopped by a token error.
+    pub fn is_stopped(&self) -> bool {
+        self.stopped
     }
 
-    /// The next batch to send, or `None` when every batch was sent or the run stopped.
-    pub fn next_batch(&mut self) -> Option<Batch> {
-        if self.error.is_some() {
-            return None;
+    /// How far the run has got.
+    pub fn progress(&self) -> Progress {
+        Progress {
+            done: self.summary.total - self.summary.waiting,
+            total: self.summary.total,
+            in_flight: self.in_flight(),
+            retries: self.retries,
         }
-        let range = self.batches.get(self.next_batch)?.clone();
-        let batch = Batch {
-            id: self.next_batch,
-            devices: self.devices[range].to_vec(),
-        };
-        self.next_batch += 1;
-        Some(batch)
     }
 
-    /// Records how a batch's request ended and returns the devices whose outcome changed.
+    /// True once no device waits and nothing is in flight.
+    pub fn is_finished(&self) -> bool {
+        self.summary.waiting == 0 && self.in_flight() == 0
+    }
+
+    /// The devices whose outcome is not a success, for "Retry failed".
+    pub fn unsuccessful(&self) -> Vec<Imei> {
+        self.devices
+            .iter()
+            .zip(&self.outcomes)
+            .filter(|(_, o)| !matches!(o, Outcome::Success(_)))
+            .map(|(d, _)| d.clone())
+            .collect()
+    }
+
+    /// What to do at time `now`. A `Send` marks its batch as in flight.
+    pub fn next(&mut self, now: f64) -> Next {
+        if self.stopped {
+            return if self.in_flight() == 0 {
+                Next::Finished
+            } else {
+                Next::Busy
+            };
+        }
+        let mut earliest: Option<f64> = None;
+        let mut in_flight = 0;
+        let mut ready = None;
+        for (id, state) in self.states.iter().enumerate() {
+            match *state {
+                BatchState::InFlight { .. } => in_flight += 1,
+                BatchState::Queued {
+                    attempt,
+                    not_before,
+                } => {
+                    if not_before <= now {
+                        ready = ready.or(Some((id, attempt)));
+                    } else {
+                        earliest = Some(earliest.map_or(not_before, |e: f64| e.min(not_before)));
+                    }
+                }
+                BatchState::Done => {}
+            }
+        }
+        if let Some((id, attempt)) = ready {
+            if in_flight < self.settings.concurrency {
+                self.states[id] = BatchState::InFlight { attempt };
+                return Next::Send(Batch {
+                    id,
+                    attempt,
+                    devices: self.devices[self.ranges[id].clone()].to_vec(),
+                });
+            }
+            return Next::Busy;
+        }
+        match (in_flight, earliest) {
+            (0, None) => Next::Finished,
+            (_, Some(at)) if in_flight < self.settings.concurrency => Next::WaitUntil(at),
+            _ => Next::Busy,
+        }
+    }
+
+    /// Records how a request ended at time `now`, and returns the devices whose outcome changed.
+    /// `jitter` (0..1) draws the backoff; `retry_after_ms` is how long the server asked to wait.
     pub fn complete(
         &mut self,
         batch_id: usize,
         result: Result<SyncAnswer, ApiError>,
+        now: f64,
+        jitter: f64,
+        retry_after_ms: Option<f64>,
     ) -> Vec<Change> {
-        let Some(range) = self.batches.get(batch_id).cloned() else {
+        let Some(BatchState::InFlight { attempt }) = self.states.get(batch_id).cloned() else {
             return Vec::new();
         };
-        let mut changes = match result {
+        let range = self.ranges[batch_id].clone();
+        if self.stopped {
+            self.states[batch_id] = BatchState::Done;
+            return Vec::new();
+        }
+        let changes = match result {
             Ok(answer) => {
+                self.states[batch_id] = BatchState::Done;
                 if answer.account_name.is_some() {
                     self.account_name = answer.account_name.clone();
                 }
                 let outcomes = outcomes_of(&self.devices[range.clone()], &answer);
                 range.zip(outcomes).collect()
             }
-            Err(error) => {
-                let short = Outcome::Error(error.short());
+            Err(error) if error.stops_run() => {
+                self.states[batch_id] = BatchState::Done;
+                let failed = Outcome::Error(error.short());
                 self.error = Some(error);
-                let mut changes: Vec<Change> = range.map(|i| (i, short.clone())).collect();
-                changes.extend(self.waiting_after_sent(Outcome::NotSent));
+                let mut changes: Vec<Change> = range.map(|i| (i, failed.clone())).collect();
+                changes.extend(self.stop());
                 changes
             }
+            Err(error) if error.is_retryable() && attempt < self.settings.max_attempts => {
+                let backoff = self.settings.backoff_ms(attempt, jitter);
+                let wait = backoff.max(retry_after_ms.unwrap_or(0.0));
+                self.states[batch_id] = BatchState::Queued {
+                    attempt: attempt + 1,
+                    not_before: now + wait,
+                };
+                self.retries += 1;
+                Vec::new()
+            }
+            Err(error) => {
+                self.states[batch_id] = BatchState::Done;
+                let failed = Outcome::Error(error.short());
+                self.error = Some(error);
+                range.map(|i| (i, failed.clone())).collect()
+            }
         };
-        changes.retain(|(i, _)| self.outcomes[*i] == Outcome::Waiting);
-        for (i, outcome) in &changes {
-            self.set(*i, outcome.clone());
-        }
-        changes
+        self.apply(changes)
     }
 
-    /// Stops the run: nothing more is sent and every device still waiting, in flight or not,
-    /// ends as "Not sent".
+    /// Stops the run: nothing more is sent, and every device without an outcome, in flight or
+    /// not, ends as "Not sent". Answers that arrive afterwards are ignored.
     pub fn cancel(&mut self) -> Vec<Change> {
-        self.next_batch = self.batches.len();
-        let changes: Vec<Change> = (0..self.devices.len())
+        let changes = self.stop();
+        self.apply(changes)
+    }
+
+    fn stop(&mut self) -> Vec<Change> {
+        self.stopped = true;
+        for state in &mut self.states {
+            if matches!(state, BatchState::Queued { .. }) {
+                *state = BatchState::Done;
+            }
+        }
+        (0..self.devices.len())
             .filter(|&i| self.outcomes[i] == Outcome::Waiting)
             .map(|i| (i, Outcome::NotSent))
-            .collect();
-        for (i, outcome) in &changes {
-            self.set(*i, outcome.clone());
-        }
-        changes
-    }
-
-    /// Devices in batches not yet sent, all marked `outcome`.
-    fn waiting_after_sent(&self, outcome: Outcome) -> Vec<Change> {
-        let start = self
-            .batches
-            .get(self.next_batch)
-            .map_or(self.devices.len(), |r| r.start);
-        (start..self.devices.len())
-            .map(|i| (i, outcome.clone()))
             .collect()
     }
 
-    fn set(&mut self, index: usize, outcome: Outcome) {
-        self.summary.remove(&self.outcomes[index]);
-        self.summary.add(&outcome);
-        self.outcomes[index] = outcome;
+    /// Aborted requests end here, so their devices keep the outcome `cancel` gave them.
+    pub fn abandon(&mut self, batch_id: usize) {
+        if let Some(state) = self.states.get_mut(batch_id) {
+            *state = BatchState::Done;
+        }
+    }
+
+    /// Gives each device its first terminal outcome; later changes to the same device are dropped.
+    fn apply(&mut self, changes: Vec<Change>) -> Vec<Change> {
+        let mut applied = Vec::with_capacity(changes.len());
+        for (i, outcome) in changes {
+            if self.outcomes[i] == Outcome::Waiting {
+                self.summary.remove(&Outcome::Waiting);
+                self.summary.add(&outcome);
+                self.outcomes[i] = outcome.clone();
+                applied.push((i, outcome));
+            }
+        }
+        applied
     }
 }
 
@@ -176,13 +381,15 @@ mod tests {
             .collect()
     }
 
-    fn all_succeed(batch: &Batch) -> SyncAnswer {
+    fn answer_for(batch: &Batch, keep: impl Fn(usize) -> bool) -> SyncAnswer {
         SyncAnswer {
             account_name: Some("0000123456-00001".into()),
             reports: batch
                 .devices
                 .iter()
-                .map(|d| DeviceReport {
+                .enumerate()
+                .filter(|(i, _)| keep(*i))
+                .map(|(_, d)| DeviceReport {
                     device_id: d.to_string(),
                     status: SUCCESS_STATUS.into(),
                     reason: String::new(),
@@ -193,85 +400,310 @@ mod tests {
         }
     }
 
+    fn sequential(n: usize) -> SyncRun {
+        SyncRun::new(
+            devices(n),
+            RunSettings {
+                concurrency: 1,
+                ..RunSettings::default()
+            },
+        )
+    }
+
+    fn send(run: &mut SyncRun, now: f64) -> Batch {
+        match run.next(now) {
+            Next::Send(batch) => batch,
+            other => panic!("expected a request, got {other:?}"),
+        }
+    }
+
+    fn status(code: u16) -> ApiError {
+        ApiError::from_response(code, "<html></html>", None)
+    }
+
     #[test]
     fn devices_are_split_into_requests_of_at_most_100() {
-        let mut run = SyncRun::new(devices(250), 100);
+        let mut run = sequential(250);
         let mut sizes = Vec::new();
-        while let Some(batch) = run.next_batch() {
+        while let Next::Send(batch) = run.next(0.0) {
             sizes.push(batch.devices.len());
-            let answer = all_succeed(&batch);
-            run.complete(batch.id, Ok(answer));
+            let answer = answer_for(&batch, |_| true);
+            run.complete(batch.id, Ok(answer), 0.0, 0.5, None);
         }
         assert_eq!(sizes, [100, 100, 50]);
         assert!(run.is_finished());
         assert_eq!(run.summary().succeeded, 250);
         assert_eq!(run.account_name(), Some("0000123456-00001"));
-        assert_eq!(SyncRun::new(devices(5), 1000).batch_count(), 1);
+        let big = RunSettings {
+            batch_size: 1000,
+            ..RunSettings::default()
+        };
+        assert_eq!(SyncRun::new(devices(150), big).batch_count(), 2);
     }
 
     #[test]
-    fn a_failed_batch_keeps_earlier_results_and_stops_the_run() {
-        let mut run = SyncRun::new(devices(250), 100);
-        let first = run.next_batch().unwrap();
-        run.complete(first.id, Ok(all_succeed(&first)));
-        let second = run.next_batch().unwrap();
-        let changes = run.complete(second.id, Err(ApiError::Timeout { after_ms: 1000 }));
-        assert_eq!(changes.len(), 150);
-        assert!(run.next_batch().is_none());
-        let s = run.summary();
-        assert_eq!(
-            (s.succeeded, s.error, s.not_sent, s.waiting),
-            (100, 100, 50, 0)
+    fn at_most_concurrency_requests_are_in_flight() {
+        let mut run = SyncRun::new(devices(1000), RunSettings::default());
+        let first: Vec<Batch> = (0..4).map(|_| send(&mut run, 0.0)).collect();
+        assert_eq!(run.next(0.0), Next::Busy);
+        assert_eq!(run.in_flight(), 4);
+        run.complete(
+            first[2].id,
+            Ok(answer_for(&first[2], |_| true)),
+            1.0,
+            0.5,
+            None,
         );
-        assert!(run.is_finished());
-        assert!(matches!(run.error(), Some(ApiError::Timeout { .. })));
+        assert_eq!(send(&mut run, 1.0).id, 4);
     }
 
     #[test]
-    fn cancel_marks_everything_still_waiting_as_not_sent() {
-        let mut run = SyncRun::new(devices(250), 100);
-        let first = run.next_batch().unwrap();
-        run.complete(first.id, Ok(all_succeed(&first)));
-        let second = run.next_batch().unwrap();
+    fn a_503_is_retried_after_a_backoff_and_then_succeeds() {
+        let mut run = sequential(150);
+        let b0 = send(&mut run, 0.0);
+        assert!(run
+            .complete(b0.id, Err(status(503)), 0.0, 1.0, None)
+            .is_empty());
+        assert_eq!(run.retries(), 1);
+        // Batch 1 goes while batch 0 waits out its backoff (500 ms × jitter 1.0).
+        let b1 = send(&mut run, 10.0);
+        assert_eq!(b1.id, 1);
+        run.complete(b1.id, Ok(answer_for(&b1, |_| true)), 20.0, 0.5, None);
+        assert_eq!(run.next(20.0), Next::WaitUntil(500.0));
+        let again = send(&mut run, 500.0);
+        assert_eq!((again.id, again.attempt), (0, 2));
+        run.complete(again.id, Ok(answer_for(&again, |_| true)), 600.0, 0.5, None);
+        assert_eq!(run.summary().succeeded, 150);
+        assert_eq!(run.next(600.0), Next::Finished);
+    }
+
+    #[test]
+    fn retry_after_is_never_cut_short() {
+        let mut run = sequential(10);
+        let b = send(&mut run, 1000.0);
+        run.complete(b.id, Err(status(429)), 1000.0, 0.0, Some(2000.0));
+        assert_eq!(run.next(2999.0), Next::WaitUntil(3000.0));
+        assert_eq!(send(&mut run, 3000.0).attempt, 2);
+    }
+
+    #[test]
+    fn a_batch_gives_up_after_max_attempts_and_the_run_goes_on() {
+        let mut run = sequential(150);
+        let mut now = 0.0;
+        for attempt in 1..=4 {
+            let b = send(&mut run, now);
+            assert_eq!((b.id, b.attempt), (0, attempt));
+            run.complete(
+                b.id,
+                Err(ApiError::Timeout { after_ms: 30_000 }),
+                now,
+                1.0,
+                None,
+            );
+            now += 100_000.0;
+        }
+        assert_eq!(run.retries(), 3);
+        let s = run.summary();
+        assert_eq!((s.error, s.waiting), (100, 50));
+        assert!(matches!(run.error(), Some(ApiError::Timeout { .. })));
+        let b1 = send(&mut run, now);
+        assert_eq!(b1.id, 1);
+    }
+
+    #[test]
+    fn a_400_is_not_retried() {
+        let mut run = sequential(10);
+        let b = send(&mut run, 0.0);
+        let bad = ApiError::from_response(
+            400,
+            r#"{"errorCode": "INVALID_PARAMETER", "errorMessage": "Inactive account"}"#,
+            None,
+        );
+        run.complete(b.id, Err(bad), 0.0, 0.5, None);
+        assert_eq!(run.summary().error, 10);
+        assert_eq!(run.next(1e9), Next::Finished);
+    }
+
+    #[test]
+    fn a_token_error_stops_the_whole_run_at_once() {
+        let mut run = SyncRun::new(devices(1000), RunSettings::default());
+        let batches: Vec<Batch> = (0..4).map(|_| send(&mut run, 0.0)).collect();
+        run.complete(
+            batches[0].id,
+            Ok(answer_for(&batches[0], |_| true)),
+            1.0,
+            0.5,
+            None,
+        );
+        let expired = ApiError::from_response(
+            400,
+            r#"{"errorCode": "REQUEST_FAILED.SessionToken.Expired", "errorMessage": "SessionToken Expired"}"#,
+            None,
+        );
+        run.complete(batches[1].id, Err(expired), 2.0, 0.5, None);
+        assert_eq!(
+            run.next(3.0),
+            Next::Busy,
+            "two requests are still in flight"
+        );
+        run.complete(
+            batches[2].id,
+            Ok(answer_for(&batches[2], |_| true)),
+            4.0,
+            0.5,
+            None,
+        );
+        run.abandon(batches[3].id);
+        assert_eq!(run.next(5.0), Next::Finished);
+        let s = run.summary();
+        assert_eq!((s.succeeded, s.error, s.not_sent), (100, 100, 800));
+        assert!(matches!(run.error(), Some(ApiError::SessionToken { .. })));
+    }
+
+    #[test]
+    fn cancel_marks_everything_without_an_answer_as_not_sent() {
+        let mut run = sequential(250);
+        let first = send(&mut run, 0.0);
+        run.complete(first.id, Ok(answer_for(&first, |_| true)), 0.0, 0.5, None);
+        let second = send(&mut run, 0.0);
         assert_eq!(run.cancel().len(), 150);
-        assert!(run.next_batch().is_none());
-        assert!(run.complete(second.id, Ok(all_succeed(&second))).is_empty());
+        assert_eq!(run.next(0.0), Next::Busy);
+        assert!(run
+            .complete(second.id, Ok(answer_for(&second, |_| true)), 0.0, 0.5, None)
+            .is_empty());
+        assert_eq!(run.next(0.0), Next::Finished);
         let s = run.summary();
         assert_eq!((s.succeeded, s.not_sent, s.waiting), (100, 150, 0));
+        assert_eq!(run.unsuccessful().len(), 150);
     }
 
     #[test]
     fn an_empty_run_is_finished_at_once() {
-        let mut run = SyncRun::new(Vec::new(), 100);
-        assert!(run.next_batch().is_none());
+        let mut run = SyncRun::new(Vec::new(), RunSettings::default());
+        assert_eq!(run.next(0.0), Next::Finished);
         assert!(run.is_finished());
+    }
+
+    #[test]
+    fn progress_counts_and_estimates() {
+        let mut run = sequential(200);
+        let b = send(&mut run, 0.0);
+        assert_eq!(
+            run.progress(),
+            Progress {
+                done: 0,
+                total: 200,
+                in_flight: 1,
+                retries: 0
+            }
+        );
+        run.complete(b.id, Ok(answer_for(&b, |_| true)), 0.0, 0.5, None);
+        let p = run.progress();
+        assert_eq!((p.done, p.in_flight), (100, 0));
+        assert_eq!(p.remaining_ms(3000.0), Some(3000.0));
+        assert_eq!(Progress::default().remaining_ms(10.0), None);
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap() {
+        let s = RunSettings::default();
+        assert_eq!(s.backoff_ms(1, 1.0), 500.0);
+        assert_eq!(s.backoff_ms(3, 1.0), 2000.0);
+        assert_eq!(s.backoff_ms(10, 1.0), 20_000.0);
+        assert_eq!(s.backoff_ms(3, 0.25), 500.0);
+    }
+
+    /// What a fake transport answers to one request.
+    #[derive(Clone, Debug)]
+    enum Reply {
+        All,
+        Some,
+        Transient(u16),
+        Timeout,
+        Refused,
+        TokenExpired,
+        CancelNow,
+    }
+
+    fn reply() -> impl Strategy<Value = Reply> {
+        prop_oneof![
+            4 => Just(Reply::All),
+            2 => Just(Reply::Some),
+            2 => prop_oneof![Just(429u16), Just(502), Just(503), Just(504)].prop_map(Reply::Transient),
+            1 => Just(Reply::Timeout),
+            1 => Just(Reply::Refused),
+            1 => Just(Reply::TokenExpired),
+            1 => Just(Reply::CancelNow),
+        ]
     }
 
     proptest! {
         #[test]
-        fn every_device_ends_in_one_terminal_outcome(
-            n in 0usize..400,
-            size in 1usize..150,
-            fail_at in proptest::option::of(0usize..5),
+        fn every_device_ends_in_exactly_one_terminal_outcome(
+            n in 0usize..700,
+            batch_size in 1usize..150,
+            concurrency in 1usize..8,
+            max_attempts in 1u32..5,
+            replies in proptest::collection::vec((reply(), 0.0f64..1.0, 0usize..8), 1..200),
         ) {
-            let mut run = SyncRun::new(devices(n), size);
-            let mut sent = 0;
-            while let Some(batch) = run.next_batch() {
-                prop_assert!(batch.devices.len() <= MAX_DEVICES_PER_REQUEST);
-                sent += batch.devices.len();
-                if Some(batch.id) == fail_at {
-                    run.complete(batch.id, Err(ApiError::Unreachable { url: "u".into() }));
-                } else {
-                    let answer = all_succeed(&batch);
-                    run.complete(batch.id, Ok(answer));
+            let settings = RunSettings { batch_size, concurrency, max_attempts, ..RunSettings::default() };
+            let mut run = SyncRun::new(devices(n), settings);
+            let mut now = 0.0;
+            let mut in_flight: Vec<Batch> = Vec::new();
+            let mut step = 0;
+            loop {
+                // Fill every free slot, as the app does.
+                loop {
+                    match run.next(now) {
+                        Next::Send(batch) => {
+                            prop_assert!(batch.devices.len() <= MAX_DEVICES_PER_REQUEST);
+                            prop_assert!(batch.devices.len() <= settings.batch_size);
+                            for other in &in_flight {
+                                prop_assert!(other.devices.iter().all(|d| !batch.devices.contains(d)),
+                                    "a device is in two requests at once");
+                            }
+                            in_flight.push(batch);
+                            prop_assert!(in_flight.len() <= settings.concurrency);
+                        }
+                        Next::WaitUntil(at) => {
+                            prop_assert!(at > now);
+                            if in_flight.is_empty() { now = at; } else { break; }
+                        }
+                        Next::Busy => { prop_assert!(!in_flight.is_empty()); break; }
+                        Next::Finished => break,
+                    }
                 }
+                if in_flight.is_empty() {
+                    prop_assert_eq!(run.next(now), Next::Finished);
+                    break;
+                }
+                let (reply, jitter, pick) = replies[step % replies.len()].clone();
+                step += 1;
+                let batch = in_flight.remove(pick % in_flight.len());
+                now += 10.0;
+                let result = match reply {
+                    Reply::All => Ok(answer_for(&batch, |_| true)),
+                    Reply::Some => Ok(answer_for(&batch, |i| i % 3 != 0)),
+                    Reply::Transient(code) => Err(status(code)),
+                    Reply::Timeout => Err(ApiError::Timeout { after_ms: 1000 }),
+                    Reply::Refused => Err(ApiError::Unreachable { url: "u".into() }),
+                    Reply::TokenExpired => Err(ApiError::SessionToken { code: "REQUEST_FAILED.SessionToken.Expired".into(), message: String::new() }),
+                    Reply::CancelNow => {
+                        run.cancel();
+                        for b in in_flight.drain(..) { run.abandon(b.id); }
+                        run.abandon(batch.id);
+                        continue;
+                    }
+                };
+                run.complete(batch.id, result, now, jitter, Some(5.0));
+                prop_assert!(step < 10_000, "the run does not end");
             }
             let s = run.summary();
             prop_assert_eq!(s.total, n);
             prop_assert_eq!(s.waiting, 0);
-            prop_assert_eq!(s.succeeded + s.error + s.not_sent, n);
-            prop_assert_eq!(s.succeeded + s.error, sent);
+            prop_assert_eq!(s.succeeded + s.failed + s.no_result + s.error + s.not_sent, n);
             prop_assert_eq!(Summary::of(run.outcomes()), s);
+            prop_assert!(run.is_finished());
         }
     }
 }

@@ -5,6 +5,7 @@ pub mod context;
 pub mod imei_field;
 pub mod results_table;
 pub mod run_view;
+pub mod runner;
 pub mod secret_field;
 pub mod summary;
 pub mod sync_form;

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use crate::core::api_error::ApiError;
 use crate::core::imei::Imei;
 use crate::core::outcome::{Outcome, Summary};
-use crate::core::run::{Change, SyncRun};
+use crate::core::run::{Change, Progress, SyncRun};
 
 /// One row of the results table.
 #[derive(Clone)]
@@ -23,8 +23,12 @@ pub struct RunView {
     pub account: RwSignal<Option<String>>,
     pub error: RwSignal<Option<ApiError>>,
     pub running: RwSignal<bool>,
-    /// Requests answered so far, and how many the run needs.
-    pub batches: RwSignal<(usize, usize)>,
+    pub progress: RwSignal<Progress>,
+    /// When the run started and, once it ended, when it ended (ms since the epoch).
+    pub started_at: RwSignal<f64>,
+    pub ended_at: RwSignal<Option<f64>>,
+    /// Devices of the finished run that did not succeed, for "Retry failed".
+    pub unsuccessful: RwSignal<Vec<Imei>>,
 }
 
 impl RunView {
@@ -35,12 +39,15 @@ impl RunView {
             account: RwSignal::new(None),
             error: RwSignal::new(None),
             running: RwSignal::new(false),
-            batches: RwSignal::new((0, 0)),
+            progress: RwSignal::new(Progress::default()),
+            started_at: RwSignal::new(0.0),
+            ended_at: RwSignal::new(None),
+            unsuccessful: RwSignal::new(Vec::new()),
         }
     }
 
     /// Replaces what is on screen with a new run whose devices all wait.
-    pub fn start(&self, run: &SyncRun) {
+    pub fn start(&self, run: &SyncRun, now: f64) {
         let rows = run
             .devices()
             .iter()
@@ -55,8 +62,25 @@ impl RunView {
         self.summary.set(Some(run.summary()));
         self.account.set(None);
         self.error.set(None);
-        self.batches.set((0, run.batch_count()));
+        self.progress.set(run.progress());
+        self.started_at.set(now);
+        self.ended_at.set(None);
+        self.unsuccessful.set(Vec::new());
         self.running.set(true);
+    }
+
+    pub fn show_progress(&self, run: &SyncRun) {
+        let progress = run.progress();
+        if self.progress.get_untracked() != progress {
+            self.progress.set(progress);
+        }
+    }
+
+    /// The run is over: nothing waits and nothing is in flight.
+    pub fn finish(&self, run: &SyncRun) {
+        self.ended_at.set(Some(js_sys::Date::now()));
+        self.unsuccessful.set(run.unsuccessful());
+        self.running.set(false);
     }
 
     /// Shows the devices whose outcome changed, and the run's new totals.

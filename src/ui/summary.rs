@@ -4,6 +4,35 @@ use leptos::prelude::*;
 
 use super::context::AppContext;
 use crate::core::outcome::Summary;
+use crate::core::run::Progress;
+
+fn seconds(ms: f64) -> String {
+    format!("{:.1} s", ms.max(0.0) / 1000.0)
+}
+
+/// "120 of 250 devices · 2 requests in flight · 1 retry · 3.2 s elapsed · about 4.1 s left".
+fn progress_text(p: &Progress, elapsed_ms: f64, ended: bool) -> String {
+    let mut parts = vec![format!("{} of {} devices", p.done, p.total)];
+    if !ended {
+        parts.push(match p.in_flight {
+            1 => "1 request in flight".to_owned(),
+            n => format!("{n} requests in flight"),
+        });
+    }
+    parts.push(match p.retries {
+        1 => "1 retry".to_owned(),
+        n => format!("{n} retries"),
+    });
+    if ended {
+        parts.push(format!("finished in {}", seconds(elapsed_ms)));
+    } else {
+        parts.push(format!("{} elapsed", seconds(elapsed_ms)));
+        if let Some(left) = p.remaining_ms(elapsed_ms) {
+            parts.push(format!("about {} left", seconds(left)));
+        }
+    }
+    parts.join(" · ")
+}
 
 #[component]
 pub fn RunSummary() -> impl IntoView {
@@ -39,10 +68,10 @@ pub fn RunSummary() -> impl IntoView {
         })
     };
     let progress = move || {
-        let (done, total) = run.batches.get();
-        run.running
-            .get()
-            .then(|| format!("Synchronizing… {done} of {total} requests answered"))
+        let p = run.progress.get();
+        let end = run.ended_at.get();
+        let elapsed = end.unwrap_or_else(js_sys::Date::now) - run.started_at.get();
+        progress_text(&p, elapsed, end.is_some())
     };
     view! {
         <Show when=move || run.summary.with(Option::is_some)>
@@ -53,6 +82,11 @@ pub fn RunSummary() -> impl IntoView {
                     </p>
                 </Show>
                 <dl aria-label="Summary">{counts}</dl>
+                <progress
+                    aria-label="Run progress"
+                    max=move || run.progress.with(|p| p.total.max(1))
+                    value=move || run.progress.with(|p| p.done)
+                ></progress>
                 <p class="progress" role="status">{progress}</p>
             </section>
         </Show>

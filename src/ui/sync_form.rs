@@ -1,26 +1,18 @@
 //! The form: account, IMEIs, tokens and base URL; on submit it validates and runs the sync.
 
+use std::rc::Rc;
+
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use super::context::AppContext;
 use super::imei_field::ImeiField;
-use super::run_view::RunView;
+use super::runner::{RunRequest, Runner};
 use super::secret_field::SecretField;
 use crate::core::account::AccountName;
 use crate::core::config::ApiBase;
-use crate::core::fota::{request_body, MAX_DEVICES_PER_REQUEST};
-use crate::core::imei::parse_list;
+use crate::core::imei::{parse_list, Imei};
 use crate::core::run::SyncRun;
-use crate::net::{put_devices, CallError, Credentials};
-
-/// Everything a run needs, once the form checked out.
-struct RunRequest {
-    url: String,
-    credentials: Credentials,
-    timeout_ms: u32,
-    run: SyncRun,
-}
+use crate::net::Credentials;
 
 #[component]
 pub fn SyncForm() -> impl IntoView {
@@ -36,13 +28,16 @@ pub fn SyncForm() -> impl IntoView {
     let list = Memo::new(move |_| imei_text.with(|t| parse_list(t, allow_bad_check_digit.get())));
     let run_view = context.run;
 
-    let validate = move || -> Result<RunRequest, Vec<String>> {
+    let runner = StoredValue::new_local(None::<Rc<Runner>>);
+
+    // `only` replaces the typed list, for "Retry failed".
+    let validate = move |only: Option<Vec<Imei>>| -> Result<RunRequest, Vec<String>> {
         let mut errors = Vec::new();
         let account =
             AccountName::parse(&account.get_untracked()).map_err(|e| errors.push(e.to_string()));
         let base = ApiBase::parse(&base_url.get_untracked())
             .map_err(|e| errors.push(format!("API base URL: {e}.")));
-        let devices = list.with_untracked(|l| l.devices.clone());
+        let devices = only.unwrap_or_else(|| list.with_untracked(|l| l.devices.clone()));
         if devices.is_empty() {
             errors.push("Enter at least one valid IMEI.".to_owned());
         }
@@ -62,26 +57,36 @@ pub fn SyncForm() -> impl IntoView {
                     session_token: session,
                 },
                 timeout_ms: config.request_timeout_ms,
-                run: SyncRun::new(devices, MAX_DEVICES_PER_REQUEST),
+                run: SyncRun::new(devices, config.run),
             }),
             _ => Err(errors),
         }
     };
 
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let launch = move |only: Option<Vec<Imei>>| {
         if run_view.running.get_untracked() {
             return;
         }
-        match validate() {
+        match validate(only) {
             Err(errors) => form_errors.set(errors),
             Ok(request) => {
                 form_errors.set(Vec::new());
-                run_view.start(&request.run);
-                spawn_local(drive(run_view, request));
+                runner.set_value(Some(Runner::start(run_view, request)));
             }
         }
     };
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        launch(None);
+    };
+    let cancel = move |_| {
+        if let Some(runner) = runner.get_value() {
+            runner.cancel();
+        }
+    };
+    let retry_failed = move |_| launch(Some(run_view.unsuccessful.get_untracked()));
+    let can_retry =
+        move || !run_view.running.get() && run_view.unsuccessful.with(|u| !u.is_empty());
 
     view! {
         <form class="sync-form" on:submit=on_submit novalidate>
@@ -119,6 +124,18 @@ pub fn SyncForm() -> impl IntoView {
                 <button type="submit" class="primary" disabled=move || run_view.running.get()>
                     "Synchronize"
                 </button>
+                <Show when=move || run_view.running.get()>
+                    <button type="button" on:click=cancel>"Cancel"</button>
+                </Show>
+                <Show when=can_retry>
+                    <button
+                        type="button"
+                        title=move || format!("Run again with the {} devices that did not succeed", run_view.unsuccessful.with(Vec::len))
+                        on:click=retry_failed
+                    >
+                        "Retry failed"
+                    </button>
+                </Show>
             </div>
             <Alert form_errors />
         </form>
@@ -153,27 +170,4 @@ fn Alert(form_errors: RwSignal<Vec<String>>) -> impl IntoView {
             <div class="alert" role="alert">{content}</div>
         </Show>
     }
-}
-
-/// Sends the run's batches one after another and shows each answer as it arrives.
-async fn drive(view: RunView, mut request: RunRequest) {
-    while let Some(batch) = request.run.next_batch() {
-        let body = request_body(&batch.devices);
-        let result = put_devices(
-            &request.url,
-            &request.credentials,
-            body,
-            request.timeout_ms,
-            None,
-        )
-        .await;
-        let changes = match result {
-            Ok(answer) => request.run.complete(batch.id, Ok(answer)),
-            Err(CallError::Api(error)) => request.run.complete(batch.id, Err(error)),
-            Err(CallError::Cancelled) => request.run.cancel(),
-        };
-        view.batches.update(|(done, _)| *done += 1);
-        view.apply(&request.run, changes);
-    }
-    view.running.set(false);
 }
