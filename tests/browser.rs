@@ -192,6 +192,54 @@ async fn token_fields_are_hidden_until_shown() {
     assert_eq!(bearer.type_(), "password");
 }
 
+fn session_storage() -> web_sys::Storage {
+    web_sys::window()
+        .unwrap()
+        .session_storage()
+        .unwrap()
+        .unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn tokens_stay_in_memory_unless_the_user_asks_to_remember_them() {
+    session_storage().clear().unwrap();
+    let (root, _) = mount_console();
+    type_into(&root, "#bearer-token", "bearer-secret-1");
+    type_into(&root, "#session-token", "session-secret-1");
+    tick().await;
+    assert_eq!(session_storage().length().unwrap(), 0);
+    let local = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    assert_eq!(local.length().unwrap(), 0);
+
+    let remember = root
+        .query_selector_all(".token-actions input[type=checkbox]")
+        .unwrap()
+        .item(0)
+        .unwrap()
+        .unchecked_into::<HtmlElement>();
+    remember.click();
+    tick().await;
+    let stored: Vec<String> = (0..session_storage().length().unwrap())
+        .map(|i| {
+            let key = session_storage().key(i).unwrap().unwrap();
+            session_storage().get_item(&key).unwrap().unwrap()
+        })
+        .collect();
+    assert!(stored.contains(&"bearer-secret-1".to_owned()), "{stored:?}");
+    assert_eq!(local.length().unwrap(), 0, "never localStorage");
+
+    let forget = root.query_selector_all(".token-actions button").unwrap();
+    let forget = (0..forget.length())
+        .map(|i| forget.item(i).unwrap().unchecked_into::<HtmlElement>())
+        .find(|b| b.text_content().unwrap() == "Forget tokens")
+        .expect("a Forget tokens button");
+    forget.click();
+    tick().await;
+    assert_eq!(session_storage().length().unwrap(), 0);
+    let bearer = find(&root, "#bearer-token").unchecked_into::<HtmlInputElement>();
+    assert_eq!(bearer.value(), "");
+}
+
 #[wasm_bindgen_test]
 async fn answers_fill_the_table_in_input_order_as_text() {
     let (root, run_view) = mount_console();
@@ -200,7 +248,7 @@ async fn answers_fill_the_table_in_input_order_as_text() {
         .map(|s| Imei::parse(s).unwrap())
         .collect();
     let mut run = SyncRun::new(devices, RunSettings::default());
-    run_view.start(&run, 0.0);
+    run_view.start(&run, "0000123456-00001", 0.0);
     tick().await;
     assert_eq!(
         texts(&root, "tbody td.status"),
@@ -271,7 +319,7 @@ async fn a_failed_request_is_announced_and_earlier_rows_stay() {
     let (root, run_view) = mount_console();
     let devices = vec![Imei::parse("490154203237518").unwrap()];
     let mut run = SyncRun::new(devices, RunSettings::default());
-    run_view.start(&run, 0.0);
+    run_view.start(&run, "0000123456-00001", 0.0);
     let batch = next_batch(&mut run);
     let error = ApiError::from_response(
         400,

@@ -13,6 +13,27 @@ pub struct AppConfig {
     pub api_base_url: String,
     pub request_timeout_ms: u32,
     pub run: RunSettings,
+    /// Origins of portal pages allowed to hand over credentials; empty: no handoff.
+    pub allowed_parent_origins: Vec<String>,
+    pub theme: Theme,
+}
+
+/// Light, dark, or whatever the user's system prefers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ColorScheme {
+    #[default]
+    Auto,
+    Light,
+    Dark,
+}
+
+/// A portal's look: a colour scheme and values for the `--fota-*` custom properties.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Theme {
+    pub color_scheme: ColorScheme,
+    /// `(property, value)`, e.g. `("--fota-accent", "#0a58ca")`.
+    pub properties: Vec<(String, String)>,
 }
 
 impl Default for AppConfig {
@@ -21,6 +42,8 @@ impl Default for AppConfig {
             api_base_url: DEFAULT_API_BASE_URL.to_owned(),
             request_timeout_ms: DEFAULT_TIMEOUT_MS,
             run: RunSettings::default(),
+            allowed_parent_origins: Vec::new(),
+            theme: Theme::default(),
         }
     }
 }
@@ -33,6 +56,41 @@ struct RawConfig {
     batch_size: Option<usize>,
     concurrency: Option<usize>,
     max_attempts: Option<u32>,
+    allowed_parent_origins: Option<Vec<String>>,
+    theme: Option<RawTheme>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawTheme {
+    color_scheme: Option<ColorScheme>,
+    #[serde(default)]
+    properties: std::collections::BTreeMap<String, String>,
+}
+
+/// `accent` or `--fota-accent` → `--fota-accent`; names are letters, digits and dashes only.
+fn theme_property(name: &str, value: &str) -> Result<(String, String), String> {
+    let short = name.strip_prefix("--fota-").unwrap_or(name);
+    let name_ok = !short.is_empty()
+        && short
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    let value_ok = !value.contains([';', '{', '}', '<', '>']);
+    if name_ok && value_ok {
+        Ok((format!("--fota-{short}"), value.trim().to_owned()))
+    } else {
+        Err(format!(
+            "config.json theme property {name:?} is not allowed"
+        ))
+    }
+}
+
+/// An origin as the browser writes it: scheme, host and optional port, nothing more.
+fn is_origin(text: &str) -> bool {
+    let rest = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"));
+    rest.is_some_and(|host| !host.is_empty() && !host.contains(['/', '?', '#', ' ']))
 }
 
 impl AppConfig {
@@ -70,10 +128,29 @@ impl AppConfig {
             )? as u32,
             ..defaults.run
         };
+        let allowed_parent_origins = raw.allowed_parent_origins.unwrap_or_default();
+        if let Some(bad) = allowed_parent_origins.iter().find(|o| !is_origin(o)) {
+            return Err(format!(
+                "config.json allowedParentOrigins: {bad:?} is not an origin like https://portal.example.com"
+            ));
+        }
+        let theme = match raw.theme {
+            None => Theme::default(),
+            Some(t) => Theme {
+                color_scheme: t.color_scheme.unwrap_or_default(),
+                properties: t
+                    .properties
+                    .iter()
+                    .map(|(k, v)| theme_property(k, v))
+                    .collect::<Result<_, _>>()?,
+            },
+        };
         Ok(AppConfig {
             api_base_url,
             request_timeout_ms,
             run,
+            allowed_parent_origins,
+            theme,
         })
     }
 }
@@ -154,6 +231,33 @@ mod tests {
             (c.run.batch_size, c.run.concurrency, c.run.max_attempts),
             (50, 2, 1)
         );
+    }
+
+    #[test]
+    fn portal_settings_are_read_and_checked() {
+        let c = AppConfig::from_json(
+            r##"{"allowedParentOrigins": ["https://portal.example.com", "http://127.0.0.1:9000"],
+                "theme": {"colorScheme": "dark", "properties": {"accent": "#0a58ca", "--fota-radius": "2px"}}}"##,
+        )
+        .unwrap();
+        assert_eq!(c.allowed_parent_origins.len(), 2);
+        assert_eq!(c.theme.color_scheme, ColorScheme::Dark);
+        assert_eq!(
+            c.theme.properties,
+            [
+                ("--fota-radius".to_owned(), "2px".to_owned()),
+                ("--fota-accent".to_owned(), "#0a58ca".to_owned())
+            ]
+        );
+        for bad in [
+            r#"{"allowedParentOrigins": ["https://portal.example.com/"]}"#,
+            r#"{"allowedParentOrigins": ["*"]}"#,
+            r#"{"theme": {"properties": {"accent": "red; background: url(x)"}}}"#,
+            r#"{"theme": {"properties": {"a b": "red"}}}"#,
+            r#"{"theme": {"colorScheme": "blue"}}"#,
+        ] {
+            assert!(AppConfig::from_json(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod api_error;
 pub mod config;
+pub mod embed;
 pub mod fota;
 pub mod imei;
 pub mod outcome;

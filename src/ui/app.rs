@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use super::context::{AppContext, LoadedConfig};
+use super::portal::{apply_theme, listen_for_handoff, report_result, TokenState};
 use super::results_table::ResultsTable;
 use super::run_view::RunView;
 use super::summary::RunSummary;
@@ -30,9 +31,39 @@ pub fn App() -> impl IntoView {
 #[component]
 pub fn Console(loaded: LoadedConfig) -> impl IntoView {
     let note = loaded.note.clone();
-    provide_context(AppContext {
-        config: StoredValue::new(loaded),
+    apply_theme(&loaded.config.theme);
+    let context = AppContext {
+        account: RwSignal::new(String::new()),
+        base_url: RwSignal::new(loaded.config.api_base_url.clone()),
+        tokens: TokenState::new(),
         run: RunView::new(),
+        config: StoredValue::new(loaded),
+    };
+    provide_context(context);
+    let allowed = context
+        .config
+        .with_value(|c| c.config.allowed_parent_origins.clone());
+    listen_for_handoff(allowed, context.tokens, move |handoff| {
+        if let Some(account) = &handoff.account {
+            if context.account.with_untracked(String::is_empty) {
+                context.account.set(account.clone());
+            }
+        }
+        if let Some(url) = &handoff.api_base_url {
+            context.base_url.set(url.clone());
+        }
+    });
+    let run = context.run;
+    Effect::new(move |_| {
+        if run.ended_at.get().is_some() {
+            if let Some(summary) = run.summary.get_untracked() {
+                report_result(
+                    &context.tokens,
+                    &run.requested_account.get_untracked(),
+                    &summary,
+                );
+            }
+        }
     });
     view! {
         {note.map(|note| view! { <p class="config-note">{note}</p> })}

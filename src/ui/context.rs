@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use super::portal::TokenState;
 use super::run_view::RunView;
 use crate::core::config::AppConfig;
 
@@ -29,6 +30,10 @@ impl LoadedConfig {
 pub struct AppContext {
     pub config: StoredValue<LoadedConfig>,
     pub run: RunView,
+    pub tokens: TokenState,
+    /// The form's account and API base URL, which a portal may fill in.
+    pub account: RwSignal<String>,
+    pub base_url: RwSignal<String>,
 }
 
 impl AppContext {

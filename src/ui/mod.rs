@@ -3,6 +3,7 @@
 pub mod app;
 pub mod context;
 pub mod imei_field;
+pub mod portal;
 pub mod results_table;
 pub mod run_view;
 pub mod runner;

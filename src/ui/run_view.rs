@@ -21,6 +21,8 @@ pub struct RunView {
     pub rows: RwSignal<Vec<RowView>>,
     pub summary: RwSignal<Option<Summary>>,
     pub account: RwSignal<Option<String>>,
+    /// The account the run was started for.
+    pub requested_account: RwSignal<String>,
     pub error: RwSignal<Option<ApiError>>,
     pub running: RwSignal<bool>,
     pub progress: RwSignal<Progress>,
@@ -37,6 +39,7 @@ impl RunView {
             rows: RwSignal::new(Vec::new()),
             summary: RwSignal::new(None),
             account: RwSignal::new(None),
+            requested_account: RwSignal::new(String::new()),
             error: RwSignal::new(None),
             running: RwSignal::new(false),
             progress: RwSignal::new(Progress::default()),
@@ -47,7 +50,8 @@ impl RunView {
     }
 
     /// Replaces what is on screen with a new run whose devices all wait.
-    pub fn start(&self, run: &SyncRun, now: f64) {
+    pub fn start(&self, run: &SyncRun, account: &str, now: f64) {
+        self.requested_account.set(account.to_owned());
         let rows = run
             .devices()
             .iter()

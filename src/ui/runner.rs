@@ -17,6 +17,7 @@ use crate::net::{put_devices, CallError, Credentials};
 
 /// Everything a run needs, once the form checked out.
 pub struct RunRequest {
+    pub account: String,
     pub url: String,
     pub credentials: Credentials,
     pub timeout_ms: u32,
@@ -41,7 +42,7 @@ fn now() -> f64 {
 impl Runner {
     /// Shows the new run and sends its first requests.
     pub fn start(view: RunView, request: RunRequest) -> Rc<Runner> {
-        view.start(&request.run, now());
+        view.start(&request.run, &request.account, now());
         let runner = Rc::new(Runner {
             run: RefCell::new(request.run),
             url: request.url,

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 use super::context::AppContext;
 use super::imei_field::ImeiField;
+use super::portal::TokenState;
 use super::runner::{RunRequest, Runner};
 use super::secret_field::SecretField;
 use crate::core::account::AccountName;
@@ -18,12 +19,9 @@ use crate::net::Credentials;
 pub fn SyncForm() -> impl IntoView {
     let context = AppContext::expect();
     let config = context.config.get_value().config;
-    let account = RwSignal::new(String::new());
+    let (account, base_url, tokens) = (context.account, context.base_url, context.tokens);
     let imei_text = RwSignal::new(String::new());
     let allow_bad_check_digit = RwSignal::new(false);
-    let bearer_token = RwSignal::new(String::new());
-    let session_token = RwSignal::new(String::new());
-    let base_url = RwSignal::new(config.api_base_url.clone());
     let form_errors = RwSignal::new(Vec::<String>::new());
     let list = Memo::new(move |_| imei_text.with(|t| parse_list(t, allow_bad_check_digit.get())));
     let run_view = context.run;
@@ -41,16 +39,17 @@ pub fn SyncForm() -> impl IntoView {
         if devices.is_empty() {
             errors.push("Enter at least one valid IMEI.".to_owned());
         }
-        let bearer = bearer_token.get_untracked().trim().to_owned();
+        let (bearer, session) = tokens.current();
+        let (bearer, session) = (bearer.trim().to_owned(), session.trim().to_owned());
         if bearer.is_empty() {
             errors.push("Paste the bearer token.".to_owned());
         }
-        let session = session_token.get_untracked().trim().to_owned();
         if session.is_empty() {
             errors.push("Paste the session token.".to_owned());
         }
         match (account, base) {
             (Ok(account), Ok(base)) if errors.is_empty() => Ok(RunRequest {
+                account: account.to_string(),
                 url: base.sync_url(&account.path_segment()),
                 credentials: Credentials {
                     bearer_token: bearer,
@@ -104,10 +103,7 @@ pub fn SyncForm() -> impl IntoView {
                 />
             </div>
             <ImeiField text=imei_text allow_bad_check_digit list />
-            <div class="tokens">
-                <SecretField label="Bearer token" id="bearer-token" value=bearer_token />
-                <SecretField label="Session token" id="session-token" value=session_token />
-            </div>
+            <Tokens tokens />
             <div class="field">
                 <label for="api-base-url">"API base URL"</label>
                 <input
@@ -139,6 +135,61 @@ pub fn SyncForm() -> impl IntoView {
             </div>
             <Alert form_errors />
         </form>
+    }
+}
+
+/// The two tokens: typed (optionally remembered in this tab) or provided by the portal.
+#[component]
+fn Tokens(tokens: TokenState) -> impl IntoView {
+    let portal_present = move || tokens.portal.with(Option::is_some);
+    view! {
+        <fieldset class="tokens">
+            <legend class="visually-hidden">"Tokens"</legend>
+            <Show
+                when=move || tokens.from_portal()
+                fallback=move || {
+                    view! {
+                        <div class="token-fields">
+                            <SecretField label="Bearer token" id="bearer-token" value=tokens.bearer />
+                            <SecretField label="Session token" id="session-token" value=tokens.session />
+                        </div>
+                        <div class="token-actions">
+                            <label class="check">
+                                <input
+                                    type="checkbox"
+                                    prop:checked=move || tokens.remember.get()
+                                    on:change=move |ev| tokens.remember.set(event_target_checked(&ev))
+                                />
+                                "Remember tokens in this tab"
+                            </label>
+                            <Show when=portal_present>
+                                <button type="button" on:click=move |_| tokens.use_own.set(false)>
+                                    "Use the portal's tokens"
+                                </button>
+                            </Show>
+                            <button type="button" on:click=move |_| tokens.forget()>"Forget tokens"</button>
+                        </div>
+                    }
+                }
+            >
+                <div class="token-fields">
+                    <div class="field">
+                        <span class="label">"Bearer token"</span>
+                        <p class="provided">"Provided by the portal"</p>
+                    </div>
+                    <div class="field">
+                        <span class="label">"Session token"</span>
+                        <p class="provided">"Provided by the portal"</p>
+                    </div>
+                </div>
+                <div class="token-actions">
+                    <button type="button" on:click=move |_| tokens.use_own.set(true)>
+                        "Use my own tokens"
+                    </button>
+                    <button type="button" on:click=move |_| tokens.forget()>"Forget tokens"</button>
+                </div>
+            </Show>
+        </fieldset>
     }
 }
 

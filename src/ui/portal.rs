@@ -1,0 +1,205 @@
+//! Living inside a portal: the postMessage handoff, the theme from config, and tokens kept in
+//! this tab's sessionStorage only when the user asks for it.
+
+use leptos::prelude::*;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use web_sys::{MessageEvent, Window};
+
+use crate::core::config::{ColorScheme, Theme};
+use crate::core::embed::{self, Handoff};
+use crate::core::outcome::Summary;
+
+const STORED_BEARER: &str = "fota-sync.bearerToken";
+const STORED_SESSION: &str = "fota-sync.sessionToken";
+
+/// The tokens a run uses, where they came from, and whether the user wants them kept.
+#[derive(Clone, Copy)]
+pub struct TokenState {
+    pub bearer: RwSignal<String>,
+    pub session: RwSignal<String>,
+    /// Credentials from the parent page, and its origin (checked against the allow-list).
+    pub portal: RwSignal<Option<(Handoff, String)>>,
+    /// The user chose to type their own tokens although the portal gave some.
+    pub use_own: RwSignal<bool>,
+    /// "Remember tokens in this tab".
+    pub remember: RwSignal<bool>,
+}
+
+fn window() -> Window {
+    web_sys::window().expect("a browser window")
+}
+
+fn session_storage() -> Option<web_sys::Storage> {
+    window().session_storage().ok().flatten()
+}
+
+impl TokenState {
+    /// Starts from what this tab remembered, if the user asked for it before.
+    pub fn new() -> TokenState {
+        let stored = session_storage().and_then(|s| {
+            let bearer = s.get_item(STORED_BEARER).ok().flatten()?;
+            let session = s.get_item(STORED_SESSION).ok().flatten()?;
+            Some((bearer, session))
+        });
+        let remember = stored.is_some();
+        let (bearer, session) = stored.unwrap_or_default();
+        let state = TokenState {
+            bearer: RwSignal::new(bearer),
+            session: RwSignal::new(session),
+            portal: RwSignal::new(None),
+            use_own: RwSignal::new(false),
+            remember: RwSignal::new(remember),
+        };
+        Effect::new(move |_| state.persist());
+        state
+    }
+
+    /// Keeps sessionStorage in step: the tokens while "remember" is on, nothing otherwise.
+    fn persist(&self) {
+        let (remember, bearer, session) =
+            (self.remember.get(), self.bearer.get(), self.session.get());
+        let Some(storage) = session_storage() else {
+            return;
+        };
+        if remember {
+            let _ = storage.set_item(STORED_BEARER, &bearer);
+            let _ = storage.set_item(STORED_SESSION, &session);
+        } else {
+            let _ = storage.remove_item(STORED_BEARER);
+            let _ = storage.remove_item(STORED_SESSION);
+        }
+    }
+
+    /// True while the portal's tokens are the ones in use.
+    pub fn from_portal(&self) -> bool {
+        self.portal.with(Option::is_some) && !self.use_own.get()
+    }
+
+    /// The tokens to send: the portal's, or the typed ones.
+    pub fn current(&self) -> (String, String) {
+        if self.portal.with_untracked(Option::is_some) && !self.use_own.get_untracked() {
+            self.portal.with_untracked(|p| {
+                let (h, _) = p.as_ref().expect("checked above");
+                (h.bearer_token.clone(), h.session_token.clone())
+            })
+        } else {
+            (self.bearer.get_untracked(), self.session.get_untracked())
+        }
+    }
+
+    /// "Forget tokens": typed, remembered and portal-provided tokens all go.
+    pub fn forget(&self) {
+        self.bearer.set(String::new());
+        self.session.set(String::new());
+        self.remember.set(false);
+        self.portal.set(None);
+        self.use_own.set(false);
+    }
+}
+
+impl Default for TokenState {
+    fn default() -> Self {
+        TokenState::new()
+    }
+}
+
+/// True when the app runs inside a frame.
+pub fn is_framed() -> bool {
+    let window = window();
+    window
+        .parent()
+        .ok()
+        .flatten()
+        .is_some_and(|parent| !js_sys::Object::is(&parent, &window))
+}
+
+/// Applies the configured colour scheme and custom properties to the document, and marks a
+/// framed page so the layout can be compact.
+pub fn apply_theme(theme: &Theme) {
+    let Some(root) = window().document().and_then(|d| d.document_element()) else {
+        return;
+    };
+    match theme.color_scheme {
+        ColorScheme::Auto => {}
+        ColorScheme::Light => {
+            let _ = root.set_attribute("data-theme", "light");
+        }
+        ColorScheme::Dark => {
+            let _ = root.set_attribute("data-theme", "dark");
+        }
+    }
+    if is_framed() {
+        let _ = root.class_list().add_1("framed");
+    }
+    let style = root.unchecked_ref::<web_sys::HtmlElement>().style();
+    for (name, value) in &theme.properties {
+        let _ = style.set_property(name, value);
+    }
+}
+
+/// Posts a JSON message to the parent page, at `origin` only.
+fn post_to_parent(json: &str, origin: &str) {
+    let Ok(Some(parent)) = window().parent() else {
+        return;
+    };
+    if let Ok(message) = js_sys::JSON::parse(json) {
+        let _ = parent.post_message(&message, origin);
+    }
+}
+
+/// Listens for credentials from the parent page and announces that the app is ready. Messages
+/// from other origins, or from anything but the parent, are dropped unread.
+pub fn listen_for_handoff(
+    allowed: Vec<String>,
+    tokens: TokenState,
+    on_defaults: impl Fn(&Handoff) + 'static,
+) {
+    if allowed.is_empty() || !is_framed() {
+        return;
+    }
+    let parent = window().parent().ok().flatten();
+    // The ready message goes to every allowed origin; the browser delivers it only to the one
+    // the parent page really has.
+    let ready_to = allowed.clone();
+    let on_message = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
+        let origin = event.origin();
+        if !embed::origin_allowed(&origin, &allowed) {
+            return;
+        }
+        let from_parent = match (event.source(), &parent) {
+            (Some(source), Some(parent)) => js_sys::Object::is(&source, parent),
+            _ => false,
+        };
+        if !from_parent {
+            return;
+        }
+        let text = js_sys::JSON::stringify(&event.data())
+            .ok()
+            .and_then(|s| s.as_string())
+            .unwrap_or_default();
+        if let Some(handoff) = embed::parse_handoff(&text) {
+            on_defaults(&handoff);
+            tokens.portal.set(Some((handoff, origin)));
+            tokens.use_own.set(false);
+        }
+    });
+    let _ =
+        window().add_event_listener_with_callback("message", on_message.as_ref().unchecked_ref());
+    // The listener lives as long as the page.
+    on_message.forget();
+    let ready = embed::ready_message();
+    for origin in &ready_to {
+        post_to_parent(&ready, origin);
+    }
+}
+
+/// Tells the parent page how a run ended, if a parent handed over credentials.
+pub fn report_result(tokens: &TokenState, account: &str, summary: &Summary) {
+    if let Some(origin) = tokens
+        .portal
+        .with_untracked(|p| p.as_ref().map(|(_, o)| o.clone()))
+    {
+        post_to_parent(&embed::result_message(account, summary), &origin);
+    }
+}
