@@ -42,7 +42,6 @@ pub fn ImeiField(
                 rows="8"
                 spellcheck="false"
                 aria-describedby="imeis-hint imei-count"
-                prop:value=move || text.get()
                 on:input=move |ev| text.set(event_target_value(&ev))
             ></textarea>
             <p id="imei-count" class="count" aria-live="polite">{count}</p>
