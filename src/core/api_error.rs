@@ -203,16 +203,12 @@ pub fn retry_after_ms(value: &str, now_epoch_ms: f64) -> Option<f64> {
     if let Ok(seconds) = value.parse::<u32>() {
         return Some(f64::from(seconds) * 1000.0);
     }
-    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let at = super::time::parse_http_date(value)?;
     Some((at.timestamp_millis() as f64 - now_epoch_ms).max(0.0))
 }
 
 fn seconds(ms: u32) -> String {
-    if ms.is_multiple_of(1000) {
-        format!("{} s", ms / 1000)
-    } else {
-        format!("{:.1} s", f64::from(ms) / 1000.0)
-    }
+    super::time::format_seconds(f64::from(ms))
 }
 
 #[cfg(test)]

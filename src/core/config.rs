@@ -80,7 +80,7 @@ fn theme_property(name: &str, value: &str) -> Result<(String, String), String> {
         Ok((format!("--fota-{short}"), value.trim().to_owned()))
     } else {
         Err(format!(
-            "config.json theme property {name:?} is not allowed"
+            "config.json theme property \"{name}\" is not allowed"
         ))
     }
 }
@@ -131,7 +131,7 @@ impl AppConfig {
         let allowed_parent_origins = raw.allowed_parent_origins.unwrap_or_default();
         if let Some(bad) = allowed_parent_origins.iter().find(|o| !is_origin(o)) {
             return Err(format!(
-                "config.json allowedParentOrigins: {bad:?} is not an origin like https://portal.example.com"
+                "config.json allowedParentOrigins: \"{bad}\" is not an origin like https://portal.example.com"
             ));
         }
         let theme = match raw.theme {

@@ -1,10 +1,11 @@
 //! The Synchronize Device Firmware exchange: the request body, and a tolerant decoder for every
 //! answer variant listed in THINGSPACE.md.
 
-use chrono::{DateTime, FixedOffset, TimeZone, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{Map, Value};
 
 use super::imei::Imei;
+use super::time::{format_datetime, format_utc_millis, parse_timestamp};
 
 /// The only status ThingSpace documents as a success; any other value is shown verbatim.
 pub const SUCCESS_STATUS: &str = "FirmwareVersionUpdateSuccess";
@@ -14,8 +15,19 @@ pub const MAX_DEVICES_PER_REQUEST: usize = 100;
 
 /// `{"deviceList": [...]}`.
 pub fn request_body(devices: &[Imei]) -> String {
-    let list: Vec<&str> = devices.iter().map(Imei::as_str).collect();
-    serde_json::json!({ "deviceList": list }).to_string()
+    // IMEIs are 15 ASCII digits: nothing to escape.
+    let mut body = String::with_capacity(16 + devices.len() * 18);
+    body.push_str(r#"{"deviceList":["#);
+    for (i, imei) in devices.iter().enumerate() {
+        if i > 0 {
+            body.push(',');
+        }
+        body.push('"');
+        body.push_str(imei.as_str());
+        body.push('"');
+    }
+    body.push_str("]}");
+    body
 }
 
 /// When a device's firmware version last changed, as the server reported it.
@@ -35,10 +47,7 @@ impl UpdateTime {
         if text.is_empty() {
             return UpdateTime::Unknown;
         }
-        if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-            return UpdateTime::At(t.with_timezone(&Utc));
-        }
-        if let Some(t) = parse_go_time(text) {
+        if let Some(t) = parse_timestamp(text) {
             return UpdateTime::At(t.with_timezone(&Utc));
         }
         UpdateTime::Unparsed(text.to_owned())
@@ -52,23 +61,12 @@ impl UpdateTime {
         match self {
             UpdateTime::Unknown => (String::new(), String::new()),
             UpdateTime::At(t) => (
-                t.with_timezone(tz).format("%Y-%m-%d %H:%M:%S").to_string(),
-                t.format("%Y-%m-%d %H:%M:%S%.3f UTC").to_string(),
+                format_datetime(&t.with_timezone(tz).naive_local()),
+                format_utc_millis(t),
             ),
             UpdateTime::Unparsed(raw) => (raw.clone(), "As sent by the server".to_owned()),
         }
     }
-}
-
-/// Go prints `date time offset zone [m=±monotonic]`; the zone name adds nothing to the offset.
-fn parse_go_time(text: &str) -> Option<DateTime<FixedOffset>> {
-    let mut parts = text.split_whitespace();
-    let (date, time, offset) = (parts.next()?, parts.next()?, parts.next()?);
-    DateTime::parse_from_str(
-        &format!("{date} {time} {offset}"),
-        "%Y-%m-%d %H:%M:%S%.f %z",
-    )
-    .ok()
 }
 
 /// One device's entry in a 200 answer.
@@ -253,7 +251,7 @@ mod tests {
     #[test]
     fn times_display_in_the_users_zone_with_utc_beside() {
         let t = UpdateTime::parse("2022-02-04 06:10:01.441 +0000 UTC");
-        let new_york = FixedOffset::west_opt(5 * 3600).unwrap();
+        let new_york = chrono::FixedOffset::west_opt(5 * 3600).unwrap();
         assert_eq!(
             t.display_in(&new_york),
             (

@@ -3,13 +3,14 @@
 //! An IMEI is 15 decimal digits whose last digit is a Luhn check digit over the first 14
 //! (3GPP TS 23.003).
 
-use std::collections::HashMap;
 use std::fmt;
 
-/// A well-formed IMEI: 15 ASCII digits. Whether its check digit holds is recorded, because
-/// users may deliberately send test devices whose check digit is wrong.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Imei(String);
+use super::fnv::FnvMap;
+
+/// A well-formed IMEI: 15 ASCII digits, kept inline so that a list of 100,000 costs no
+/// allocation per device. Its check digit may be wrong: users may send test devices on purpose.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Imei([u8; 15]);
 
 impl Imei {
     /// Parses a strictly valid IMEI (15 digits, correct check digit).
@@ -26,20 +27,35 @@ impl Imei {
         if !text.bytes().all(|b| b.is_ascii_digit()) {
             return Err(ImeiError::NonDigits);
         }
-        if text.len() != 15 {
-            return Err(ImeiError::Length(text.len()));
-        }
-        Ok(Imei(text.to_owned()))
+        let digits: [u8; 15] = text
+            .as_bytes()
+            .try_into()
+            .map_err(|_| ImeiError::Length(text.len()))?;
+        Ok(Imei(digits))
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        // Only ASCII digits are ever stored.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+
+    /// The 15 digits as a number: a cheap, exact key for finding duplicates.
+    fn value(digits: &[u8]) -> u64 {
+        digits
+            .iter()
+            .fold(0u64, |acc, &b| acc * 10 + u64::from(b - b'0'))
+    }
+}
+
+impl fmt::Debug for Imei {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Imei({})", self.as_str())
     }
 }
 
 impl fmt::Display for Imei {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
@@ -85,8 +101,7 @@ pub fn luhn_check_digit(body: &[u8]) -> u8 {
 }
 
 /// `Some(expected)` when the 15-digit string's check digit is wrong.
-fn check_digit_error(digits: &str) -> Option<u8> {
-    let bytes = digits.as_bytes();
+fn check_digit_error(bytes: &[u8; 15]) -> Option<u8> {
     let expected = luhn_check_digit(&bytes[..14]);
     (bytes[14] - b'0' != expected).then_some(expected)
 }
@@ -142,9 +157,33 @@ pub struct ImeiList {
     pub entries: usize,
 }
 
-/// Is `c` one of the separators users paste between IMEIs?
-fn is_separator(c: char) -> bool {
-    matches!(c, '\n' | '\r' | ',' | ';' | ' ' | '\t')
+/// Is `b` one of the separators users paste between IMEIs? All are ASCII, so splitting on bytes
+/// keeps every entry a valid `str`.
+fn is_separator(b: u8) -> bool {
+    matches!(b, b'\n' | b'\r' | b',' | b';' | b' ' | b'\t')
+}
+
+/// The entries of `text` with their 1-based line numbers.
+fn entries(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    let mut line = 1;
+    std::iter::from_fn(move || {
+        while at < bytes.len() && is_separator(bytes[at]) {
+            if bytes[at] == b'\n' {
+                line += 1;
+            }
+            at += 1;
+        }
+        if at == bytes.len() {
+            return None;
+        }
+        let start = at;
+        while at < bytes.len() && !is_separator(bytes[at]) {
+            at += 1;
+        }
+        Some((line, &text[start..at]))
+    })
 }
 
 const MAX_SHOWN_ENTRY: usize = 40;
@@ -161,49 +200,41 @@ fn shorten(text: &str) -> String {
 /// `allow_bad_check_digit` is set (test devices), and reported either way.
 pub fn parse_list(text: &str, allow_bad_check_digit: bool) -> ImeiList {
     let mut list = ImeiList::default();
-    let mut first_seen: HashMap<&str, usize> = HashMap::new();
-    for (line_index, line) in text.split('\n').enumerate() {
-        for raw in line.split(is_separator).filter(|s| !s.is_empty()) {
-            list.entries += 1;
-            let entry = list.entries;
-            let problem = |kind, included| Problem {
-                entry,
-                line: line_index + 1,
-                text: shorten(raw),
-                kind,
-                included,
-            };
-            let imei = match Imei::parse(raw) {
-                Ok(imei) => imei,
-                Err(ImeiError::CheckDigit { expected }) => {
-                    if let Some(&of_entry) = first_seen.get(raw) {
-                        list.problems
-                            .push(problem(ProblemKind::Duplicate { of_entry }, false));
-                        continue;
-                    }
-                    let kind = ProblemKind::Invalid(ImeiError::CheckDigit { expected });
-                    list.problems.push(problem(kind, allow_bad_check_digit));
-                    if !allow_bad_check_digit {
-                        first_seen.insert(raw, entry);
-                        continue;
-                    }
-                    Imei(raw.to_owned())
-                }
-                Err(e) => {
-                    list.problems.push(problem(ProblemKind::Invalid(e), false));
-                    continue;
-                }
-            };
-            match first_seen.get(raw) {
-                Some(&of_entry) => list
-                    .problems
-                    .push(problem(ProblemKind::Duplicate { of_entry }, false)),
-                None => {
-                    first_seen.insert(raw, entry);
-                    list.devices.push(imei);
-                }
+    // Keyed by the IMEI's numeric value; entries that fail only the check digit share the map,
+    // so their duplicates are reported too.
+    let mut first_seen: FnvMap<u64, usize> = FnvMap::default();
+    for (line, raw) in entries(text) {
+        list.entries += 1;
+        let entry = list.entries;
+        let problem = |kind, included| Problem {
+            entry,
+            line,
+            text: shorten(raw),
+            kind,
+            included,
+        };
+        let (imei, check_digit) = match Imei::parse_lenient(raw) {
+            Ok(imei) => (imei, check_digit_error(&imei.0)),
+            Err(e) => {
+                list.problems.push(problem(ProblemKind::Invalid(e), false));
+                continue;
+            }
+        };
+        let key = Imei::value(&imei.0);
+        if let Some(&of_entry) = first_seen.get(&key) {
+            list.problems
+                .push(problem(ProblemKind::Duplicate { of_entry }, false));
+            continue;
+        }
+        first_seen.insert(key, entry);
+        if let Some(expected) = check_digit {
+            let kind = ProblemKind::Invalid(ImeiError::CheckDigit { expected });
+            list.problems.push(problem(kind, allow_bad_check_digit));
+            if !allow_bad_check_digit {
+                continue;
             }
         }
+        list.devices.push(imei);
     }
     list
 }

@@ -218,7 +218,7 @@ impl SyncRun {
             .iter()
             .zip(&self.outcomes)
             .filter(|(_, o)| !matches!(o, Outcome::Success(_)))
-            .map(|(d, _)| d.clone())
+            .map(|(d, _)| *d)
             .collect()
     }
 

@@ -12,17 +12,22 @@ use crate::net::fetch_config_text;
 
 #[component]
 pub fn App() -> impl IntoView {
-    let config =
-        LocalResource::new(|| async { LoadedConfig::from_fetch(fetch_config_text().await) });
+    // A signal filled once by a task: LocalResource and Suspense would add their async machinery
+    // to the download for a single fetch.
+    let config = RwSignal::new(None::<LoadedConfig>);
+    leptos::task::spawn_local(async move {
+        config.set(Some(LoadedConfig::from_fetch(fetch_config_text().await)));
+    });
     view! {
         <main class="app">
             <header>
                 <h1>"FOTA Sync"</h1>
                 <p class="tagline">"Synchronize device firmware versions with ThingSpace."</p>
             </header>
-            <Suspense fallback=|| view! { <p class="loading">"Loading configuration…"</p> }>
-                {move || config.get().map(|loaded| view! { <Console loaded /> })}
-            </Suspense>
+            {move || match config.get() {
+                None => view! { <p class="loading">"Loading configuration…"</p> }.into_any(),
+                Some(loaded) => view! { <Console loaded /> }.into_any(),
+            }}
         </main>
     }
 }

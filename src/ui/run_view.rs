@@ -58,7 +58,7 @@ impl RunView {
             .enumerate()
             .map(|(position, imei)| RowView {
                 position,
-                imei: imei.clone(),
+                imei: *imei,
                 outcome: RwSignal::new(Outcome::Waiting),
             })
             .collect();

@@ -6,9 +6,7 @@ use super::context::AppContext;
 use crate::core::outcome::Summary;
 use crate::core::run::Progress;
 
-fn seconds(ms: f64) -> String {
-    format!("{:.1} s", ms.max(0.0) / 1000.0)
-}
+use crate::core::time::format_seconds as seconds;
 
 /// "120 of 250 devices · 2 requests in flight · 1 retry · 3.2 s elapsed · about 4.1 s left".
 fn progress_text(p: &Progress, elapsed_ms: f64, ended: bool) -> String {
