@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::put;
 use axum::Router;
@@ -29,6 +29,7 @@ use tokio::task::JoinHandle;
 pub use devices::{outcome, DeviceOutcome};
 pub use faults::{FaultRule, Latency};
 pub use request_log::RequestRecord;
+pub use statics::{csp_source, mount_path, Csp, LOOPBACK_CONNECT_SRC};
 
 /// The port the binary listens on unless told otherwise.
 pub const DEFAULT_PORT: u16 = 8787;
@@ -44,6 +45,11 @@ pub struct Config {
     pub port: u16,
     /// Static files served at `/` (the app's release build), if any.
     pub serve_dir: Option<PathBuf>,
+    /// Sub-paths such as `/tools/fota-sync/` (see [`mount_path`]) where the static files and the
+    /// API are served too, as behind a portal's reverse proxy.
+    pub mounts: Vec<String>,
+    /// The policy sent with every static file; `None` sends none.
+    pub csp: Option<Csp>,
     /// Origins whose cross-origin requests get CORS headers, compared exactly.
     pub allowed_origins: Vec<String>,
     pub latency: Latency,
@@ -55,6 +61,8 @@ impl Default for Config {
         Self {
             port: DEFAULT_PORT,
             serve_dir: None,
+            mounts: Vec::new(),
+            csp: Some(Csp::default()),
             allowed_origins: DEFAULT_ORIGINS.map(String::from).to_vec(),
             latency: Latency::default(),
             faults: Vec::new(),
@@ -102,6 +110,8 @@ pub(crate) struct App {
     state: Arc<Mutex<EmulatorState>>,
     allowed_origins: Arc<[String]>,
     serve_dir: Option<Arc<PathBuf>>,
+    mounts: Arc<[String]>,
+    csp: Option<HeaderValue>,
 }
 
 /// What the control API changes and [`control`]'s reset clears.
@@ -126,6 +136,12 @@ impl App {
             state: Arc::new(Mutex::new(state)),
             allowed_origins: config.allowed_origins.into(),
             serve_dir: config.serve_dir.map(Arc::new),
+            mounts: config.mounts.into(),
+            // A source that is not a valid header value was refused by `csp_source`; an
+            // in-process caller that slips one in gets no policy rather than a panic.
+            csp: config
+                .csp
+                .and_then(|csp| HeaderValue::from_str(&csp.header_value()).ok()),
         }
     }
 
@@ -138,11 +154,19 @@ impl App {
 }
 
 fn router(app: App) -> Router {
-    Router::new()
-        .route(
-            &format!("{API_BASE}/firmware/{{acc}}/devices"),
+    let mut router = Router::new();
+    let bases = std::iter::once(String::new()).chain(
+        app.mounts
+            .iter()
+            .map(|m| m.trim_end_matches('/').to_string()),
+    );
+    for base in bases {
+        router = router.route(
+            &format!("{base}{API_BASE}/firmware/{{acc}}/devices"),
             put(fota::synchronize).fallback(fota::no_matching_resource),
-        )
+        );
+    }
+    router
         .nest("/_emulator", control::routes())
         .fallback(fallback)
         .layer(axum::middleware::from_fn_with_state(
@@ -152,14 +176,19 @@ fn router(app: App) -> Router {
         .with_state(app)
 }
 
-/// Other API paths get the gateway's 404; the rest are static files, if there are any.
+/// Other API paths get the gateway's 404; the rest are static files, if there are any. Under a
+/// mount, both are found as at `/`.
 async fn fallback(State(app): State<App>, request: Request) -> Response {
-    let path = request.uri().path().to_string();
+    let uri = request.uri().clone();
+    let path = match statics::local_path(&app.mounts, uri.path()) {
+        statics::Local::Path(path) => path,
+        statics::Local::AddSlash(mount) => return statics::add_slash(mount, uri.query()),
+    };
     if path == API_BASE || path.starts_with(&format!("{API_BASE}/")) {
         return fota::no_matching_resource(State(app), request).await;
     }
     match &app.serve_dir {
-        Some(root) => statics::serve(root, request.method(), &path).await,
+        Some(root) => statics::serve(root, app.csp.as_ref(), request.method(), path).await,
         None => (StatusCode::NOT_FOUND, "Not Found").into_response(),
     }
 }

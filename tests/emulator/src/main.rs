@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use fota_emulator::{start, Config, FaultRule};
+use fota_emulator::{csp_source, mount_path, start, Config, Csp, FaultRule};
 
 const USAGE: &str = "\
 Usage: fota-emulator [OPTIONS]
@@ -14,7 +14,16 @@ Listens on 127.0.0.1 only; control API under /_emulator/ (see tests/emulator/REA
 
 Options:
   --port N             port to listen on (default 8787; 0 picks a free one)
-  --serve-dir DIR      also serve the static files in DIR at /
+  --serve-dir DIR      also serve the static files in DIR at /, each with a strict
+                       Content-Security-Policy (see tests/emulator/README.md)
+  --mount PATH         also serve the static files and the API under PATH, e.g.
+                       /tools/fota-sync/ (repeatable)
+  --csp-connect-src SRC  a source for the policy's connect-src besides 'self', e.g.
+                       http://127.0.0.1:9000 (repeatable; default: http://127.0.0.1:*
+                       and http://localhost:*; 'self' only: --csp-connect-src \"'self'\")
+  --frame-ancestors SRC  who may frame the pages, e.g. http://127.0.0.1:9000 (repeatable;
+                       default: 'self')
+  --no-csp             send no Content-Security-Policy
   --allow-origin URL   an origin allowed by CORS, exactly (repeatable; '*' is not supported;
                        default: http://127.0.0.1:8080 and http://localhost:8080)
   --latency-ms N       delay every FOTA answer by N ms
@@ -34,6 +43,9 @@ enum Command {
 fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
     let mut config = Config::default();
     let mut origins = Vec::new();
+    let mut connect_src = Vec::new();
+    let mut frame_ancestors = Vec::new();
+    let mut csp = true;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -54,6 +66,10 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
         match flag.as_str() {
             "--port" => config.port = number(&flag, &value()?)?,
             "--serve-dir" => config.serve_dir = Some(PathBuf::from(value()?)),
+            "--mount" => config.mounts.push(mount_path(&value()?)?),
+            "--csp-connect-src" => connect_src.push(named(&flag, csp_source(&value()?))?),
+            "--frame-ancestors" => frame_ancestors.push(named(&flag, csp_source(&value()?))?),
+            "--no-csp" if inline.is_none() => csp = false,
             "--allow-origin" => origins.push(origin(&value()?)?),
             "--latency-ms" => config.latency.ms = number(&flag, &value()?)?,
             "--jitter-ms" => config.latency.jitter_ms = number(&flag, &value()?)?,
@@ -64,7 +80,22 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
     if !origins.is_empty() {
         config.allowed_origins = origins;
     }
+    config.csp = csp.then(|| {
+        let defaults = Csp::default();
+        Csp {
+            connect_src: if connect_src.is_empty() {
+                defaults.connect_src
+            } else {
+                connect_src
+            },
+            frame_ancestors,
+        }
+    });
     Ok(Command::Run(config))
+}
+
+fn named<T>(flag: &str, result: Result<T, String>) -> Result<T, String> {
+    result.map_err(|e| format!("{flag}: {e}"))
 }
 
 fn number<T: std::str::FromStr>(flag: &str, value: &str) -> Result<T, String> {
@@ -160,6 +191,8 @@ mod tests {
             ["http://127.0.0.1:8080", "http://localhost:8080"]
         );
         assert!(config.faults.is_empty());
+        assert!(config.mounts.is_empty());
+        assert_eq!(config.csp, Some(Csp::default()));
     }
 
     #[test]
@@ -190,6 +223,29 @@ mod tests {
     }
 
     #[test]
+    fn policy_and_mount_flags_are_read() {
+        let config = run(&[
+            "--mount",
+            "/tools/fota-sync",
+            "--mount=/b/",
+            "--csp-connect-src",
+            "'self'",
+            "--csp-connect-src=https://proxy.example.com",
+            "--frame-ancestors",
+            "http://127.0.0.1:9000",
+        ])
+        .unwrap();
+        assert_eq!(config.mounts, ["/tools/fota-sync/", "/b/"]);
+        let csp = config.csp.unwrap();
+        assert_eq!(csp.connect_src, ["'self'", "https://proxy.example.com"]);
+        assert_eq!(csp.frame_ancestors, ["http://127.0.0.1:9000"]);
+        assert!(csp.header_value().contains(
+            "connect-src 'self' https://proxy.example.com; frame-ancestors http://127.0.0.1:9000;"
+        ));
+        assert_eq!(run(&["--no-csp"]).unwrap().csp, None);
+    }
+
+    #[test]
     fn help_wins() {
         assert_eq!(run(&["--port", "1", "--help"]).unwrap_err(), "help");
     }
@@ -204,6 +260,14 @@ mod tests {
             (&["--port"], "needs a value"),
             (&["--fault", "explode"], "unknown fault kind"),
             (&["--verbose"], "unknown argument"),
+            (&["--mount", "/"], "served already"),
+            (&["--mount", "tools"], "start with /"),
+            (
+                &["--csp-connect-src", "x; script-src *"],
+                "--csp-connect-src",
+            ),
+            (&["--frame-ancestors"], "needs a value"),
+            (&["--no-csp=yes"], "unknown argument"),
         ] {
             let error = run(args).unwrap_err();
             assert!(error.contains(needle), "{args:?}: {error}");

@@ -1,0 +1,718 @@
+// The app inside a portal and hosted anywhere: the postMessage handoff from a parent page on
+// another origin, sub-path hosting, the strict Content Security Policy, server and portal strings
+// rendered as text, tokens kept secret, light and dark themes, the narrow layout.
+//
+// This file starts its own servers, so it controls the policy and config.json: an emulator
+// serving a copy of dist/ at / and at /tools/fota-sync/ under the strict policy (connect-src
+// 'self' only), and three portal pages (tests/e2e/fixtures/) on origins of their own. Every test
+// fails on any `securitypolicyviolation` event and on any uncaught page error.
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  expect,
+  test as base,
+  type APIRequestContext,
+  type Frame,
+  type FrameLocator,
+  type Page,
+  type TestInfo,
+} from '@playwright/test';
+import { DIST_DIR, Emulator, launchEmulator, type FaultRule } from './emulator';
+
+const ACCOUNT = '0000123456-00001';
+const IMEIS = ['490154203237518', '356938035643809', '353879234252633'];
+const SUB_PATH = '/tools/fota-sync/';
+
+/** What this file's servers are and where. */
+interface Servers {
+  /** The emulator serving the app and the API, `http://127.0.0.1:PORT`. */
+  app: string;
+  /** The folder the app is served from: a copy of dist/ whose config.json the tests rewrite. */
+  site: string;
+  /** A portal on `allowedParentOrigins`. */
+  allowed: string;
+  /** A portal the policy lets frame the app, but not on `allowedParentOrigins`. */
+  foreign: string;
+  /** A portal the policy does not let frame the app. */
+  stranger: string;
+  /** The Content-Security-Policy the app is served with. */
+  policy: string;
+  /** Control API requests to the app's emulator. */
+  api: APIRequestContext;
+}
+
+/** What the browser reported while a test ran. */
+interface Watch {
+  /** Every console message, from the page and its frames. */
+  console: string[];
+  /** Returns and clears the policy violations seen so far (for a test that causes one). */
+  takeViolations(): string[];
+}
+
+/** Serves the portal fixtures on 127.0.0.1 at a port of its own: an origin of its own. */
+async function startPortal(): Promise<{ origin: string; close(): Promise<void> }> {
+  const dir = path.join(__dirname, 'fixtures');
+  const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' };
+  const files = new Set(fs.readdirSync(dir));
+  const server = http.createServer((request, response) => {
+    const name = new URL(request.url ?? '/', 'http://portal').pathname.slice(1);
+    if (!files.has(name)) {
+      response.writeHead(404).end();
+      return;
+    }
+    response.writeHead(200, { 'content-type': `${types[path.extname(name)]}; charset=utf-8` });
+    response.end(fs.readFileSync(path.join(dir, name)));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+const test = base.extend<{ emulator: Emulator; watch: Watch }, { servers: Servers }>({
+  servers: [
+    async ({ playwright }, use) => {
+      if (!fs.existsSync(path.join(DIST_DIR, 'index.html'))) {
+        throw new Error(`no build in ${DIST_DIR}: run \`.ci/test build\` or set E2E_DIST_DIR`);
+      }
+      const site = fs.mkdtempSync(path.join(os.tmpdir(), 'fota-embed-'));
+      fs.cpSync(DIST_DIR, site, { recursive: true });
+      const [allowed, foreign, stranger] = await Promise.all([startPortal(), startPortal(), startPortal()]);
+      const emulator = await launchEmulator([
+        '--serve-dir',
+        site,
+        '--mount',
+        SUB_PATH,
+        '--csp-connect-src',
+        "'self'",
+        '--frame-ancestors',
+        allowed.origin,
+        '--frame-ancestors',
+        foreign.origin,
+      ]);
+      const api = await playwright.request.newContext({ baseURL: emulator.url });
+      const policy =
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self'; " +
+        `connect-src 'self'; frame-ancestors ${allowed.origin} ${foreign.origin}; base-uri 'self'; ` +
+        "form-action 'self'; object-src 'none'";
+      await use({
+        app: emulator.url,
+        site,
+        allowed: allowed.origin,
+        foreign: foreign.origin,
+        stranger: stranger.origin,
+        policy,
+        api,
+      });
+      await api.dispose();
+      await emulator.stop();
+      await Promise.all([allowed.close(), foreign.close(), stranger.close()]);
+      fs.rmSync(site, { recursive: true, force: true });
+    },
+    { scope: 'worker' },
+  ],
+
+  // Every test starts from the default config.json and a reset emulator.
+  emulator: [
+    async ({ servers }, use) => {
+      writeConfig(servers);
+      // Control calls go to this file's emulator, whatever E2E_CONTROL_URL says.
+      const emulator = new Emulator(servers.api, servers.app);
+      await emulator.reset();
+      await use(emulator);
+    },
+    { auto: true },
+  ],
+
+  watch: [
+    async ({ context }, use) => {
+      let violations: string[] = [];
+      const errors: string[] = [];
+      const messages: string[] = [];
+      await context.exposeBinding('__fotaReportViolation', ({ frame }, text: string) => {
+        violations.push(`${frame.url()}: ${text}`);
+      });
+      await context.addInitScript(() => {
+        document.addEventListener(
+          'securitypolicyviolation',
+          (e) => {
+            const report = (window as unknown as { __fotaReportViolation: (t: string) => void }).__fotaReportViolation;
+            report(`${e.effectiveDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber}`);
+          },
+          true,
+        );
+      });
+      context.on('weberror', (error) => errors.push(String(error.error())));
+      context.on('console', (message) => messages.push(message.text()));
+      await use({
+        console: messages,
+        takeViolations() {
+          const taken = violations;
+          violations = [];
+          return taken;
+        },
+      });
+      expect(violations, 'Content-Security-Policy violations').toEqual([]);
+      expect(errors, 'uncaught errors in the page').toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+
+/** Rewrites the served config.json: the allowed portal, plus `extra`. Served fresh on each load. */
+function writeConfig(servers: Servers, extra: Record<string, unknown> = {}): void {
+  const config = { allowedParentOrigins: [servers.allowed], ...extra };
+  fs.writeFileSync(path.join(servers.site, 'config.json'), JSON.stringify(config, null, 2));
+}
+
+interface Credentials {
+  bearerToken: string;
+  sessionToken: string;
+  account?: string;
+  apiBaseUrl?: string;
+}
+
+interface PortalOptions {
+  /** The portal's origin; the allowed one unless given. */
+  portal?: string;
+  /** Where the app is, on its server. */
+  appPath?: string;
+  /** What the portal answers `fota-sync:ready` with; nothing if not given. */
+  credentials?: Credentials;
+}
+
+/** Opens a portal page framing the app and waits for the app's form. */
+async function openPortal(page: Page, servers: Servers, options: PortalOptions = {}): Promise<FrameLocator> {
+  const portal = options.portal ?? servers.allowed;
+  if (options.credentials) {
+    await page.addInitScript(
+      ({ origin, credentials }) => {
+        if (location.origin === origin) (window as unknown as { portalCredentials: unknown }).portalCredentials = credentials;
+      },
+      { origin: portal, credentials: options.credentials },
+    );
+  }
+  const appUrl = servers.app + (options.appPath ?? '/');
+  await page.goto(`${portal}/portal.html?app=${encodeURIComponent(appUrl)}`);
+  const app = page.frameLocator('#fota-sync');
+  await expect(app.getByRole('button', { name: 'Synchronize' })).toBeVisible();
+  return app;
+}
+
+/** The app's frame, for evaluating in it. */
+function appFrame(page: Page): Frame {
+  const frame = page.frame({ name: 'fota-sync' });
+  if (!frame) throw new Error('the portal has no app frame');
+  return frame;
+}
+
+interface Received {
+  origin: string;
+  fromApp: boolean;
+  data: unknown;
+}
+
+/** Every message the portal page received, in order. */
+async function received(page: Page): Promise<Received[]> {
+  return page.evaluate(() => (window as unknown as { portal: { received: Received[] } }).portal.received);
+}
+
+/** The `type` of each message the portal received from the app. */
+async function typesFromApp(page: Page): Promise<string[]> {
+  return (await received(page)).filter((m) => m.fromApp).map((m) => (m.data as { type: string }).type);
+}
+
+/** Runs `code` in the portal page (`window.portal`, see fixtures/portal.js). */
+async function portalDo(page: Page, code: (portal: PortalApi) => unknown): Promise<void> {
+  await page.evaluate(`(${code.toString()})(window.portal)`);
+}
+
+interface PortalApi {
+  send(credentials: Credentials): void;
+  post(message: unknown): void;
+  openSibling(credentials: Credentials): Promise<void>;
+}
+
+type Root = Page | FrameLocator;
+
+async function fillImeis(root: Root, imeis: string[] = IMEIS): Promise<void> {
+  await root.getByRole('textbox', { name: 'IMEIs', exact: true }).fill(imeis.join('\n'));
+}
+
+async function fillTokens(root: Root, bearer: string, session: string): Promise<void> {
+  await root.getByLabel('Bearer token', { exact: true }).fill(bearer);
+  await root.getByLabel('Session token', { exact: true }).fill(session);
+}
+
+/** Presses Synchronize and waits for the run to end (the summary total is shown, the button is back). */
+async function synchronize(root: Root, rows: number = IMEIS.length): Promise<void> {
+  await root.getByRole('button', { name: 'Synchronize' }).click();
+  await expect(root.locator('table.results tbody tr')).toHaveCount(rows);
+  await expect(summaryValue(root, 'Total')).toHaveText(String(rows));
+  await expect(root.getByRole('button', { name: 'Synchronize' })).toBeEnabled();
+}
+
+function summaryValue(root: Root, term: string) {
+  return root.locator(`dl[aria-label="Summary"] dt:text-is("${term}") + dd`);
+}
+
+/** The expected result message for IMEIS, from the emulator's documented outcomes. */
+async function expectedResult(emulator: Emulator, imeis: string[] = IMEIS) {
+  const outcomes = await Promise.all(imeis.map((imei) => emulator.outcome(imei)));
+  const succeeded = outcomes.filter((o) => o.status === 'FirmwareVersionUpdateSuccess').length;
+  return {
+    type: 'fota-sync:result',
+    account: ACCOUNT,
+    total: imeis.length,
+    succeeded,
+    failed: imeis.length - succeeded,
+    noResult: 0,
+    error: 0,
+    notSent: 0,
+  };
+}
+
+function expectNone(haystack: string, needles: string[], where: string): void {
+  for (const needle of needles) {
+    expect(haystack.includes(needle), `${where} contains "${needle}"`).toBe(false);
+  }
+}
+
+test.describe('handoff from the parent page', () => {
+  const credentials = { bearerToken: 'portal-bearer-K7f2', sessionToken: 'portal-session-Q9d4', account: ACCOUNT };
+
+  test('an allowed origin hands over tokens; the run uses them and the result has counts only', async ({
+    page,
+    servers,
+    emulator,
+    watch,
+  }) => {
+    const app = await openPortal(page, servers, { credentials });
+    await expect(app.getByText('Provided by the portal', { exact: true })).toHaveCount(2);
+    await expect(app.getByLabel('Bearer token', { exact: true })).toHaveCount(0);
+    await expect(app.getByLabel('Session token', { exact: true })).toHaveCount(0);
+    await expect(app.getByRole('textbox', { name: 'Account', exact: true })).toHaveValue(ACCOUNT);
+    expect(await appFrame(page).evaluate(() => document.documentElement.classList.contains('framed'))).toBe(true);
+
+    await fillImeis(app);
+    await synchronize(app);
+    const calls = await emulator.syncCalls();
+    expect(calls).toHaveLength(1);
+    expect(calls[0].headers['authorization']).toBe(`Bearer ${credentials.bearerToken}`);
+    expect(calls[0].headers['vz-m2m-token']).toBe(credentials.sessionToken);
+
+    await expect.poll(() => typesFromApp(page)).toEqual(['fota-sync:ready', 'fota-sync:result']);
+    const messages = (await received(page)).filter((m) => m.fromApp);
+    expect(messages.every((m) => m.origin === servers.app)).toBe(true);
+    expect(messages[0].data).toEqual({ type: 'fota-sync:ready' });
+    expect(messages[1].data).toEqual(await expectedResult(emulator));
+    const posted = JSON.stringify(await received(page));
+    expectNone(posted, [credentials.bearerToken, credentials.sessionToken, ...IMEIS], 'messages to the parent');
+    expectNone(watch.console.join('\n'), [credentials.bearerToken, credentials.sessionToken], 'the console');
+    expectNone(appFrame(page).url(), [credentials.bearerToken, credentials.sessionToken], "the app's URL");
+  });
+
+  test("the user can type their own tokens instead, and Forget tokens drops the portal's", async ({
+    page,
+    servers,
+    emulator,
+  }) => {
+    const app = await openPortal(page, servers, { credentials });
+    await expect(app.getByText('Provided by the portal', { exact: true })).toHaveCount(2);
+    await app.getByRole('button', { name: 'Use my own tokens' }).click();
+    await fillTokens(app, 'own-bearer', 'own-session');
+    await fillImeis(app);
+    await synchronize(app);
+    const [call] = await emulator.syncCalls();
+    expect([call.headers['authorization'], call.headers['vz-m2m-token']]).toEqual(['Bearer own-bearer', 'own-session']);
+    await expect.poll(() => typesFromApp(page)).toEqual(['fota-sync:ready', 'fota-sync:result']);
+    expectNone(JSON.stringify(await received(page)), ['own-bearer', 'own-session'], 'messages to the parent');
+
+    await app.getByRole('button', { name: "Use the portal's tokens" }).click();
+    await expect(app.getByText('Provided by the portal', { exact: true })).toHaveCount(2);
+    await app.getByRole('button', { name: 'Forget tokens' }).click();
+    await expect(app.getByText('Provided by the portal', { exact: true })).toHaveCount(0);
+    await expect(app.getByRole('button', { name: "Use the portal's tokens" })).toHaveCount(0);
+    await expect(app.getByLabel('Bearer token', { exact: true })).toHaveValue('');
+    await expect(app.getByLabel('Session token', { exact: true })).toHaveValue('');
+    await app.getByRole('button', { name: 'Synchronize' }).click();
+    await expect(app.getByRole('alert')).toContainText('Paste the bearer token.');
+    expect(await emulator.syncCalls()).toHaveLength(1);
+  });
+
+  test('a foreign origin is ignored: no ready message reaches it, its credentials are not read', async ({
+    page,
+    servers,
+    emulator,
+  }) => {
+    const app = await openPortal(page, servers, { portal: servers.foreign, credentials });
+    await portalDo(page, (portal) => portal.send({ bearerToken: 'foreign-bearer', sessionToken: 'foreign-session', account: '0000111111-00001' }));
+    // Nothing to wait for when a message is ignored: give the app time to (wrongly) act.
+    await page.waitForTimeout(500);
+    await expect(app.getByText('Provided by the portal', { exact: true })).toHaveCount(0);
+    await expect(app.getByRole('textbox', { name: 'Account', exact: true })).toHaveValue('');
+
+    await app.getByRole('textbox', { name: 'Account', exact: true }).fill(ACCOUNT);
+    await fillTokens(app, 'typed-bearer', 'typed-session');
+    await fillImeis(app);
+    await synchronize(app);
+    const [call] = await emulator.syncCalls();
+    expect(call.headers['authorization']).toBe('Bearer typed-bearer');
+    // The app posts only to allowed origins: the browser delivered nothing here.
+    expect(await received(page)).toEqual([]);
+  });
+
+  test('the allowed origin is heard only from the parent, and only with a well-formed message', async ({
+    page,
+    servers,
+  }) => {
+    const app = await openPortal(page, servers);
+    await expect.poll(() => typesFromApp(page)).toEqual(['fota-sync:ready']);
+    await portalDo(page, (portal) => portal.openSibling({ bearerToken: 'sibling-bearer', sessionToken: 'sibling-session' }));
+    await portalDo(page, (portal) => {
+      portal.post('fota-sync:credentials');
+      portal.post({ type: 'fota-sync:credentials', bearerToken: 'b' });
+      portal.post({ type: 'fota-sync:credentials', bearerToken: 1, sessionToken: 's' });
+      portal.post({ type: 'fota-sync:credentials', bearerToken: ' ', sessionToken: 's' });
+      portal.post({ type: 'something-else', bearerToken: 'b', sessionToken: 's' });
+    });
+    await page.waitForTimeout(500);
+    await expect(app.getByText('Provided by the portal', { exact: true })).toHaveCount(0);
+    await expect(app.getByLabel('Bearer token', { exact: true })).toBeVisible();
+
+    await portalDo(page, (portal) => portal.send({ bearerToken: 'parent-bearer', sessionToken: 'parent-session' }));
+    await expect(app.getByText('Provided by the portal', { exact: true })).toHaveCount(2);
+  });
+
+  test('fresh credentials mid-session: the next run uses the new session token', async ({ page, servers, emulator }) => {
+    const app = await openPortal(page, servers, { credentials });
+    await expect(app.getByText('Provided by the portal', { exact: true })).toHaveCount(2);
+    await fillImeis(app);
+    await synchronize(app);
+
+    await portalDo(page, (portal) =>
+      portal.send({ bearerToken: 'portal-bearer-K7f2', sessionToken: 'renewed-session-M3p8', account: '0000654321-00001' }),
+    );
+    // The account the user already has is kept; only the tokens change.
+    await expect(app.getByText('Provided by the portal', { exact: true })).toHaveCount(2);
+    await expect(app.getByRole('textbox', { name: 'Account', exact: true })).toHaveValue(ACCOUNT);
+    await synchronize(app);
+
+    const calls = await emulator.syncCalls();
+    expect(calls.map((c) => c.headers['vz-m2m-token'])).toEqual([credentials.sessionToken, 'renewed-session-M3p8']);
+    expect(calls.map((c) => c.path)).toEqual(Array(2).fill(`/api/fota/v3/firmware/${ACCOUNT}/devices`));
+    await expect.poll(() => typesFromApp(page)).toEqual(['fota-sync:ready', 'fota-sync:result', 'fota-sync:result']);
+    expectNone(JSON.stringify(await received(page)), ['renewed-session-M3p8'], 'messages to the parent');
+  });
+
+  test('the apiBaseUrl from the portal replaces the configured one', async ({ page, servers, emulator }) => {
+    const app = await openPortal(page, servers, {
+      credentials: { ...credentials, apiBaseUrl: '/tools/fota-sync/api/fota/v3' },
+    });
+    await expect(app.getByRole('textbox', { name: 'API base URL', exact: true })).toHaveValue('/tools/fota-sync/api/fota/v3');
+    await fillImeis(app);
+    await synchronize(app);
+    expect((await emulator.syncCallsAnywhere()).map((c) => c.path)).toEqual([
+      `/tools/fota-sync/api/fota/v3/firmware/${ACCOUNT}/devices`,
+    ]);
+  });
+});
+
+test('hosted under a sub-path: assets, config.json and the API resolve under it', async ({ page, servers, emulator }) => {
+  const requested: string[] = [];
+  page.on('request', (request) => {
+    if (request.url().startsWith(servers.app)) requested.push(request.url().slice(servers.app.length));
+  });
+  writeConfig(servers, { allowedParentOrigins: [servers.allowed], apiBaseUrl: 'api/fota/v3' });
+  const app = await openPortal(page, servers, {
+    appPath: SUB_PATH,
+    credentials: { bearerToken: 'sub-bearer', sessionToken: 'sub-session', account: ACCOUNT },
+  });
+  await expect(app.getByText('Provided by the portal', { exact: true })).toHaveCount(2);
+  await fillImeis(app);
+  await synchronize(app);
+
+  expect(requested).toContain(`${SUB_PATH}config.json`);
+  expect(requested.some((p) => p.startsWith(SUB_PATH) && p.endsWith('.wasm'))).toBe(true);
+  expect(requested.filter((p) => !p.startsWith(SUB_PATH)), 'requests outside the sub-path').toEqual([]);
+  expect(await emulator.syncCalls(), 'calls at the root').toEqual([]);
+  const calls = await emulator.syncCallsAnywhere();
+  expect(calls.map((c) => c.path)).toEqual([`${SUB_PATH}api/fota/v3/firmware/${ACCOUNT}/devices`]);
+  await expect.poll(() => typesFromApp(page)).toEqual(['fota-sync:ready', 'fota-sync:result']);
+
+  // Opened directly, without the trailing slash: redirected so relative URLs stay under it.
+  await page.goto(servers.app + SUB_PATH.replace(/\/$/, ''));
+  expect(page.url()).toBe(servers.app + SUB_PATH);
+  await expect(page.getByRole('button', { name: 'Synchronize' })).toBeVisible();
+});
+
+test.describe('Content Security Policy', () => {
+  test('every file is served with the strict policy, and the page has nothing inline', async ({ servers }) => {
+    const index = await servers.api.get('/');
+    expect(index.headers()['content-security-policy']).toBe(servers.policy);
+    const html = await index.text();
+    const scripts = html.match(/<script\b[^>]*>/g) ?? [];
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const tag of scripts) expect(tag, 'a script with a src').toMatch(/\ssrc=/);
+    expect(html).not.toMatch(/<style\b|\sstyle=|\son[a-z]+=/i);
+    for (const file of fs.readdirSync(servers.site)) {
+      const response = await servers.api.get(`/${file}`);
+      expect(response.headers()['content-security-policy'], file).toBe(servers.policy);
+    }
+  });
+
+  test('a whole sync runs under it, and a violation would be caught, framed or not', async ({ page, servers, emulator, watch }) => {
+    await page.goto(servers.app + '/');
+    await page.getByRole('textbox', { name: 'Account', exact: true }).fill(ACCOUNT);
+    await fillImeis(page);
+    await fillTokens(page, 'csp-bearer', 'csp-session');
+    await synchronize(page);
+    await expect(page.getByRole('alert')).toHaveCount(0);
+    expect(await emulator.syncCalls()).toHaveLength(1);
+
+    // The guard is live: an inline script is refused and reported.
+    await page.evaluate(() => {
+      const script = document.createElement('script');
+      script.textContent = 'window.__inlineRan = true';
+      document.body.append(script);
+    });
+    await expect.poll(() => watch.takeViolations()).toEqual([expect.stringContaining('script-src-elem blocked inline')]);
+    expect(await page.evaluate(() => (window as unknown as { __inlineRan?: boolean }).__inlineRan)).toBeUndefined();
+
+    // In the app framed by a portal on another origin too.
+    await openPortal(page, servers);
+    await appFrame(page).evaluate(() => {
+      const style = document.createElement('style');
+      style.textContent = 'body { background: red }';
+      document.head.append(style);
+    });
+    await expect
+      .poll(() => watch.takeViolations())
+      .toEqual([expect.stringMatching(new RegExp(`^${servers.app}/: style-src-elem blocked inline`))]);
+  });
+
+  test('a page not listed in frame-ancestors cannot frame the app', async ({ page, servers }) => {
+    await page.goto(`${servers.stranger}/portal.html?app=${encodeURIComponent(servers.app + '/')}`);
+    await expect.poll(() => page.evaluate(() => (window as unknown as { portal: { loaded: boolean } }).portal.loaded)).toBe(true);
+    expect(appFrame(page).url()).not.toContain(servers.app);
+    await expect(page.frameLocator('#fota-sync').getByRole('button', { name: 'Synchronize' })).toHaveCount(0);
+  });
+});
+
+test('markup and script from the server and the portal are shown as text and never run', async ({
+  page,
+  servers,
+  emulator,
+}) => {
+  // One attempt per request: the 502 below is not retried.
+  writeConfig(servers, { maxAttempts: 1 });
+  const imei = IMEIS[0];
+  const markupAccount = '<img src=x onerror="window.__xss=10">';
+  const app = await openPortal(page, servers, {
+    credentials: { bearerToken: 'xss-bearer', sessionToken: 'xss-session', account: markupAccount },
+  });
+  const frame = appFrame(page);
+  const nothingRan = async () => {
+    expect(await frame.evaluate(() => (window as unknown as { __xss?: number }).__xss), 'window.__xss in the app').toBeUndefined();
+    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss), 'window.__xss in the portal').toBeUndefined();
+    const injected = app.locator('body').locator('img[src="x"], [onerror], [onload], [onclick], iframe, script, #xss');
+    await expect(injected).toHaveCount(0);
+  };
+  const account = app.getByRole('textbox', { name: 'Account', exact: true });
+  await expect(account).toHaveValue(markupAccount);
+  await fillImeis(app, [imei]);
+  await app.getByRole('button', { name: 'Synchronize' }).click();
+  await expect(app.getByRole('alert')).toBeVisible();
+  await nothingRan();
+  expect(await emulator.syncCalls()).toEqual([]);
+  await account.fill(ACCOUNT);
+
+  // A 200 answer with markup in every string the table shows.
+  const device = {
+    deviceId: imei,
+    status: '<img src=x onerror="window.__xss=1">',
+    Reason: '<script>window.__xss=2</script>',
+    firmwareVersion: '<svg onload="window.__xss=3"></svg>',
+    VersionUpdateTime: '<iframe srcdoc="<script>parent.__xss=4</script>"></iframe>',
+  };
+  await emulator.addFault({
+    kind: 'status',
+    status: 200,
+    times: 1,
+    body: JSON.stringify({ accountName: '<b id="xss">0000123456-00001</b>', deviceFirmwarVersionList: [device] }),
+  });
+  await synchronize(app, 1);
+  const row = app.locator('table.results tbody tr');
+  await expect(row.locator('td.status')).toHaveText(device.status);
+  await expect(row.locator('td.reason')).toHaveText(device.Reason);
+  await expect(row.locator('td.firmware')).toHaveText(device.firmwareVersion);
+  await expect(row.locator('td.updated')).toHaveText(device.VersionUpdateTime);
+  await nothingRan();
+
+  // Error answers: ThingSpace's JSON, the gateway's fault, a proxy's HTML page.
+  const errorCode = '<img src=x onerror=window.__xss=5>';
+  const errorMessage = '<script>window.__xss=6</script>';
+  const faultCode = '<svg onload=window.__xss=7>';
+  const faultMessage = '<b onclick=window.__xss=8>m</b>';
+  const proxyPage = '<script>window.__xss=9</script><img src=x onerror=window.__xss=11>';
+  const errors: [Omit<FaultRule, 'kind'>, string[]][] = [
+    [{ status: 400, body: JSON.stringify({ errorCode, errorMessage }) }, [`${errorCode}: ${errorMessage}`]],
+    [
+      { status: 401, body: JSON.stringify({ fault: { code: faultCode, message: faultMessage, description: '<i>d</i>' } }) },
+      [`fault ${faultCode}: ${faultMessage}`],
+    ],
+    [
+      { status: 502, contentType: 'text/html', body: `<html><body>${proxyPage}Bad gateway</body></html>` },
+      ['HTTP 502', proxyPage],
+    ],
+  ];
+  for (const [rule, shown] of errors) {
+    await emulator.addFault({ kind: 'status', times: 1, ...rule });
+    await app.getByRole('button', { name: 'Synchronize' }).click();
+    for (const text of shown) await expect(app.getByRole('alert')).toContainText(text);
+    await expect(app.getByRole('button', { name: 'Synchronize' })).toBeEnabled();
+    await nothingRan();
+  }
+});
+
+test('tokens stay secret: memory only by default, sessionStorage only when asked, gone when forgotten', async ({
+  page,
+  servers,
+  emulator,
+  watch,
+}) => {
+  const bearer = 'tok-bearer-Zr81XvQ';
+  const session = 'tok-session-Hd52WkP';
+  const secrets = [bearer, session];
+  const urls: string[] = [];
+  page.on('request', (request) => urls.push(request.url()));
+  const storage = () =>
+    page.evaluate(() => ({
+      local: JSON.stringify({ ...localStorage }),
+      session: JSON.stringify({ ...sessionStorage }),
+      cookie: document.cookie,
+      url: location.href,
+      text: document.body.innerText,
+    }));
+
+  await page.goto(servers.app + '/');
+  await page.getByRole('textbox', { name: 'Account', exact: true }).fill(ACCOUNT);
+  await fillImeis(page);
+  await fillTokens(page, bearer, session);
+  await synchronize(page);
+  // An error answer must not echo them either.
+  await emulator.addFault({ kind: 'session_expired', times: 1 });
+  await page.getByRole('button', { name: 'Synchronize' }).click();
+  await expect(page.getByRole('alert')).toContainText('REQUEST_FAILED.SessionToken.Expired');
+  expect((await emulator.syncCalls()).map((c) => c.headers['vz-m2m-token'])).toEqual([session, session]);
+
+  const before = await storage();
+  for (const [where, value] of Object.entries(before)) expectNone(value, secrets, where);
+  expect(before.cookie).toBe('');
+
+  // Opt in: this tab's sessionStorage, nowhere else; a reload brings them back.
+  await page.getByRole('checkbox', { name: 'Remember tokens in this tab' }).check();
+  await expect
+    .poll(() => page.evaluate(() => [sessionStorage.getItem('fota-sync.bearerToken'), sessionStorage.getItem('fota-sync.sessionToken')]))
+    .toEqual(secrets);
+  const remembered = await storage();
+  expectNone(remembered.local, secrets, 'localStorage');
+  expect(remembered.cookie).toBe('');
+  await page.reload();
+  await expect(page.getByLabel('Bearer token', { exact: true })).toHaveValue(bearer);
+  await expect(page.getByLabel('Session token', { exact: true })).toHaveValue(session);
+  await expect(page.getByRole('checkbox', { name: 'Remember tokens in this tab' })).toBeChecked();
+
+  await page.getByRole('button', { name: 'Forget tokens' }).click();
+  await expect(page.getByLabel('Bearer token', { exact: true })).toHaveValue('');
+  await expect(page.getByRole('checkbox', { name: 'Remember tokens in this tab' })).not.toBeChecked();
+  const after = await storage();
+  for (const [where, value] of Object.entries(after)) expectNone(value, secrets, where);
+
+  expectNone(urls.join('\n'), secrets, 'request URLs');
+  expectNone(watch.console.join('\n'), secrets, 'the console');
+});
+
+test.describe('looks', () => {
+  const LIGHT = { background: 'rgb(246, 247, 249)', text: 'rgb(27, 31, 36)' };
+  const DARK = { background: 'rgb(21, 24, 28)', text: 'rgb(230, 233, 237)' };
+  const cases = [
+    { name: 'light', system: 'light', config: 'auto', expected: LIGHT },
+    { name: 'dark', system: 'dark', config: 'auto', expected: DARK },
+    { name: 'config-dark-on-light-system', system: 'light', config: 'dark', expected: DARK },
+    { name: 'config-light-on-dark-system', system: 'dark', config: 'light', expected: LIGHT },
+  ] as const;
+
+  async function screenshot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
+    const file = testInfo.outputPath(`${name}.png`);
+    await page.screenshot({ path: file, fullPage: true });
+    await testInfo.attach(name, { path: file, contentType: 'image/png' });
+  }
+
+  test('light and dark follow the system unless config.json fixes one; screenshots kept', async ({
+    page,
+    servers,
+    emulator,
+  }, testInfo) => {
+    const seen: Record<string, string> = {};
+    for (const { name, system, config, expected } of cases) {
+      writeConfig(servers, { theme: { colorScheme: config } });
+      await page.emulateMedia({ colorScheme: system });
+      await emulator.reset();
+      await page.goto(servers.app + '/');
+      await page.getByRole('textbox', { name: 'Account', exact: true }).fill(ACCOUNT);
+      await fillImeis(page);
+      await fillTokens(page, 'theme-bearer', 'theme-session');
+      await synchronize(page);
+      const colours = await page.evaluate(() => {
+        const body = getComputedStyle(document.body);
+        return { background: body.backgroundColor, text: body.color, theme: document.documentElement.dataset.theme ?? null };
+      });
+      expect(colours, name).toEqual({ ...expected, theme: config === 'auto' ? null : config });
+      seen[name] = colours.background;
+      await screenshot(page, testInfo, name);
+    }
+    expect(seen.light).not.toBe(seen.dark);
+  });
+
+  test('theme properties from config.json reach the page', async ({ page, servers }) => {
+    writeConfig(servers, { theme: { colorScheme: 'light', properties: { accent: '#0a58ca', '--fota-radius': '0px' } } });
+    await page.goto(servers.app + '/');
+    const button = page.getByRole('button', { name: 'Synchronize' });
+    await expect(button).toHaveCSS('background-color', 'rgb(10, 88, 202)');
+    await expect(button).toHaveCSS('border-top-left-radius', '0px');
+  });
+
+  test('360 px wide: no horizontal page scroll, alone or framed', async ({ page, servers }, testInfo) => {
+    await page.setViewportSize({ width: 360, height: 740 });
+    const noHorizontalScroll = (target: Page | Frame) =>
+      target.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth);
+
+    await page.goto(servers.app + '/');
+    await page.getByRole('textbox', { name: 'Account', exact: true }).fill(ACCOUNT);
+    // A long unbroken entry makes a long problem line.
+    await fillImeis(page, [...IMEIS, '9'.repeat(80)]);
+    await fillTokens(page, 'narrow-bearer', 'narrow-session');
+    await synchronize(page);
+    expect(await noHorizontalScroll(page), 'the page alone').toBe(true);
+    await screenshot(page, testInfo, 'narrow');
+
+    const app = await openPortal(page, servers, {
+      credentials: { bearerToken: 'narrow-bearer', sessionToken: 'narrow-session', account: ACCOUNT },
+    });
+    await fillImeis(app, [...IMEIS, '9'.repeat(80)]);
+    await synchronize(app);
+    expect(await noHorizontalScroll(appFrame(page)), 'the app in a 360 px portal').toBe(true);
+    expect(await noHorizontalScroll(page), 'the portal').toBe(true);
+    await screenshot(page, testInfo, 'narrow-framed');
+  });
+});
