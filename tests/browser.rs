@@ -315,6 +315,38 @@ async fn answers_fill_the_table_in_input_order_as_text() {
 }
 
 #[wasm_bindgen_test]
+async fn a_second_run_shows_its_own_rows() {
+    let (root, run_view) = mount_console();
+    let devices = vec![Imei::parse("490154203237518").unwrap()];
+    let mut first = SyncRun::new(devices.clone(), RunSettings::default());
+    run_view.start(&first, "0000123456-00001", 0.0);
+    let batch = next_batch(&mut first);
+    let changes = first.complete(
+        batch.id,
+        Err(ApiError::Timeout { after_ms: 1 }),
+        0.0,
+        1.0,
+        None,
+    );
+    run_view.apply(&first, changes);
+    tick().await;
+    assert_eq!(
+        texts(&root, "tbody td.status"),
+        ["Waiting"],
+        "a timeout is retried"
+    );
+    let changes = first.cancel();
+    run_view.apply(&first, changes);
+    tick().await;
+    assert_eq!(texts(&root, "tbody td.status"), ["Not sent"]);
+
+    let second = SyncRun::new(devices, RunSettings::default());
+    run_view.start(&second, "0000123456-00001", 0.0);
+    tick().await;
+    assert_eq!(texts(&root, "tbody td.status"), ["Waiting"]);
+}
+
+#[wasm_bindgen_test]
 async fn a_failed_request_is_announced_and_earlier_rows_stay() {
     let (root, run_view) = mount_console();
     let devices = vec![Imei::parse("490154203237518").unwrap()];

@@ -26,7 +26,7 @@ pub fn ResultsTable() -> impl IntoView {
                         </tr>
                     </thead>
                     <tbody>
-                        <For each=move || run.shown_rows() key=|row| row.position let:row>
+                        <For each=move || run.shown_rows() key=|row| (row.run, row.position) let:row>
                             <ResultRow row=row />
                         </For>
                     </tbody>
@@ -41,8 +41,9 @@ pub fn ResultsTable() -> impl IntoView {
 #[component]
 fn ResultRow(row: RowView) -> impl IntoView {
     let outcome = row.outcome;
+    let class = outcome.clone();
     view! {
-        <tr class=move || outcome.with(Outcome::css_class)>
+        <tr class=move || class.with(Outcome::css_class)>
             <td class="imei">{row.imei.to_string()}</td>
             {move || {
                 outcome.with(|o| {

@@ -13,9 +13,13 @@ const ROWS_PER_FRAME: usize = 250;
 /// One row of the results table.
 #[derive(Clone)]
 pub struct RowView {
+    /// Which run the row belongs to: a new run must not reuse an old row's signal.
+    pub run: u64,
     pub position: usize,
     pub imei: Imei,
-    pub outcome: RwSignal<Outcome>,
+    /// Reference-counted, not owned by the reactive scope that started the run: "Retry failed"
+    /// starts runs from a button that disappears, and would take arena signals with it.
+    pub outcome: ArcRwSignal<Outcome>,
 }
 
 /// The run on screen. Cheap to copy: every field is a signal handle.
@@ -58,15 +62,19 @@ impl RunView {
 
     /// Replaces what is on screen with a new run whose devices all wait.
     pub fn start(&self, run: &SyncRun, account: &str, now: f64) {
+        let run_id = self
+            .rows
+            .with_untracked(|rows| rows.first().map_or(0, |r| r.run + 1));
         self.requested_account.set(account.to_owned());
         let rows = run
             .devices()
             .iter()
             .enumerate()
             .map(|(position, imei)| RowView {
+                run: run_id,
                 position,
                 imei: *imei,
-                outcome: RwSignal::new(Outcome::Waiting),
+                outcome: ArcRwSignal::new(Outcome::Waiting),
             })
             .collect();
         self.rows.set(rows);
