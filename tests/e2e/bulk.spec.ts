@@ -1,0 +1,367 @@
+// Bulk runs (issue 4): hundreds and thousands of devices in concurrent batches, retries the
+// server asks for, a token error or Cancel in the middle, and "Retry failed"; every case checks
+// that each device ends with exactly one outcome and that the summary adds up to the total.
+import { expect, test as base, type Page } from '@playwright/test';
+import { Emulator, type DocumentedDevice, type LoggedRequest } from './emulator';
+import { validImeis } from './imei';
+
+const ACCOUNT = '0000123456-00001';
+const SUCCESS = 'FirmwareVersionUpdateSuccess';
+const BEARER = 'bearer-bulk';
+const SESSION = 'session-bulk';
+
+const test = base.extend<{ emulator: Emulator; pageErrors: string[] }>({
+  emulator: async ({ request }, use) => {
+    const emulator = new Emulator(request);
+    await emulator.reset();
+    await use(emulator);
+  },
+  // A panic in the app (`RuntimeError: unreachable`) fails the test that caused it, by name.
+  pageErrors: [
+    async ({ page }, use) => {
+      const errors: string[] = [];
+      page.on('pageerror', (error) => errors.push(String(error)));
+      await use(errors);
+      expect(errors, 'errors thrown in the page').toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+
+// Thousands of rows on a busy 2-core machine: allow for it, but every wait stays bounded.
+test.describe.configure({ timeout: 60_000 });
+
+/** One row of the results table, as the user reads it. */
+interface Row {
+  imei: string;
+  status: string;
+  reason: string;
+  firmware: string;
+}
+
+/** The summary's counts, by term (Total, Succeeded, Failed, No result, Error, Not sent, Waiting). */
+type Counts = Record<string, number>;
+
+/** Serves this page the deployment's config.json with `overrides` on top (before `page.goto`). */
+async function useConfig(page: Page, overrides: Record<string, number>): Promise<void> {
+  await page.route('**/config.json', async (route) => {
+    const response = await route.fetch();
+    const served = response.ok() ? ((await response.json()) as Record<string, unknown>) : {};
+    await route.fulfill({ response, json: { ...served, ...overrides } });
+  });
+}
+
+/**
+ * Puts `text` in the IMEI field in one input event, as a paste does. (Playwright's `fill` types
+ * through Chromium's editing commands: over 15 s for 2,000 lines on a busy 2-core machine.)
+ */
+async function paste(page: Page, text: string): Promise<void> {
+  await page.getByRole('textbox', { name: 'IMEIs', exact: true }).evaluate((field: HTMLTextAreaElement, value) => {
+    field.value = value;
+    field.dispatchEvent(new Event('input', { bubbles: true }));
+  }, text);
+}
+
+/** Opens the app, fills the form with `imeis` and presses Synchronize. */
+async function synchronize(page: Page, imeis: string[]): Promise<void> {
+  await page.goto('/');
+  await page.getByRole('textbox', { name: 'Account', exact: true }).fill(ACCOUNT);
+  await paste(page, imeis.join('\n'));
+  await expect(page.locator('#imei-count')).toHaveText(`${imeis.length} valid, unique IMEIs`);
+  await page.getByLabel('Bearer token', { exact: true }).fill(BEARER);
+  await page.getByLabel('Session token', { exact: true }).fill(SESSION);
+  await page.getByRole('button', { name: 'Synchronize' }).click();
+}
+
+function progressLine(page: Page) {
+  return page.locator('section[aria-label="Run summary"] [role="status"]');
+}
+
+/** Waits until the run on screen has ended (every device has its outcome). */
+async function expectRunOver(page: Page, timeout = 30_000): Promise<void> {
+  await expect(progressLine(page)).toContainText('finished in', { timeout });
+  await expect(page.getByRole('button', { name: 'Cancel' })).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Synchronize' })).toBeEnabled();
+}
+
+/** Every row of the table, read in one go (locators per cell would take minutes for thousands). */
+async function tableRows(page: Page): Promise<Row[]> {
+  return page.locator('table tbody tr').evaluateAll((trs) =>
+    trs.map((tr) => {
+      const cell = (name: string) => tr.querySelector(`td.${name}`)?.textContent?.trim() ?? '';
+      return { imei: cell('imei'), status: cell('status'), reason: cell('reason'), firmware: cell('firmware') };
+    }),
+  );
+}
+
+async function summaryCounts(page: Page): Promise<Counts> {
+  return page.locator('dl[aria-label="Summary"] > div').evaluateAll((divs) =>
+    Object.fromEntries(
+      divs.map((d) => [d.querySelector('dt')?.textContent?.trim() ?? '', Number(d.querySelector('dd')?.textContent)]),
+    ),
+  );
+}
+
+/** The summary term a row's status counts under. */
+function termOf(status: string): string {
+  if (status === SUCCESS) return 'Succeeded';
+  if (['No result', 'Error', 'Not sent', 'Waiting'].includes(status)) return status;
+  return 'Failed';
+}
+
+/**
+ * The table holds exactly `imeis`, in input order, nothing waits, and the summary's counts match
+ * the rows and add up to the total. Returns the rows.
+ */
+async function expectTableAndSummary(page: Page, imeis: string[]): Promise<Row[]> {
+  // A large run's rows are added a few hundred per frame, and may still be coming in.
+  await expect(page.locator('table tbody tr')).toHaveCount(imeis.length, { timeout: 20_000 });
+  const rows = await tableRows(page);
+  expect(rows.map((r) => r.imei)).toEqual(imeis);
+  const tally: Counts = { Succeeded: 0, Failed: 0, 'No result': 0, Error: 0, 'Not sent': 0, Waiting: 0 };
+  for (const row of rows) tally[termOf(row.status)] += 1;
+  expect(tally.Waiting, 'rows still waiting').toBe(0);
+
+  const counts = await summaryCounts(page);
+  expect(counts.Total).toBe(imeis.length);
+  // Total, Succeeded, Failed and No result are always shown; the rest only when not zero.
+  for (const term of Object.keys(tally)) expect(counts[term] ?? 0, `summary "${term}"`).toBe(tally[term]);
+  const parts = Object.entries(counts).filter(([term]) => term !== 'Total');
+  expect(parts.reduce((sum, [, n]) => sum + n, 0), `summary ${JSON.stringify(counts)} adds up`).toBe(imeis.length);
+
+  const bar = page.getByRole('progressbar', { name: 'Run progress' });
+  await expect(bar).toHaveAttribute('max', String(imeis.length));
+  await expect(bar).toHaveAttribute('value', String(imeis.length));
+  await expect(progressLine(page)).toContainText(`${imeis.length} of ${imeis.length} devices`);
+  return rows;
+}
+
+/** Each row shows what the emulator documents for its device. */
+function expectDocumented(rows: Row[], documented: DocumentedDevice[]): void {
+  expect(rows.map((r) => [r.imei, r.status, r.reason, r.firmware])).toEqual(
+    documented.map((d) => [d.deviceId, d.status, d.Reason, d.firmwareVersion]),
+  );
+}
+
+function deviceList(call: LoggedRequest): string[] {
+  return (JSON.parse(call.body) as { deviceList: string[] }).deviceList;
+}
+
+/** The calls' device lists in input order (batches run concurrently and may arrive in any order). */
+function sentInOrder(calls: LoggedRequest[], imeis: string[]): string[][] {
+  const index = new Map(imeis.map((imei, i) => [imei, i]));
+  return calls.map(deviceList).sort((a, b) => index.get(a[0])! - index.get(b[0])!);
+}
+
+/** `items` cut into requests of 100, as the app batches them by default. */
+function batchesOf<T>(items: T[], size = 100): T[][] {
+  const batches = [];
+  for (let i = 0; i < items.length; i += size) batches.push(items.slice(i, i + size));
+  return batches;
+}
+
+test.describe('bulk runs', () => {
+  test('250 devices: every row shows its documented outcome and the counts add up', async ({ page, emulator }) => {
+    const imeis = validImeis(250, 10_000);
+    await synchronize(page, imeis);
+    await expectRunOver(page);
+
+    const rows = await expectTableAndSummary(page, imeis);
+    expectDocumented(rows, await emulator.outcomes(imeis));
+    await expect(progressLine(page)).toContainText('0 retries');
+    const calls = await emulator.syncCalls();
+    expect(sentInOrder(calls, imeis)).toEqual(batchesOf(imeis));
+    expect(calls.every((c) => c.status === 200)).toBeTruthy();
+    await expect(page.getByRole('alert')).toHaveCount(0);
+  });
+
+  test('2,500 devices: 25 requests of 100, each device sent once, every outcome shown', async ({ page, emulator }) => {
+    test.setTimeout(150_000);
+    const imeis = validImeis(2_500, 20_000);
+    await synchronize(page, imeis);
+    await expectRunOver(page, 90_000);
+
+    const rows = await expectTableAndSummary(page, imeis);
+    expectDocumented(rows, await emulator.outcomes(imeis));
+    const calls = await emulator.syncCalls();
+    expect(calls).toHaveLength(25);
+    expect(sentInOrder(calls, imeis)).toEqual(batchesOf(imeis));
+    expect(calls.every((c) => c.status === 200 && c.path === `/api/fota/v3/firmware/${ACCOUNT}/devices`)).toBeTruthy();
+  });
+});
+
+test.describe('retries the server asks for', () => {
+  test('a 503 on one batch is retried and the batch then succeeds', async ({ page, emulator }) => {
+    const imeis = validImeis(250, 30_000);
+    await emulator.addFault({ kind: 503, skip: 1, times: 1 });
+    await synchronize(page, imeis);
+    await expectRunOver(page);
+
+    const calls = await emulator.syncCalls();
+    expect(calls.map((c) => c.status).sort()).toEqual([200, 200, 200, 503]);
+    const failed = calls.find((c) => c.status === 503)!;
+    const retry = calls.filter((c) => c.seq > failed.seq && c.body === failed.body);
+    expect(retry, 'the same devices sent again').toHaveLength(1);
+    expect(retry[0].status).toBe(200);
+    expect(sentInOrder(calls.filter((c) => c.status === 200), imeis)).toEqual(batchesOf(imeis));
+
+    const rows = await expectTableAndSummary(page, imeis);
+    expectDocumented(rows, await emulator.outcomes(imeis));
+    await expect(progressLine(page)).toContainText('1 retry');
+    await expect(page.getByRole('alert')).toHaveCount(0);
+  });
+
+  test('a 429 with Retry-After: 2 is retried no sooner than 2 s later', async ({ page, emulator }) => {
+    const imeis = validImeis(250, 40_000);
+    await emulator.addFault({ kind: 429, skip: 1, times: 1, retryAfter: '2' });
+    await synchronize(page, imeis);
+    await expectRunOver(page);
+
+    const calls = await emulator.syncCalls();
+    expect(calls).toHaveLength(4);
+    const throttled = calls.find((c) => c.status === 429)!;
+    const retry = calls.find((c) => c.seq > throttled.seq && c.body === throttled.body)!;
+    expect(retry, 'the throttled devices sent again').toBeDefined();
+    expect(retry.status).toBe(200);
+    const waited = Date.parse(retry.time) - Date.parse(throttled.time);
+    // Not sooner than asked; and the wait is the server's, not a 20 s backoff.
+    expect(waited, `retry ${waited} ms after the 429`).toBeGreaterThanOrEqual(2_000);
+    expect(waited).toBeLessThan(8_000);
+    // The other batches did not wait for it.
+    const others = calls.filter((c) => c.body !== throttled.body);
+    expect(others.every((c) => Date.parse(c.time) < Date.parse(retry.time))).toBeTruthy();
+
+    const rows = await expectTableAndSummary(page, imeis);
+    expectDocumented(rows, await emulator.outcomes(imeis));
+    await expect(progressLine(page)).toContainText('1 retry');
+  });
+});
+
+test.describe('a run stopped in the middle', () => {
+  test('a session-token error stops the run: nothing more is sent, the rest is Not sent', async ({
+    page,
+    emulator,
+  }) => {
+    // One request at a time, so "the middle" is exact: two batches answered, the third refused.
+    await useConfig(page, { concurrency: 1 });
+    const imeis = validImeis(500, 50_000);
+    await emulator.addFault({ kind: 'session_expired', skip: 2, times: 1 });
+    await synchronize(page, imeis);
+    await expectRunOver(page);
+
+    const alert = page.getByRole('alert');
+    await expect(alert).toContainText('REQUEST_FAILED.SessionToken.Expired');
+    await expect(alert).toContainText(/session token/i);
+
+    const rows = await expectTableAndSummary(page, imeis);
+    expectDocumented(rows.slice(0, 200), await emulator.outcomes(imeis.slice(0, 200)));
+    expect(rows.slice(200, 300).every((r) => r.status === 'Error')).toBeTruthy();
+    expect(rows.slice(300).every((r) => r.status === 'Not sent' && r.reason === '')).toBeTruthy();
+    const counts = await summaryCounts(page);
+    expect([counts.Succeeded + counts.Failed, counts.Error, counts['Not sent']]).toEqual([200, 100, 200]);
+
+    // Nothing after the refusal, even a while later.
+    await page.waitForTimeout(1_000);
+    const calls = await emulator.syncCalls();
+    expect(calls.map((c) => c.status)).toEqual([200, 200, 400]);
+    expect(calls.map(deviceList)).toEqual(batchesOf(imeis).slice(0, 3));
+  });
+
+  test('Cancel aborts what is in flight, sends nothing more, and marks the rest Not sent', async ({
+    page,
+    emulator,
+  }) => {
+    // 20 requests, two at a time, 600 ms each: about 6 s, time enough to cancel in the middle.
+    await useConfig(page, { concurrency: 2 });
+    await emulator.setLatency(600);
+    const imeis = validImeis(2_000, 60_000);
+    await synchronize(page, imeis);
+
+    await expect
+      .poll(
+        async () => {
+          const c = await summaryCounts(page);
+          return c.Succeeded + c.Failed;
+        },
+        { intervals: [100] },
+      )
+      .toBeGreaterThanOrEqual(200);
+    await expect(page.getByRole('button', { name: 'Synchronize' })).toBeDisabled();
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await expectRunOver(page, 15_000);
+    const cancelled = Date.now();
+    const sentBeforeCancel = await emulator.syncCalls();
+
+    const rows = await expectTableAndSummary(page, imeis);
+    const counts = await summaryCounts(page);
+    expect(counts.Succeeded + counts.Failed).toBeGreaterThanOrEqual(200);
+    expect(counts['Not sent']).toBeGreaterThanOrEqual(200);
+    expect(counts.Succeeded + counts.Failed + counts['Not sent']).toBe(imeis.length);
+    // Whole batches: a batch is answered or not sent, never half; and answered devices were sent.
+    const batches = batchesOf(rows);
+    const answered = batches.filter((batch) => batch.every((r) => r.status !== 'Not sent'));
+    const notSent = batches.filter((batch) => batch.every((r) => r.status === 'Not sent'));
+    expect(answered.length + notSent.length).toBe(batches.length);
+    expect(answered.length * 100).toBe(counts.Succeeded + counts.Failed);
+    const sent = new Set(sentBeforeCancel.flatMap(deviceList));
+    expect(answered.flat().every((r) => sent.has(r.imei))).toBeTruthy();
+    expect(sentBeforeCancel.length).toBeLessThan(20);
+    expectDocumented(answered.flat(), await emulator.outcomes(answered.flat().map((r) => r.imei)));
+
+    // No request after Cancel: wait longer than one answer takes, then look again.
+    await page.waitForTimeout(1_500);
+    const calls = await emulator.syncCalls();
+    expect(calls.map((c) => c.seq)).toEqual(sentBeforeCancel.map((c) => c.seq));
+    expect(calls.every((c) => Date.parse(c.time) <= cancelled)).toBeTruthy();
+    await expect(progressLine(page)).toContainText('finished in');
+  });
+});
+
+test.describe('Retry failed', () => {
+  test('after a partial failure, sends exactly the devices that did not succeed', async ({ page, emulator }) => {
+    const imeis = validImeis(500, 70_000);
+    // Two requests refused for good (a 400 is not retried); the other three answered.
+    await emulator.addFault({ kind: 'inactive', skip: 1, times: 2 });
+    await synchronize(page, imeis);
+    await expectRunOver(page);
+
+    const first = await expectTableAndSummary(page, imeis);
+    const firstCalls = await emulator.syncCalls();
+    expect(firstCalls.map((c) => c.status).sort()).toEqual([200, 200, 200, 400, 400]);
+    const refused = new Set(firstCalls.filter((c) => c.status === 400).flatMap(deviceList));
+    expect(first.filter((r) => r.status === 'Error').map((r) => r.imei)).toEqual(
+      imeis.filter((imei) => refused.has(imei)),
+    );
+    await expect(page.getByRole('alert')).toContainText('INVALID_PARAMETER');
+    const unsuccessful = first.filter((r) => r.status !== SUCCESS).map((r) => r.imei);
+    // Both kinds of failure are in: the refused batches and devices the server reported failed.
+    expect(unsuccessful.length).toBeGreaterThan(refused.size);
+
+    const retry = page.getByRole('button', { name: 'Retry failed' });
+    await expect(retry).toHaveAttribute('title', `Run again with the ${unsuccessful.length} devices that did not succeed`);
+    await retry.click();
+    await expect(page.locator('dl[aria-label="Summary"] dt:text-is("Total") + dd')).toHaveText(
+      String(unsuccessful.length),
+    );
+    await expectRunOver(page);
+
+    const secondCalls = (await emulator.syncCalls()).slice(firstCalls.length);
+    expect(sentInOrder(secondCalls, unsuccessful)).toEqual(batchesOf(unsuccessful));
+    for (const call of secondCalls) {
+      expect(call.status).toBe(200);
+      expect(call.path).toBe(`/api/fota/v3/firmware/${ACCOUNT}/devices`);
+      expect(call.headers['authorization']).toBe(`Bearer ${BEARER}`);
+      expect(call.headers['vz-m2m-token']).toBe(SESSION);
+    }
+
+    const second = await expectTableAndSummary(page, unsuccessful);
+    expectDocumented(second, await emulator.outcomes(unsuccessful));
+    await expect(page.getByRole('alert')).toHaveCount(0);
+    // Devices that failed on the server's side fail again: Retry failed is offered for them alone.
+    const stillFailing = second.filter((r) => r.status !== SUCCESS).length;
+    await expect(page.getByRole('button', { name: 'Retry failed' })).toHaveAttribute(
+      'title',
+      `Run again with the ${stillFailing} devices that did not succeed`,
+    );
+  });
+});

@@ -1,0 +1,263 @@
+// The deploy/ nginx configurations, as a browser and a curious client see them: headers, caching,
+// compression, the Content-Security-Policy, CORS for the allow-list only, and no token in the
+// logs. Runs only behind nginx (`.ci/test e2e-nginx-same`, `e2e-nginx-cors`), which sets:
+//   E2E_PROXY          same-origin | cors-proxy
+//   E2E_NGINX_LOG_DIR  where this nginx writes its access and error logs
+//   E2E_API_BASE_URL   the apiBaseUrl of the config.json nginx serves
+//   E2E_FOREIGN_URL    (cors-proxy) the same site on an origin the proxy does not allow
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { APIResponse, Page } from '@playwright/test';
+import { validImeis } from './imei';
+import { ACCOUNT, PROXY, Results, expect, expectRunOver, fillForm, synchronize, test } from './app';
+
+const LOG_DIR = process.env.E2E_NGINX_LOG_DIR ?? '';
+const API_BASE_URL = process.env.E2E_API_BASE_URL ?? '';
+const FOREIGN_URL = process.env.E2E_FOREIGN_URL ?? '';
+const IMEIS = validImeis(3, 950);
+const ENDPOINT = `/api/fota/v3/firmware/${ACCOUNT}/devices`;
+
+test.skip(!PROXY, 'runs behind nginx only: .ci/test e2e-nginx-same or e2e-nginx-cors');
+
+function logFiles(): string[] {
+  return fs
+    .readdirSync(LOG_DIR)
+    .filter((name) => name.endsWith('.log'))
+    .map((name) => path.join(LOG_DIR, name));
+}
+
+/** Every nginx log, concatenated. */
+function readLogs(): string {
+  return logFiles()
+    .map((file) => fs.readFileSync(file, 'utf8'))
+    .join('\n');
+}
+
+/** How far each log has got, for `logsSince`. */
+function logMark(): Map<string, number> {
+  return new Map(logFiles().map((file) => [file, fs.statSync(file).size]));
+}
+
+/** What nginx logged after `mark`, every log concatenated. */
+function logsSince(mark: Map<string, number>): string {
+  return logFiles()
+    .map((file) => fs.readFileSync(file).subarray(mark.get(file) ?? 0).toString('utf8'))
+    .join('\n');
+}
+
+/** The API's origin, as the Content-Security-Policy must name it ('' when on the page's own). */
+function apiOrigin(): string {
+  return /^https?:\/\//.test(API_BASE_URL) ? new URL(API_BASE_URL).origin : '';
+}
+
+function accessControlHeaders(response: APIResponse): string[] {
+  return Object.keys(response.headers()).filter((name) => name.startsWith('access-control-'));
+}
+
+/** Collects every Content-Security-Policy violation the page reports. */
+async function watchCsp(page: Page): Promise<string[]> {
+  const violations: string[] = [];
+  page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+  });
+  await page.exposeFunction('reportCspViolation', (text: string) => violations.push(text));
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (event) => {
+      (window as unknown as { reportCspViolation(text: string): void }).reportCspViolation(
+        `${event.violatedDirective} blocked ${event.blockedURI}`,
+      );
+    });
+  });
+  return violations;
+}
+
+test.describe('the static site', () => {
+  test('types, caching, compression and security headers', async ({ request }) => {
+    const index = await request.get('/', { headers: { 'Accept-Encoding': 'gzip' } });
+    expect(index.status()).toBe(200);
+    const headers = index.headers();
+    expect(headers['content-type']).toMatch(/^text\/html/);
+    expect(headers['cache-control']).toBe('no-cache');
+    expect(headers['x-content-type-options']).toBe('nosniff');
+    expect(headers['referrer-policy']).toBe('no-referrer');
+    const csp = headers['content-security-policy'].split(';').map((d) => d.trim().replace(/\s+/g, ' '));
+    expect(csp).toEqual([
+      "default-src 'self'",
+      "script-src 'self' 'wasm-unsafe-eval'",
+      "style-src 'self'",
+      "img-src 'self'",
+      `connect-src 'self'${apiOrigin() ? ` ${apiOrigin()}` : ''}`,
+      "frame-ancestors 'none'",
+      "base-uri 'self'",
+      "form-action 'self'",
+      "object-src 'none'",
+    ]);
+
+    const config = await request.get('config.json');
+    expect(config.headers()['cache-control']).toBe('no-store');
+    expect(config.headers()['content-type']).toMatch(/^application\/json/);
+    expect(((await config.json()) as { apiBaseUrl: string }).apiBaseUrl).toBe(API_BASE_URL);
+
+    // Every asset the page loads, by the hashed names index.html gives it.
+    const html = await index.text();
+    const assets = [...html.matchAll(/(?:src|href)="\.\/([^"]+)"/g)].map((m) => m[1]);
+    const expectedTypes: [RegExp, RegExp][] = [
+      [/_bg\.wasm$/, /^application\/wasm$/],
+      [/\.js$/, /^application\/javascript/],
+      [/\.css$/, /^text\/css/],
+      [/\.svg$/, /^image\/svg\+xml/],
+    ];
+    for (const [pattern] of expectedTypes) {
+      expect(assets.filter((a) => pattern.test(a)), `an asset matching ${pattern} in ${assets}`).not.toHaveLength(0);
+    }
+    for (const asset of assets) {
+      expect(asset, 'hashed name').toMatch(/-[0-9a-f]{16}(_bg)?\.[a-z]+$/);
+      const response = await request.get(asset, { headers: { 'Accept-Encoding': 'gzip' } });
+      const h = response.headers();
+      expect(response.status(), asset).toBe(200);
+      const type = expectedTypes.find(([pattern]) => pattern.test(asset));
+      if (type) expect(h['content-type'], asset).toMatch(type[1]);
+      expect(h['cache-control'], asset).toBe('public, max-age=31536000, immutable');
+      expect(h['content-encoding'], asset).toBe('gzip');
+      expect(h['vary'], asset).toContain('Accept-Encoding');
+      expect(h['x-content-type-options'], asset).toBe('nosniff');
+    }
+  });
+
+  test('the app runs under its Content-Security-Policy without a violation', async ({ page, emulator }) => {
+    const violations = await watchCsp(page);
+    await synchronize(page, { imeis: IMEIS });
+    await expectRunOver(page);
+    const documented = await Promise.all(IMEIS.map((imei) => emulator.outcome(imei)));
+    await expect(await new Results(page).column('Status')).toHaveText(documented.map((d) => d.status));
+    await expect(page.getByRole('textbox', { name: 'API base URL', exact: true })).toHaveValue(API_BASE_URL);
+    expect(violations).toEqual([]);
+  });
+});
+
+test.describe('tokens', () => {
+  test('pass through untouched and never reach the logs', async ({ page, emulator }) => {
+    // Distinctive, so that any trace of them in a log is found.
+    const bearer = `bearer-LOGCHECK-${Date.now()}-b7f3`;
+    const session = `session-LOGCHECK-${Date.now()}-5c1e`;
+    const mark = logMark();
+    // A dropped connection makes nginx write an error-log line about this very request.
+    await emulator.addFault({ kind: 'drop', times: 1 });
+    await synchronize(page, { imeis: IMEIS, bearer, session });
+    await expectRunOver(page);
+    await expect(page.getByRole('alert')).toHaveCount(0);
+
+    const calls = await emulator.syncCalls();
+    expect(calls).toHaveLength(2);
+    for (const call of calls) {
+      expect(call.headers['authorization']).toBe(`Bearer ${bearer}`);
+      expect(call.headers['vz-m2m-token']).toBe(session);
+    }
+
+    // This run's lines, to show logging works; then every log from the start, for the tokens.
+    const run = logsSince(mark);
+    expect(run).toContain(`"PUT ${ENDPOINT} HTTP/1.1" 200`);
+    expect(run).toContain('upstream prematurely closed connection');
+    const logs = readLogs();
+    for (const secret of [bearer, session, 'LOGCHECK', 'Bearer ']) {
+      expect(logs.includes(secret), `"${secret}" in nginx's logs`).toBe(false);
+    }
+  });
+});
+
+test.describe('same origin', () => {
+  test.skip(PROXY !== 'same-origin', 'same-origin set-up only');
+
+  test('the API is a path on the site: no preflight', async ({ page, emulator }) => {
+    const mark = logMark();
+    await synchronize(page, { imeis: IMEIS });
+    await expectRunOver(page);
+    expect(await emulator.syncCalls()).toHaveLength(1);
+    const run = logsSince(mark);
+    expect(run).toContain(`"PUT ${ENDPOINT} HTTP/1.1" 200`);
+    expect(run).not.toContain('"OPTIONS ');
+  });
+});
+
+test.describe('separate CORS proxy', () => {
+  test.skip(PROXY !== 'cors-proxy', 'cors-proxy set-up only');
+
+  const siteOrigin = () => new URL(process.env.E2E_BASE_URL ?? '').origin;
+  const foreignOrigin = () => new URL(FOREIGN_URL).origin;
+  const endpoint = () => `${API_BASE_URL}/firmware/${ACCOUNT}/devices`;
+  const preflight = (origin: string) => ({
+    Origin: origin,
+    'Access-Control-Request-Method': 'PUT',
+    'Access-Control-Request-Headers': 'authorization,content-type,vz-m2m-token',
+  });
+  const put = (origin: string, bearer: string) => ({
+    headers: { Origin: origin, Authorization: `Bearer ${bearer}`, 'VZ-M2M-Token': 'session-e2e', 'Content-Type': 'application/json' },
+    data: JSON.stringify({ deviceList: IMEIS }),
+  });
+
+  test('the browser preflights, and nginx answers it without ThingSpace', async ({ page, emulator }) => {
+    const mark = logMark();
+    await synchronize(page, { imeis: IMEIS });
+    await expectRunOver(page);
+    await expect(page.getByRole('alert')).toHaveCount(0);
+    expect(await emulator.syncCalls()).toHaveLength(1);
+    const run = logsSince(mark);
+    expect(run).toContain(`"OPTIONS ${ENDPOINT} HTTP/1.1" 204`);
+    expect(run).toContain(`"PUT ${ENDPOINT} HTTP/1.1" 200`);
+    expect((await emulator.requests()).filter((r) => r.method === 'OPTIONS')).toHaveLength(0);
+  });
+
+  test('CORS headers for the allowed origin only, errors included', async ({ request, emulator }) => {
+    const allowed = await request.fetch(endpoint(), { method: 'OPTIONS', headers: preflight(siteOrigin()) });
+    expect(allowed.status()).toBe(204);
+    expect(allowed.headers()).toMatchObject({
+      'access-control-allow-origin': siteOrigin(),
+      'access-control-allow-methods': 'PUT',
+      'access-control-allow-headers': 'Authorization, VZ-M2M-Token, Content-Type, Accept',
+      'access-control-expose-headers': 'Retry-After',
+      'access-control-max-age': '7200',
+      vary: 'Origin',
+    });
+
+    const denied = await request.fetch(endpoint(), { method: 'OPTIONS', headers: preflight(foreignOrigin()) });
+    expect(denied.status()).toBe(403);
+    expect(accessControlHeaders(denied)).toEqual([]);
+
+    // ThingSpace's 401 reaches the allowed origin readable, with Retry-After exposed.
+    const refused = await request.put(endpoint(), put(siteOrigin(), 'invalid'));
+    expect(refused.status()).toBe(401);
+    expect(refused.headers()['access-control-allow-origin']).toBe(siteOrigin());
+    expect(refused.headers()['access-control-expose-headers']).toBe('Retry-After');
+    expect(refused.headers()['access-control-allow-methods']).toBeUndefined();
+
+    // So does nginx's own 502 when the upstream hangs up.
+    await emulator.addFault({ kind: 'drop', times: 1 });
+    const badGateway = await request.put(endpoint(), put(siteOrigin(), 'bearer-e2e'));
+    expect(badGateway.status()).toBe(502);
+    expect(badGateway.headers()['access-control-allow-origin']).toBe(siteOrigin());
+
+    // Another origin gets the answer without any CORS header: its browser withholds it.
+    const foreign = await request.put(endpoint(), put(foreignOrigin(), 'invalid'));
+    expect(foreign.status()).toBe(401);
+    expect(accessControlHeaders(foreign)).toEqual([]);
+    expect(foreign.headers()['vary']).toBe('Origin');
+  });
+
+  test('a site on an origin not on the allow-list gets the CORS message', async ({ page, emulator }) => {
+    const imeis = IMEIS;
+    await page.goto(FOREIGN_URL);
+    await expect(page.getByRole('button', { name: 'Synchronize' })).toBeVisible();
+    await fillForm(page, { imeis });
+    await page.getByRole('button', { name: 'Synchronize' }).click();
+    const alert = page.getByRole('alert');
+    // Allow for the app's retries with back-off before it gives up.
+    await expect(alert).toContainText('Could not reach', { timeout: 20_000 });
+    await expect(alert).toContainText('CORS');
+    await expect(alert).toContainText(API_BASE_URL);
+    expect(await emulator.syncCalls()).toHaveLength(0);
+    expect(readLogs()).toContain(`"OPTIONS ${ENDPOINT} HTTP/1.1" 403`);
+    // The form is as typed, ready for a corrected set-up.
+    await expect(page.getByRole('textbox', { name: 'IMEIs', exact: true })).toHaveValue(imeis.join('\n'));
+    await expect(page.getByRole('button', { name: 'Synchronize' })).toBeEnabled();
+  });
+});
