@@ -111,7 +111,7 @@ test.describe('the static site', () => {
       expect(assets.filter((a) => pattern.test(a)), `an asset matching ${pattern} in ${assets}`).not.toHaveLength(0);
     }
     for (const asset of assets) {
-      expect(asset, 'hashed name').toMatch(/-[0-9a-f]{16}(_bg)?\.[a-z]+$/);
+      expect(asset, 'hashed name').toMatch(/-[0-9a-f]{8,16}(_bg)?\.[a-z]+$/);
       const response = await request.get(asset, { headers: { 'Accept-Encoding': 'gzip' } });
       const h = response.headers();
       expect(response.status(), asset).toBe(200);
