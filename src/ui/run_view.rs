@@ -105,10 +105,10 @@ impl RunView {
             return;
         }
         self.shown.set((shown + ROWS_PER_FRAME).min(total));
-        let rows = self.rows;
+        let run_id = self.rows.with_untracked(|rows| rows.first().map(|r| r.run));
         request_animation_frame(move || {
             // A newer run replaced the rows: its own loop takes over.
-            if rows.with_untracked(Vec::len) == total {
+            if self.rows.with_untracked(|rows| rows.first().map(|r| r.run)) == run_id {
                 self.show_more();
             }
         });

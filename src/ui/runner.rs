@@ -33,6 +33,10 @@ pub struct Runner {
     abort: AbortController,
     view: RunView,
     timer_at: Cell<Option<f64>>,
+    /// Set once the run is over. A backoff timer can still fire after a token error or Cancel
+    /// ended the run; it must neither end it a second time (a second result message to the
+    /// portal) nor touch the view, which may already show a newer run.
+    finished: Cell<bool>,
 }
 
 fn now() -> f64 {
@@ -51,6 +55,7 @@ impl Runner {
             abort: AbortController::new().expect("AbortController is available"),
             view,
             timer_at: Cell::new(None),
+            finished: Cell::new(false),
         });
         runner.pump();
         runner
@@ -65,6 +70,9 @@ impl Runner {
     }
 
     fn pump(self: &Rc<Self>) {
+        if self.finished.get() {
+            return;
+        }
         loop {
             let next = self.run.borrow_mut().next(now());
             match next {
@@ -75,6 +83,7 @@ impl Runner {
                 }
                 Next::Busy => break,
                 Next::Finished => {
+                    self.finished.set(true);
                     self.view.finish(&self.run.borrow());
                     break;
                 }
