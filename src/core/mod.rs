@@ -10,3 +10,4 @@ pub mod imei;
 pub mod outcome;
 pub mod run;
 pub mod time;
+pub mod window;

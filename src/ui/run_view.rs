@@ -7,9 +7,6 @@ use crate::core::imei::Imei;
 use crate::core::outcome::{Outcome, Summary};
 use crate::core::run::{Change, Progress, SyncRun};
 
-/// Rows added to the table per animation frame.
-const ROWS_PER_FRAME: usize = 250;
-
 /// One row of the results table.
 #[derive(Clone)]
 pub struct RowView {
@@ -25,10 +22,8 @@ pub struct RowView {
 /// The run on screen. Cheap to copy: every field is a signal handle.
 #[derive(Clone, Copy)]
 pub struct RunView {
+    /// Every device of the run; the table renders those in view.
     pub rows: RwSignal<Vec<RowView>>,
-    /// How many rows are in the table so far: a large run's rows are added a chunk per frame,
-    /// so that the page never freezes while 10,000 of them are built.
-    pub shown: RwSignal<usize>,
     pub summary: RwSignal<Option<Summary>>,
     pub account: RwSignal<Option<String>>,
     /// The account the run was started for.
@@ -47,7 +42,6 @@ impl RunView {
     pub fn new() -> RunView {
         RunView {
             rows: RwSignal::new(Vec::new()),
-            shown: RwSignal::new(0),
             summary: RwSignal::new(None),
             account: RwSignal::new(None),
             requested_account: RwSignal::new(String::new()),
@@ -78,8 +72,6 @@ impl RunView {
             })
             .collect();
         self.rows.set(rows);
-        self.shown.set(0);
-        self.show_more();
         self.summary.set(Some(run.summary()));
         self.account.set(None);
         self.error.set(None);
@@ -88,30 +80,6 @@ impl RunView {
         self.ended_at.set(None);
         self.unsuccessful.set(Vec::new());
         self.running.set(true);
-    }
-
-    /// The rows currently in the table.
-    pub fn shown_rows(&self) -> Vec<RowView> {
-        let shown = self.shown.get();
-        self.rows
-            .with(|rows| rows[..shown.min(rows.len())].to_vec())
-    }
-
-    /// Adds the next chunk of rows, and asks for another frame until all are in.
-    fn show_more(self) {
-        let total = self.rows.with_untracked(Vec::len);
-        let shown = self.shown.get_untracked();
-        if shown >= total {
-            return;
-        }
-        self.shown.set((shown + ROWS_PER_FRAME).min(total));
-        let run_id = self.rows.with_untracked(|rows| rows.first().map(|r| r.run));
-        request_animation_frame(move || {
-            // A newer run replaced the rows: its own loop takes over.
-            if self.rows.with_untracked(|rows| rows.first().map(|r| r.run)) == run_id {
-                self.show_more();
-            }
-        });
     }
 
     pub fn show_progress(&self, run: &SyncRun) {
