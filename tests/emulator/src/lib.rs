@@ -54,6 +54,8 @@ pub struct Config {
     pub allowed_origins: Vec<String>,
     pub latency: Latency,
     pub faults: Vec<FaultRule>,
+    /// Keeps connections open between requests (see `server`: off for fault tests).
+    pub keep_alive: bool,
 }
 
 impl Default for Config {
@@ -66,6 +68,7 @@ impl Default for Config {
             allowed_origins: DEFAULT_ORIGINS.map(String::from).to_vec(),
             latency: Latency::default(),
             faults: Vec::new(),
+            keep_alive: false,
         }
     }
 }
@@ -100,7 +103,13 @@ pub async fn start(config: Config) -> std::io::Result<Emulator> {
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, config.port)).await?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = oneshot::channel();
-    let served = tokio::spawn(server::serve(listener, router(App::new(config)), stopped));
+    let keep_alive = config.keep_alive;
+    let served = tokio::spawn(server::serve(
+        listener,
+        router(App::new(config)),
+        keep_alive,
+        stopped,
+    ));
     Ok(Emulator { addr, stop, served })
 }
 

@@ -24,6 +24,9 @@ Options:
   --frame-ancestors SRC  who may frame the pages, e.g. http://127.0.0.1:9000 (repeatable;
                        default: 'self')
   --no-csp             send no Content-Security-Policy
+  --keep-alive         keep connections open between requests, as a proxy would (off by
+                       default: a `drop` fault on a reused connection makes Chromium resend
+                       the request instead of failing it; the benchmark turns it on)
   --allow-origin URL   an origin allowed by CORS, exactly (repeatable; '*' is not supported;
                        default: http://127.0.0.1:8080 and http://localhost:8080)
   --latency-ms N       delay every FOTA answer by N ms
@@ -70,6 +73,7 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
             "--csp-connect-src" => connect_src.push(named(&flag, csp_source(&value()?))?),
             "--frame-ancestors" => frame_ancestors.push(named(&flag, csp_source(&value()?))?),
             "--no-csp" if inline.is_none() => csp = false,
+            "--keep-alive" if inline.is_none() => config.keep_alive = true,
             "--allow-origin" => origins.push(origin(&value()?)?),
             "--latency-ms" => config.latency.ms = number(&flag, &value()?)?,
             "--jitter-ms" => config.latency.jitter_ms = number(&flag, &value()?)?,

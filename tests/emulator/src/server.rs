@@ -1,9 +1,10 @@
 //! The accept loop: HTTP/1.1 with one request per connection, a graceful stop, and the one way
 //! a handler can close a connection without answering.
 //!
-//! Keep-alive is off on purpose. Chromium silently resends a request once when a *reused*
-//! connection closes before the answer, so on a kept-alive connection a `drop` fault would turn
-//! into a second request instead of the failed fetch the app must handle.
+//! Keep-alive is off unless asked for (`--keep-alive`, used by the benchmark). Chromium silently
+//! resends a request once when a *reused* connection closes before the answer, so on a
+//! kept-alive connection a `drop` fault would turn into a second request instead of the failed
+//! fetch the app must handle.
 
 use std::convert::Infallible;
 use std::fmt;
@@ -52,12 +53,19 @@ pub(crate) fn is_dropped(response: &Response) -> bool {
 }
 
 /// Serves `router` on `listener` until `stop` fires or its sender is dropped.
-pub(crate) async fn serve(listener: TcpListener, router: Router, mut stop: oneshot::Receiver<()>) {
+pub(crate) async fn serve(
+    listener: TcpListener,
+    router: Router,
+    keep_alive: bool,
+    mut stop: oneshot::Receiver<()>,
+) {
     let graceful = GracefulShutdown::new();
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
+                    // Headers and body leave at once, not a delayed-ACK later.
+                    let _ = stream.set_nodelay(true);
                     let router = router.clone();
                     let service = service_fn(move |request: hyper::Request<Incoming>| {
                         let router = router.clone();
@@ -74,7 +82,7 @@ pub(crate) async fn serve(listener: TcpListener, router: Router, mut stop: onesh
                         }
                     });
                     let connection = http1::Builder::new()
-                        .keep_alive(false)
+                        .keep_alive(keep_alive)
                         .serve_connection(TokioIo::new(stream), service);
                     tokio::spawn(graceful.watch(connection));
                 }
