@@ -142,6 +142,15 @@ pub fn format_utc_millis(t: &DateTime<Utc>) -> String {
     s
 }
 
+/// `2022-02-04T06:10:01.441Z`: RFC 3339, which spreadsheets and scripts read back.
+pub fn format_rfc3339_millis(t: &DateTime<Utc>) -> String {
+    let mut s = format_utc_millis(t);
+    s.truncate(s.len() - " UTC".len());
+    s.replace_range(10..11, "T");
+    s.push('Z');
+    s
+}
+
 /// A duration in ms as seconds with one decimal, `1.5 s` (whole seconds without it: `30 s`),
 /// in integer arithmetic so that float formatting stays out of the build.
 pub fn format_seconds(ms: f64) -> String {

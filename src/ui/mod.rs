@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod context;
+pub mod download;
 pub mod imei_field;
 pub mod portal;
 pub mod results_table;

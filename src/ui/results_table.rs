@@ -1,182 +1,236 @@
-//! The per-device results, one row per device of the run, in input order.
+//! The per-device results: one row per device of the run, in input order, every row in the
+//! table (find in page, select and copy work on all of them).
 //!
-//! The table is windowed: only the rows in view (and a few either side) are in the DOM, with a
-//! spacer row above and below standing in for the rest. A 10,000-device run changes a hundred
-//! rows per answer; with every row in the DOM, each change laid the whole table out again and
-//! the page stopped answering for seconds. Screen readers still learn the full size of the table
-//! from `aria-rowcount` and each row's place from `aria-rowindex`; every row, in view or not, is
-//! in the CSV export.
+//! A run of 10,000 devices changes a hundred rows per answer. The rows are therefore drawn by
+//! hand rather than as a reactive view each: a row is a clone of one prototype `<tr>`, and an
+//! answer rewrites the text of its own rows only (as text, never as HTML). Laid out as a CSS
+//! table, each change made the browser lay the whole table out again; so the rows are grids, in
+//! `<tbody>` groups of [`GROUP_ROWS`] that the browser lays out and paints only near the view
+//! (`content-visibility: auto`, style/main.css). Explicit roles keep the table a table for
+//! assistive technology whatever its CSS display.
+
+use std::cell::RefCell;
+use std::rc::Rc;
 
 use chrono::Local;
 use leptos::html;
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::Element;
 
 use super::context::AppContext;
-use super::run_view::RowView;
+use super::run_view::{Rows, RunView};
 use crate::core::outcome::Outcome;
-use crate::core::window::Window;
 
-/// Row height assumed until a row has been measured (px).
-const GUESS_ROW_PX: f64 = 34.0;
+/// Rows per `<tbody>`.
+pub const GROUP_ROWS: usize = 100;
+/// Rows added to the table per animation frame, so that 10,000 never freeze the page.
+const ROWS_PER_FRAME: usize = 500;
+
+/// The rows in the DOM for the run on screen.
+#[derive(Default)]
+struct Drawn {
+    run: u64,
+    rows: Vec<Element>,
+    groups: Vec<Element>,
+    /// Rows as a waiting device shows them, striped and not: cloned for each new row.
+    prototypes: Option<[Element; 2]>,
+    /// A frame is asked for to draw changed rows.
+    frame_pending: bool,
+}
+
+type Shared = Rc<RefCell<Drawn>>;
 
 #[component]
 pub fn ResultsTable() -> impl IntoView {
     let run = AppContext::expect().run;
-    let has_rows = move || run.rows.with(|r| !r.is_empty());
-    view! {
-        <Show when=has_rows>
-            <WindowedTable />
-        </Show>
-    }
-}
+    let table = NodeRef::<html::Table>::new();
+    let drawn: Shared = Rc::default();
 
-#[component]
-fn WindowedTable() -> impl IntoView {
-    let run = AppContext::expect().run;
-    let wrap = NodeRef::<html::Div>::new();
-    let scroll_top = RwSignal::new(0.0_f64);
-    let view_height = RwSignal::new(viewport_height());
-    // Every row is given the height of the first one measured, rounded up to whole pixels, so
-    // that the spacers stand in for exactly as many rows as they replace.
-    let row_px = RwSignal::new(None::<f64>);
-
-    let total = move || run.rows.with(Vec::len);
-    let window = Memo::new(move |_| {
-        Window::of(
-            total(),
-            scroll_top.get(),
-            view_height.get(),
-            row_px.get().unwrap_or(GUESS_ROW_PX),
-        )
-    });
-    let visible = move || {
-        let w = window.get();
-        run.rows.with(|rows| rows[w.start..w.end].to_vec())
-    };
-    let row_height = move || row_px.get().map(|px| format!("{px}px"));
-    let spacer = move |px: f64| (px > 0.0).then(|| format!("{px}px"));
-    let top = move || {
-        let w = window.get();
-        spacer(w.start as f64 * row_px.get().unwrap_or(GUESS_ROW_PX))
-    };
-    let bottom = move || {
-        let w = window.get();
-        spacer((w.total - w.end) as f64 * row_px.get().unwrap_or(GUESS_ROW_PX))
-    };
-
-    // A new run starts at its first row.
-    Effect::new(move |previous: Option<u64>| {
-        let id = run.rows.with(|rows| rows.first().map_or(0, |r| r.run));
-        if previous.is_some_and(|p| p != id) {
-            if let Some(wrap) = wrap.get_untracked() {
-                wrap.set_scroll_top(0);
-            }
-            scroll_top.set(0.0);
-        }
-        id
-    });
-    // Measure a row once the first ones are in the DOM, in the next frame, where the browser
-    // lays the page out anyway, rather than forcing a layout in the task that added them.
+    // A new run: the old rows go, the new ones are added a few groups per frame.
+    let for_runs = drawn.clone();
     Effect::new(move || {
-        window.track();
-        if row_px.get_untracked().is_some() {
+        let id = run.run_id.get();
+        let Some(table) = table.get() else { return };
+        {
+            let mut d = for_runs.borrow_mut();
+            for group in d.groups.drain(..) {
+                group.remove();
+            }
+            d.rows.clear();
+            d.run = id;
+        }
+        add_rows(run, table.unchecked_into(), for_runs.clone(), id);
+    });
+    // Answers: redraw the rows whose outcome changed and that are already in the DOM (rows
+    // added later are drawn with their outcome of the moment).
+    let for_answers = drawn;
+    Effect::new(move || {
+        run.rows_changed.track();
+        if std::mem::replace(&mut for_answers.borrow_mut().frame_pending, true) {
             return;
         }
-        request_animation_frame(move || {
-            // The table may be gone by then (a run with no rows replaced it).
-            let Some(Some(wrap)) = wrap.try_get_untracked() else { return };
-            if let Ok(Some(row)) = wrap.query_selector("tbody tr.row") {
-                let height = row.get_bounding_client_rect().height().ceil();
-                if height > 0.0 && row_px.try_get_untracked().flatten().is_none() {
-                    row_px.try_set(Some(height));
-                }
-            }
-        });
+        let drawn = for_answers.clone();
+        request_animation_frame(move || redraw_changed(run, &drawn));
     });
-    let resize = window_event_listener(leptos::ev::resize, move |_| {
-        view_height.set(viewport_height());
-    });
-    on_cleanup(move || resize.remove());
 
-    let on_scroll = move |_| {
-        if let Some(wrap) = wrap.get_untracked() {
-            scroll_top.set(f64::from(wrap.scroll_top()));
-        }
-    };
     view! {
-        <div class="table-wrap" node_ref=wrap on:scroll=on_scroll>
-            <table class="results" aria-rowcount=move || total() + 1>
+        <div class="table-wrap" hidden=move || run.run_id.get() == 0>
+            <table class="results" role="table" node_ref=table>
                 <caption class="visually-hidden">"Firmware per device"</caption>
-                <thead>
-                    <tr aria-rowindex="1">
-                        <th scope="col">"IMEI"</th>
-                        <th scope="col">"Status"</th>
-                        <th scope="col">"Reason"</th>
-                        <th scope="col">"Firmware version"</th>
-                        <th scope="col">"Updated"</th>
+                <thead role="rowgroup">
+                    <tr role="row">
+                        <th scope="col" role="columnheader">"IMEI"</th>
+                        <th scope="col" role="columnheader">"Status"</th>
+                        <th scope="col" role="columnheader">"Reason"</th>
+                        <th scope="col" role="columnheader">"Firmware version"</th>
+                        <th scope="col" role="columnheader">"Updated"</th>
                     </tr>
                 </thead>
-                <tbody>
-                    <Show when=move || top().is_some()>
-                        <tr class="spacer" aria-hidden="true" style:height=top>
-                            <td colspan="5"></td>
-                        </tr>
-                    </Show>
-                    <For each=visible key=|row| (row.run, row.position) let:row>
-                        <ResultRow row=row height=Signal::derive(row_height) />
-                    </For>
-                    <Show when=move || bottom().is_some()>
-                        <tr class="spacer" aria-hidden="true" style:height=bottom>
-                            <td colspan="5"></td>
-                        </tr>
-                    </Show>
-                </tbody>
             </table>
         </div>
     }
 }
 
-/// The height of the browser's viewport: the table's scroll area is never taller.
-fn viewport_height() -> f64 {
-    window()
-        .inner_height()
-        .ok()
-        .and_then(|h| h.as_f64())
-        .unwrap_or(800.0)
+/// Draws the rows whose outcome changed since the last frame, once per frame however many
+/// answers came in: answers are handled at once, and the drawing waits for the frame.
+fn redraw_changed(run: RunView, drawn: &Shared) {
+    let mut d = drawn.borrow_mut();
+    d.frame_pending = false;
+    let Some(changed) = run
+        .rows
+        .try_update_value(|r| std::mem::take(&mut r.changed))
+    else {
+        return;
+    };
+    run.rows.with_value(|rows| {
+        if rows.run != d.run {
+            return;
+        }
+        for position in changed {
+            if let (Some(tr), Some(outcome)) = (d.rows.get(position), rows.outcomes.get(position)) {
+                draw(tr, outcome, position);
+            }
+        }
+    });
 }
 
-/// One device. The cells are rebuilt when its outcome changes (once or twice per run).
-#[component]
-fn ResultRow(row: RowView, height: Signal<Option<String>>) -> impl IntoView {
-    let outcome = row.outcome;
-    let class = outcome.clone();
-    let stripe = if row.position % 2 == 1 { " alt" } else { "" };
-    view! {
-        <tr
-            class=move || format!("row {}{stripe}", class.with(Outcome::css_class))
-            aria-rowindex=row.position + 2
-            style:height=height
-        >
-            <td class="imei">{row.imei.to_string()}</td>
-            {move || {
-                outcome.with(|o| {
-                    let report = o.report();
-                    let (updated, utc) = report
-                        .map(|r| r.updated.display_in(&Local))
-                        .unwrap_or_default();
-                    let reason = o.reason_text();
-                    view! {
-                        <td class="status">{o.status_text().to_owned()}</td>
-                        <td class="reason" title=reason.to_owned()>{reason.to_owned()}</td>
-                        <td class="firmware">
-                            {report.map(|r| r.firmware_version.clone()).unwrap_or_default()}
-                        </td>
-                        <td class="updated">
-                            <time title=utc>{updated}</time>
-                        </td>
-                    }
-                })
-            }}
-        </tr>
+/// Adds the next rows of run `id` to `table`, and asks for another frame until all are in.
+fn add_rows(run: RunView, table: Element, drawn: Shared, id: u64) {
+    let more = run.rows.try_with_value(|rows| {
+        let mut d = drawn.borrow_mut();
+        if rows.run != id || d.run != id {
+            // A newer run replaced the rows: its own loop takes over.
+            return false;
+        }
+        let end = (d.rows.len() + ROWS_PER_FRAME).min(rows.devices.len());
+        while d.rows.len() < end {
+            let first = d.rows.len();
+            let group = element("tbody");
+            let _ = group.set_attribute("role", "rowgroup");
+            for position in first..(first + GROUP_ROWS).min(rows.devices.len()) {
+                let tr = new_row(&mut d, rows, position);
+                let _ = group.append_child(&tr);
+                d.rows.push(tr);
+            }
+            let _ = table.append_child(&group);
+            d.groups.push(group);
+        }
+        d.rows.len() < rows.devices.len()
+    });
+    if more == Some(true) {
+        request_animation_frame(move || add_rows(run, table, drawn, id));
     }
+}
+
+/// A row for the device at `position`, with its outcome of the moment.
+fn new_row(d: &mut Drawn, rows: &Rows, position: usize) -> Element {
+    let prototypes = d
+        .prototypes
+        .get_or_insert_with(|| [waiting_row(false), waiting_row(true)]);
+    let tr: Element = prototypes[position % 2]
+        .clone_node_with_deep(true)
+        .expect("a <tr> clones")
+        .unchecked_into();
+    if let Some(imei) = tr.first_element_child() {
+        imei.set_text_content(Some(rows.devices[position].as_str()));
+    }
+    let outcome = &rows.outcomes[position];
+    if *outcome != Outcome::Waiting {
+        draw(&tr, outcome, position);
+    }
+    tr
+}
+
+/// An empty row of a waiting device: IMEI, Status, Reason, Firmware version, Updated (a `<time>`).
+fn waiting_row(striped: bool) -> Element {
+    let tr = element("tr");
+    let _ = tr.set_attribute("role", "row");
+    tr.set_class_name(&row_class(&Outcome::Waiting, usize::from(striped)));
+    for class in ["imei", "status", "reason", "firmware", "updated"] {
+        let td = element("td");
+        let _ = td.set_attribute("role", "cell");
+        td.set_class_name(class);
+        match class {
+            "status" => td.set_text_content(Some(Outcome::Waiting.status_text())),
+            "updated" => {
+                let _ = td.append_child(&element("time"));
+            }
+            _ => {}
+        }
+        let _ = tr.append_child(&td);
+    }
+    tr
+}
+
+fn row_class(outcome: &Outcome, position: usize) -> String {
+    let stripe = if position % 2 == 1 { " alt" } else { "" };
+    format!("{}{stripe}", outcome.css_class())
+}
+
+/// Writes `outcome` into a row that shows a waiting device, as text. (An outcome is final: a
+/// row is drawn once, or twice with the same outcome, so empty values need not be written.)
+fn draw(tr: &Element, outcome: &Outcome, position: usize) {
+    tr.set_class_name(&row_class(outcome, position));
+    let Some(status) = tr
+        .first_element_child()
+        .and_then(|imei| imei.next_element_sibling())
+    else {
+        return;
+    };
+    status.set_text_content(Some(outcome.status_text()));
+    let Some(reason) = status.next_element_sibling() else {
+        return;
+    };
+    let text = outcome.reason_text();
+    if !text.is_empty() {
+        reason.set_text_content(Some(text));
+        // The cell shows one line; the whole reason is in its tooltip.
+        let _ = reason.set_attribute("title", text);
+    }
+    let Some(report) = outcome.report() else {
+        return;
+    };
+    let Some(firmware) = reason.next_element_sibling() else {
+        return;
+    };
+    if !report.firmware_version.is_empty() {
+        firmware.set_text_content(Some(&report.firmware_version));
+    }
+    let (updated, utc) = report.updated.display_in(&Local);
+    if let Some(time) = firmware
+        .next_element_sibling()
+        .and_then(|td| td.first_element_child())
+    {
+        if !updated.is_empty() {
+            time.set_text_content(Some(&updated));
+            let _ = time.set_attribute("title", &utc);
+        }
+    }
+}
+
+fn element(name: &str) -> Element {
+    document()
+        .create_element(name)
+        .expect("the document creates elements")
 }

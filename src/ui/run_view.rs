@@ -1,4 +1,4 @@
-//! The current run as signals: one per row, so a batch's answer re-renders only its own rows.
+//! The current run as the page shows it: its rows, counts, progress and error.
 
 use leptos::prelude::*;
 
@@ -7,23 +7,29 @@ use crate::core::imei::Imei;
 use crate::core::outcome::{Outcome, Summary};
 use crate::core::run::{Change, Progress, SyncRun};
 
-/// One row of the results table.
-#[derive(Clone)]
-pub struct RowView {
-    /// Which run the row belongs to: a new run must not reuse an old row's signal.
+/// The devices of the run on screen and their outcomes, which the results table draws.
+#[derive(Default)]
+pub struct Rows {
+    /// Counts runs: the table starts over when it changes.
     pub run: u64,
-    pub position: usize,
-    pub imei: Imei,
-    /// Reference-counted, not owned by the reactive scope that started the run: "Retry failed"
-    /// starts runs from a button that disappears, and would take arena signals with it.
-    pub outcome: ArcRwSignal<Outcome>,
+    pub devices: Vec<Imei>,
+    pub outcomes: Vec<Outcome>,
+    /// Positions whose outcome changed since the table last drew them.
+    pub changed: Vec<usize>,
 }
 
-/// The run on screen. Cheap to copy: every field is a signal handle.
+/// The run on screen. Cheap to copy: every field is a handle.
+///
+/// The rows are plain data rather than a signal per row: the table keeps 10,000 rows in the
+/// DOM and redraws only those whose outcome changed (see `results_table`), which is far cheaper
+/// than a reactive view per row.
 #[derive(Clone, Copy)]
 pub struct RunView {
-    /// Every device of the run; the table renders those in view.
-    pub rows: RwSignal<Vec<RowView>>,
+    pub rows: StoredValue<Rows>,
+    /// The run's number, 0 before the first: a new value means new rows.
+    pub run_id: RwSignal<u64>,
+    /// Notified when outcomes changed (which ones: `Rows::changed`).
+    pub rows_changed: Trigger,
     pub summary: RwSignal<Option<Summary>>,
     pub account: RwSignal<Option<String>>,
     /// The account the run was started for.
@@ -41,7 +47,9 @@ pub struct RunView {
 impl RunView {
     pub fn new() -> RunView {
         RunView {
-            rows: RwSignal::new(Vec::new()),
+            rows: StoredValue::new(Rows::default()),
+            run_id: RwSignal::new(0),
+            rows_changed: Trigger::new(),
             summary: RwSignal::new(None),
             account: RwSignal::new(None),
             requested_account: RwSignal::new(String::new()),
@@ -56,22 +64,15 @@ impl RunView {
 
     /// Replaces what is on screen with a new run whose devices all wait.
     pub fn start(&self, run: &SyncRun, account: &str, now: f64) {
-        let run_id = self
-            .rows
-            .with_untracked(|rows| rows.first().map_or(0, |r| r.run + 1));
+        let id = self.rows.with_value(|r| r.run + 1);
         self.requested_account.set(account.to_owned());
-        let rows = run
-            .devices()
-            .iter()
-            .enumerate()
-            .map(|(position, imei)| RowView {
-                run: run_id,
-                position,
-                imei: *imei,
-                outcome: ArcRwSignal::new(Outcome::Waiting),
-            })
-            .collect();
-        self.rows.set(rows);
+        self.rows.set_value(Rows {
+            run: id,
+            devices: run.devices().to_vec(),
+            outcomes: run.outcomes().to_vec(),
+            changed: Vec::new(),
+        });
+        self.run_id.set(id);
         self.summary.set(Some(run.summary()));
         self.account.set(None);
         self.error.set(None);
@@ -80,6 +81,12 @@ impl RunView {
         self.ended_at.set(None);
         self.unsuccessful.set(Vec::new());
         self.running.set(true);
+    }
+
+    /// Every device of the run and its outcome so far, as CSV.
+    pub fn csv(&self) -> String {
+        self.rows
+            .with_value(|r| crate::core::export::csv(r.devices.iter().zip(&r.outcomes)))
     }
 
     pub fn show_progress(&self, run: &SyncRun) {
@@ -98,13 +105,17 @@ impl RunView {
 
     /// Shows the devices whose outcome changed, and the run's new totals.
     pub fn apply(&self, run: &SyncRun, changes: Vec<Change>) {
-        self.rows.with_untracked(|rows| {
-            for (position, outcome) in changes {
-                if let Some(row) = rows.get(position) {
-                    row.outcome.set(outcome);
+        if !changes.is_empty() {
+            self.rows.update_value(|rows| {
+                for (position, outcome) in changes {
+                    if let Some(slot) = rows.outcomes.get_mut(position) {
+                        *slot = outcome;
+                        rows.changed.push(position);
+                    }
                 }
-            }
-        });
+            });
+            self.rows_changed.notify();
+        }
         self.summary.set(Some(run.summary()));
         if let Some(name) = run.account_name() {
             if self.account.with_untracked(|a| a.as_deref() != Some(name)) {

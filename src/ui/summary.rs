@@ -3,6 +3,8 @@
 use leptos::prelude::*;
 
 use super::context::AppContext;
+use super::download::save_text;
+use crate::core::export::file_name;
 use crate::core::outcome::Summary;
 use crate::core::run::Progress;
 
@@ -71,6 +73,11 @@ pub fn RunSummary() -> impl IntoView {
         let elapsed = end.unwrap_or_else(js_sys::Date::now) - run.started_at.get();
         progress_text(&p, elapsed, end.is_some())
     };
+    let download = move |_| {
+        let name = file_name(&run.requested_account.get_untracked(), js_sys::Date::now());
+        // Creating a Blob and a link cannot fail in a browser that runs the app.
+        let _ = save_text(&name, "text/csv;charset=utf-8", &run.csv());
+    };
     view! {
         <Show when=move || run.summary.with(Option::is_some)>
             <section class="summary" aria-label="Run summary">
@@ -86,6 +93,10 @@ pub fn RunSummary() -> impl IntoView {
                     value=move || run.progress.with(|p| p.done)
                 ></progress>
                 <p class="progress" role="status">{progress}</p>
+                <div class="summary-actions">
+                    <button type="button" on:click=download>"Download CSV"</button>
+                    <span class="hint">"Every device and its outcome, for a spreadsheet."</span>
+                </div>
             </section>
         </Show>
     }

@@ -41,24 +41,32 @@ export async function useConfig(page: Page, overrides: ConfigOverrides): Promise
 
 export interface FormInput {
   account?: string;
-  imeis?: string[];
+  /** A list, one per line, or the field's text as it is. */
+  imeis?: string[] | string;
   bearer?: string;
   session?: string;
+  /** Typed over the configured API base URL when given. */
+  baseUrl?: string;
 }
+
+const imeiText = (imeis: string[] | string) => (Array.isArray(imeis) ? imeis.join('\n') : imeis);
 
 export async function open(page: Page): Promise<void> {
   await page.goto('/');
   await expect(page.getByRole('button', { name: 'Synchronize' })).toBeVisible();
 }
 
-export async function fillForm(page: Page, input: FormInput & { imeis: string[] }): Promise<void> {
+export async function fillForm(page: Page, input: FormInput & Required<Pick<FormInput, 'imeis'>>): Promise<void> {
   await page.getByRole('textbox', { name: 'Account', exact: true }).fill(input.account ?? ACCOUNT);
-  await page.getByRole('textbox', { name: 'IMEIs', exact: true }).fill(input.imeis.join('\n'));
+  await page.getByRole('textbox', { name: 'IMEIs', exact: true }).fill(imeiText(input.imeis));
   await page.getByLabel('Bearer token', { exact: true }).fill(input.bearer ?? 'bearer-e2e');
   await page.getByLabel('Session token', { exact: true }).fill(input.session ?? 'session-e2e');
+  if (input.baseUrl !== undefined) {
+    await page.getByRole('textbox', { name: 'API base URL', exact: true }).fill(input.baseUrl);
+  }
 }
 
-export async function synchronize(page: Page, input: FormInput & { imeis: string[] }): Promise<void> {
+export async function synchronize(page: Page, input: FormInput & Required<Pick<FormInput, 'imeis'>>): Promise<void> {
   await open(page);
   await fillForm(page, input);
   await page.getByRole('button', { name: 'Synchronize' }).click();
@@ -96,10 +104,102 @@ export async function expectRunOver(page: Page): Promise<void> {
 }
 
 /** Everything typed is still there and Synchronize can be pressed again. */
-export async function expectFormUsable(page: Page, input: FormInput & { imeis: string[] }): Promise<void> {
+export async function expectFormUsable(
+  page: Page,
+  input: FormInput & Required<Pick<FormInput, 'imeis'>>,
+): Promise<void> {
   await expect(page.getByRole('textbox', { name: 'Account', exact: true })).toHaveValue(input.account ?? ACCOUNT);
-  await expect(page.getByRole('textbox', { name: 'IMEIs', exact: true })).toHaveValue(input.imeis.join('\n'));
+  await expect(page.getByRole('textbox', { name: 'IMEIs', exact: true })).toHaveValue(imeiText(input.imeis));
   await expect(page.getByLabel('Bearer token', { exact: true })).toHaveValue(input.bearer ?? 'bearer-e2e');
   await expect(page.getByLabel('Session token', { exact: true })).toHaveValue(input.session ?? 'session-e2e');
   await expect(page.getByRole('button', { name: 'Synchronize' })).toBeEnabled();
+}
+
+/** One device as the results report it. */
+export interface ResultRow {
+  imei: string;
+  status: string;
+  reason: string;
+  firmware: string;
+  updated: string;
+}
+
+/** Reads RFC 4180 CSV: quoted fields, doubled quotes, CRLF line ends. */
+export function parseCsv(text: string): string[][] {
+  const records: string[][] = [];
+  let record: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"' && field === '') quoted = true;
+    else if (c === ',') {
+      record.push(field);
+      field = '';
+    } else if (c === '\r' && text[i + 1] === '\n') {
+      record.push(field);
+      records.push(record);
+      record = [];
+      field = '';
+      i++;
+    } else field += c;
+  }
+  expect(field === '' && record.length === 0, 'the CSV ends with CRLF').toBeTruthy();
+  return records;
+}
+
+/** Presses "Download CSV" and returns the file's name, text and rows (its header checked). */
+export async function downloadResults(page: Page): Promise<{ name: string; text: string; rows: ResultRow[] }> {
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download CSV' }).click(),
+  ]);
+  const { readFile } = await import('node:fs/promises');
+  const text = await readFile(await download.path(), 'utf8');
+  const records = parseCsv(text);
+  expect(records[0]).toEqual(['IMEI', 'Status', 'Reason', 'Firmware version', 'Updated (UTC)']);
+  const rows = records.slice(1).map(([imei, status, reason, firmware, updated]) => ({ imei, status, reason, firmware, updated }));
+  return { name: download.suggestedFilename(), text, rows };
+}
+
+/** The rows of the results table now in the DOM (the table renders those near the view), by place in the run. */
+export async function renderedRows(page: Page): Promise<Map<number, Omit<ResultRow, 'updated'>>> {
+  const rows = await page.locator('table.results tbody tr[aria-rowindex]').evaluateAll((trs) =>
+    trs.map((tr) => {
+      const cell = (name: string) => tr.querySelector(`td.${name}`)?.textContent?.trim() ?? '';
+      return [
+        Number(tr.getAttribute('aria-rowindex')) - 1,
+        { imei: cell('imei'), status: cell('status'), reason: cell('reason'), firmware: cell('firmware') },
+      ] as const;
+    }),
+  );
+  return new Map(rows);
+}
+
+/**
+ * The on-screen table agrees with `rows` (all of the run, in order): its size for assistive
+ * technology, the rows rendered at the top, and those rendered once it is scrolled to the end.
+ */
+export async function expectTableShows(page: Page, rows: ResultRow[]): Promise<void> {
+  const table = page.locator('table.results');
+  await expect(table).toHaveAttribute('aria-rowcount', String(rows.length + 1));
+  const strip = ({ imei, status, reason, firmware }: ResultRow) => ({ imei, status, reason, firmware });
+  const expectRendered = async (place: number) => {
+    await expect(table.locator(`tbody tr[aria-rowindex="${place + 1}"]`)).toBeVisible();
+    const rendered = await renderedRows(page);
+    expect(rendered.size).toBeGreaterThan(0);
+    // Only what is near the view is in the DOM, and every rendered row is the right device.
+    expect(rendered.size).toBeLessThanOrEqual(Math.min(rows.length, 120));
+    for (const [at, row] of rendered) expect(row, `row ${at}`).toEqual(strip(rows[at - 1]));
+  };
+  await page.locator('.table-wrap').evaluate((wrap) => (wrap.scrollTop = 0));
+  await expectRendered(1);
+  await page.locator('.table-wrap').evaluate((wrap) => (wrap.scrollTop = wrap.scrollHeight));
+  await expectRendered(rows.length);
 }

@@ -2,6 +2,7 @@
 // server asks for, a token error or Cancel in the middle, and "Retry failed"; every case checks
 // that each device ends with exactly one outcome and that the summary adds up to the total.
 import { expect, test as base, type Page } from '@playwright/test';
+import { downloadResults, expectTableShows } from './app';
 import { Emulator, type DocumentedDevice, type LoggedRequest } from './emulator';
 import { validImeis } from './imei';
 
@@ -84,16 +85,6 @@ async function expectRunOver(page: Page, timeout = 30_000): Promise<void> {
   await expect(page.getByRole('button', { name: 'Synchronize' })).toBeEnabled();
 }
 
-/** Every row of the table, read in one go (locators per cell would take minutes for thousands). */
-async function tableRows(page: Page): Promise<Row[]> {
-  return page.locator('table tbody tr').evaluateAll((trs) =>
-    trs.map((tr) => {
-      const cell = (name: string) => tr.querySelector(`td.${name}`)?.textContent?.trim() ?? '';
-      return { imei: cell('imei'), status: cell('status'), reason: cell('reason'), firmware: cell('firmware') };
-    }),
-  );
-}
-
 async function summaryCounts(page: Page): Promise<Counts> {
   return page.locator('dl[aria-label="Summary"] > div').evaluateAll((divs) =>
     Object.fromEntries(
@@ -110,14 +101,15 @@ function termOf(status: string): string {
 }
 
 /**
- * The table holds exactly `imeis`, in input order, nothing waits, and the summary's counts match
- * the rows and add up to the total. Returns the rows.
+ * The results hold exactly `imeis`, in input order, nothing waits, and the summary's counts match
+ * the rows and add up to the total. Every row is read from the CSV download; the table on screen
+ * (which renders only the rows near its view) is checked against it at its top and its end.
+ * Returns the rows.
  */
 async function expectTableAndSummary(page: Page, imeis: string[]): Promise<Row[]> {
-  // A large run's rows are added a few hundred per frame, and may still be coming in.
-  await expect(page.locator('table tbody tr')).toHaveCount(imeis.length, { timeout: 20_000 });
-  const rows = await tableRows(page);
+  const { rows } = await downloadResults(page);
   expect(rows.map((r) => r.imei)).toEqual(imeis);
+  await expectTableShows(page, rows);
   const tally: Counts = { Succeeded: 0, Failed: 0, 'No result': 0, Error: 0, 'Not sent': 0, Waiting: 0 };
   for (const row of rows) tally[termOf(row.status)] += 1;
   expect(tally.Waiting, 'rows still waiting').toBe(0);

@@ -1,76 +1,26 @@
 // What a user sees and what the backend receives, for the documented answers of
 // Synchronize Device Firmware, with the release build against the emulator.
-import { expect, test as base, type Locator, type Page } from '@playwright/test';
-import { Emulator } from './emulator';
+import {
+  ACCOUNT,
+  Results,
+  SUCCESS,
+  downloadResults,
+  expect,
+  expectTableShows,
+  open,
+  summaryValue,
+  synchronize as submit,
+  test,
+  type FormInput,
+} from './app';
 import { validImeis, withWrongCheckDigit } from './imei';
+import type { Page } from '@playwright/test';
 
-const ACCOUNT = '0000123456-00001';
 const INACTIVE_ACCOUNT = '0000999999-00001';
 const IMEIS = ['490154203237518', '356938035643809', '353879234252633'];
-const SUCCESS = 'FirmwareVersionUpdateSuccess';
 
-const test = base.extend<{ emulator: Emulator }>({
-  emulator: async ({ request }, use) => {
-    const emulator = new Emulator(request);
-    await emulator.reset();
-    await use(emulator);
-  },
-});
-
-interface FormInput {
-  account?: string;
-  imeis?: string[] | string;
-  bearer?: string;
-  session?: string;
-  baseUrl?: string;
-}
-
-async function open(page: Page): Promise<void> {
-  await page.goto('/');
-  await expect(page.getByRole('button', { name: 'Synchronize' })).toBeVisible();
-}
-
-async function fillForm(page: Page, input: FormInput = {}): Promise<void> {
-  const imeis = input.imeis ?? IMEIS;
-  await page.getByRole('textbox', { name: 'Account', exact: true }).fill(input.account ?? ACCOUNT);
-  await page
-    .getByRole('textbox', { name: 'IMEIs', exact: true })
-    .fill(Array.isArray(imeis) ? imeis.join('\n') : imeis);
-  await page.getByLabel('Bearer token', { exact: true }).fill(input.bearer ?? 'bearer-e2e');
-  await page.getByLabel('Session token', { exact: true }).fill(input.session ?? 'session-e2e');
-  if (input.baseUrl !== undefined) {
-    await page.getByRole('textbox', { name: 'API base URL', exact: true }).fill(input.baseUrl);
-  }
-}
-
-async function synchronize(page: Page, input: FormInput = {}): Promise<void> {
-  await open(page);
-  await fillForm(page, input);
-  await page.getByRole('button', { name: 'Synchronize' }).click();
-}
-
-/** The results table, with cells looked up by column header. */
-class Results {
-  readonly table: Locator;
-  readonly rows: Locator;
-
-  constructor(page: Page) {
-    this.table = page.getByRole('table');
-    this.rows = this.table.locator('tbody tr');
-  }
-
-  /** Every row's cell under `header`, in row order. */
-  async column(header: string): Promise<Locator> {
-    const headers = (await this.table.locator('thead th').allTextContents()).map((h) => h.trim());
-    const index = headers.indexOf(header);
-    expect(index, `column "${header}" among ${JSON.stringify(headers)}`).toBeGreaterThanOrEqual(0);
-    return this.rows.locator(`:scope > :is(th, td):nth-child(${index + 1})`);
-  }
-}
-
-function summaryValue(page: Page, term: string): Locator {
-  return page.locator(`dl[aria-label="Summary"] dt:text-is("${term}") + dd`);
-}
+/** The shared `synchronize`, with this file's three devices unless a test names others. */
+const synchronize = (page: Page, input: FormInput = {}) => submit(page, { ...input, imeis: input.imeis ?? IMEIS });
 
 async function expectFormKept(page: Page, input: Required<Pick<FormInput, 'account' | 'bearer' | 'session'>>) {
   await expect(page.getByRole('textbox', { name: 'Account', exact: true })).toHaveValue(input.account);
@@ -162,10 +112,11 @@ test.describe('documented success', () => {
     test.setTimeout(60_000); // typing and rendering 250 rows is slow on a busy 2-core machine
     const imeis = validImeis(250);
     await synchronize(page, { imeis });
-    const results = new Results(page);
-    await expect(results.rows).toHaveCount(250, { timeout: 20_000 });
     await expect(summaryValue(page, 'Total')).toHaveText('250');
-    await expect(await results.column('IMEI')).toHaveText(imeis);
+    await expect(summaryValue(page, 'Waiting')).toHaveCount(0, { timeout: 20_000 });
+    const { rows } = await downloadResults(page);
+    expect(rows.map((r) => r.imei)).toEqual(imeis);
+    await expectTableShows(page, rows);
 
     // Batches may run concurrently: the calls can arrive in any order.
     const byFirstImei = (a: string[], b: string[]) => imeis.indexOf(a[0]) - imeis.indexOf(b[0]);
