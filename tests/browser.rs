@@ -174,7 +174,8 @@ async fn submitting_an_incomplete_form_explains_and_keeps_what_was_typed() {
     assert_eq!(account.value(), "12345");
     let imeis = find(&root, "#imeis").unchecked_into::<HtmlTextAreaElement>();
     assert_eq!(imeis.value(), "12345");
-    assert!(root.query_selector("table").unwrap().is_none());
+    assert!(find(&root, ".table-wrap").has_attribute("hidden"));
+    assert!(root.query_selector("tbody tr").unwrap().is_none());
 }
 
 #[wasm_bindgen_test]
@@ -249,7 +250,7 @@ async fn answers_fill_the_table_in_input_order_as_text() {
         .collect();
     let mut run = SyncRun::new(devices, RunSettings::default());
     run_view.start(&run, "0000123456-00001", 0.0);
-    tick().await;
+    frame().await;
     assert_eq!(
         texts(&root, "tbody td.status"),
         ["Waiting", "Waiting", "Waiting"]
@@ -269,7 +270,7 @@ async fn answers_fill_the_table_in_input_order_as_text() {
     .unwrap();
     let changes = run.complete(batch.id, Ok(answer), 0.0, 0.0, None);
     run_view.apply(&run, changes);
-    tick().await;
+    frame().await;
 
     let header = texts(&root, "thead th");
     assert_eq!(
@@ -329,7 +330,7 @@ async fn a_second_run_shows_its_own_rows() {
         None,
     );
     run_view.apply(&first, changes);
-    tick().await;
+    frame().await;
     assert_eq!(
         texts(&root, "tbody td.status"),
         ["Waiting"],
@@ -337,12 +338,12 @@ async fn a_second_run_shows_its_own_rows() {
     );
     let changes = first.cancel();
     run_view.apply(&first, changes);
-    tick().await;
+    frame().await;
     assert_eq!(texts(&root, "tbody td.status"), ["Not sent"]);
 
     let second = SyncRun::new(devices, RunSettings::default());
     run_view.start(&second, "0000123456-00001", 0.0);
-    tick().await;
+    frame().await;
     assert_eq!(texts(&root, "tbody td.status"), ["Waiting"]);
 }
 
@@ -360,7 +361,7 @@ async fn a_failed_request_is_announced_and_earlier_rows_stay() {
     );
     let changes = run.complete(batch.id, Err(error), 0.0, 0.0, None);
     run_view.apply(&run, changes);
-    tick().await;
+    frame().await;
     let alert = find(&root, "[role=alert]").text_content().unwrap();
     assert!(
         alert.contains("INVALID_PARAMETER: Inactive account"),
@@ -368,6 +369,50 @@ async fn a_failed_request_is_announced_and_earlier_rows_stay() {
     );
     assert_eq!(texts(&root, "tbody td.status"), ["Error"]);
     assert_eq!(summary_value(&root, "Error").as_deref(), Some("1"));
+}
+
+#[wasm_bindgen_test]
+async fn a_large_run_has_a_row_per_device_and_an_answer_redraws_its_own() {
+    let (root, run_view) = mount_console();
+    let devices: Vec<Imei> = (0..1_050u64)
+        .map(|i| {
+            let body = format!("{:014}", 35_693_810_000_000u64 + i);
+            let check = fota_sync::core::imei::luhn_check_digit(body.as_bytes());
+            Imei::parse(&format!("{body}{check}")).unwrap()
+        })
+        .collect();
+    let mut run = SyncRun::new(devices.clone(), RunSettings::default());
+    run_view.start(&run, "0000123456-00001", 0.0);
+    // Rows come in a few hundred per frame, in groups of 100.
+    for _ in 0..10 {
+        frame().await;
+    }
+    let imeis = texts(&root, "tbody td.imei");
+    assert_eq!(imeis.len(), 1_050);
+    assert!(imeis
+        .iter()
+        .zip(&devices)
+        .all(|(shown, d)| shown == d.as_str()));
+    assert_eq!(
+        root.query_selector_all("table.results > tbody")
+            .unwrap()
+            .length(),
+        11
+    );
+
+    // The second batch (devices 100 to 199) answers with no entries: those rows only change.
+    let _first = next_batch(&mut run);
+    let second = next_batch(&mut run);
+    let empty = decode_answer(r#"{"deviceFirmwarVersionList": []}"#).unwrap();
+    let changes = run.complete(second.id, Ok(empty), 0.0, 0.0, None);
+    run_view.apply(&run, changes);
+    frame().await;
+    let statuses = texts(&root, "tbody td.status");
+    assert!(statuses[..100].iter().all(|s| s == "Waiting"));
+    assert!(statuses[100..200].iter().all(|s| s == "No result"));
+    assert!(statuses[200..].iter().all(|s| s == "Waiting"));
+    let row = find(&root, "tbody tr:nth-child(1)");
+    assert_eq!(row.get_attribute("role").as_deref(), Some("row"));
 }
 
 #[wasm_bindgen_test]
@@ -392,4 +437,18 @@ fn next_batch(run: &mut SyncRun) -> Batch {
 
 async fn tick() {
     leptos::task::tick().await;
+}
+
+/// Lets effects run and then the next animation frame pass: the results table adds and redraws
+/// its rows in frames.
+async fn frame() {
+    tick().await;
+    let frame = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .request_animation_frame(&resolve)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(frame).await.unwrap();
+    tick().await;
 }
