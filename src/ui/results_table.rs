@@ -60,7 +60,9 @@ pub fn ResultsTable() -> impl IntoView {
             d.rows.clear();
             d.run = id;
         }
-        add_rows(run, table.unchecked_into(), for_runs.clone(), id);
+        // From the next frame on: the task that started the run only sends its first requests.
+        let (table, drawn): (Element, Shared) = (table.unchecked_into(), for_runs.clone());
+        request_animation_frame(move || add_rows(run, table, drawn, id));
     });
     // Answers: redraw the rows whose outcome changed and that are already in the DOM (rows
     // added later are drawn with their outcome of the moment).
