@@ -197,6 +197,10 @@ mod tests {
         assert!(config.faults.is_empty());
         assert!(config.mounts.is_empty());
         assert_eq!(config.csp, Some(Csp::default()));
+        assert!(
+            !config.keep_alive,
+            "a drop fault needs one request per connection"
+        );
     }
 
     #[test]
@@ -214,8 +218,10 @@ mod tests {
             "--fault",
             "503:times=1:skip=1",
             "--fault=drop:share=0.25",
+            "--keep-alive",
         ])
         .unwrap();
+        assert!(config.keep_alive);
         assert_eq!(config.port, 0);
         assert_eq!(config.serve_dir, Some(PathBuf::from("dist")));
         assert_eq!(
