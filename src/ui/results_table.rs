@@ -76,8 +76,22 @@ pub fn ResultsTable() -> impl IntoView {
         request_animation_frame(move || redraw_changed(run, &drawn));
     });
 
+    // Hides the succeeded rows with a class and CSS: nothing is redrawn, and the CSV keeps
+    // every device.
+    let filter = move |ev: leptos::ev::Event| {
+        if let Some(table) = table.get_untracked() {
+            let _ = table
+                .class_list()
+                .toggle_with_force("only-unsuccessful", event_target_checked(&ev));
+        }
+    };
+    let no_run = move || run.run_id.get() == 0;
     view! {
-        <div class="table-wrap" hidden=move || run.run_id.get() == 0>
+        <label class="check table-filter" hidden=no_run>
+            <input type="checkbox" on:change=filter />
+            "Show only devices that did not succeed"
+        </label>
+        <div class="table-wrap" hidden=no_run>
             <table class="results" role="table" node_ref=table>
                 <caption class="visually-hidden">"Firmware per device"</caption>
                 <thead role="rowgroup">

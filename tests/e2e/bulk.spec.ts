@@ -166,6 +166,28 @@ test.describe('bulk runs', () => {
     await expect(page.getByRole('alert')).toHaveCount(0);
   });
 
+  test('the table can show only the devices that did not succeed; the CSV keeps them all', async ({ page }) => {
+    const imeis = validImeis(250, 15_000);
+    await synchronize(page, imeis);
+    await expectRunOver(page);
+    const rows = await expectTableAndSummary(page, imeis);
+    const unsuccessful = rows.filter((r) => r.status !== SUCCESS).map((r) => r.imei);
+    expect(unsuccessful.length).toBeGreaterThan(0);
+    expect(unsuccessful.length).toBeLessThan(imeis.length);
+
+    const shownImeis = () =>
+      page.locator('table.results tbody tr').evaluateAll((trs) =>
+        trs.filter((tr) => tr.checkVisibility()).map((tr) => tr.querySelector('td.imei')?.textContent ?? ''),
+      );
+    const only = page.getByRole('checkbox', { name: 'Show only devices that did not succeed' });
+    await only.check();
+    await expect.poll(shownImeis).toEqual(unsuccessful);
+    const { rows: exported } = await downloadResults(page);
+    expect(exported.map((r) => r.imei)).toEqual(imeis);
+    await only.uncheck();
+    await expect.poll(shownImeis).toEqual(imeis);
+  });
+
   test('2,500 devices: 25 requests of 100, each device sent once, every outcome shown', async ({ page, emulator }) => {
     test.setTimeout(150_000);
     const imeis = validImeis(2_500, 20_000);
