@@ -14,6 +14,13 @@ pub struct Imported {
     pub column: Option<String>,
 }
 
+impl Imported {
+    /// The non-blank lines the field receives.
+    pub fn lines(&self) -> usize {
+        self.text.lines().filter(|l| !l.trim().is_empty()).count()
+    }
+}
+
 /// Takes the IMEI column of a table with a header line; any other text is kept as it is, and
 /// the IMEI field's parser reports what is not an IMEI.
 pub fn extract(text: &str) -> Imported {
@@ -139,6 +146,13 @@ mod tests {
         );
         let tabs = "label\tdevice_id\nx\t990000862471854\n";
         assert_eq!(extract(tabs).text, "990000862471854\n");
+    }
+
+    #[test]
+    fn lines_counts_what_the_field_receives() {
+        assert_eq!(extract("Name,IMEI\nx,990000862471854\ny,\n").lines(), 1);
+        assert_eq!(extract("990000862471854\n\n  \n12345\n").lines(), 2);
+        assert_eq!(extract("").lines(), 0);
     }
 
     #[test]

@@ -28,11 +28,7 @@ async fn import(
         Err(_) => return format!("{name} could not be read."),
     };
     let imported = extract(&content);
-    let lines = imported
-        .text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .count();
+    let lines = imported.lines();
     if lines == 0 {
         return format!("{name} has no IMEIs.");
     }
@@ -42,7 +38,8 @@ async fn import(
     }
     value.push_str(&imported.text);
     field.set_value(&value);
-    text.set(value);
+    // The form may be gone by the time a large file is read.
+    text.try_set(value);
     let entries = if lines == 1 {
         "1 line".to_owned()
     } else {
