@@ -33,9 +33,12 @@ pub fn extract(text: &str) -> Imported {
         return plain(text);
     };
     let names = fields(header, delimiter);
-    let Some(column) = (0..names.len())
-        .min_by_key(|&i| header_rank(&names[i]))
-        .filter(|&i| header_rank(&names[i]) < IMEI_HEADERS.len())
+    let Some((column, _)) = names
+        .iter()
+        .map(|name| header_rank(name))
+        .enumerate()
+        .min_by_key(|&(_, rank)| rank)
+        .filter(|&(_, rank)| rank < IMEI_HEADERS.len())
     else {
         return plain(text);
     };

@@ -119,10 +119,10 @@ fn redraw_changed(run: RunView, drawn: &Shared) {
     else {
         return;
     };
+    if run.run_id.try_get_untracked() != Some(d.run) {
+        return;
+    }
     run.rows.with_value(|rows| {
-        if rows.run != d.run {
-            return;
-        }
         for position in changed {
             if let (Some(tr), Some(outcome)) = (d.rows.get(position), rows.outcomes.get(position)) {
                 draw(tr, outcome, position);
@@ -133,12 +133,12 @@ fn redraw_changed(run: RunView, drawn: &Shared) {
 
 /// Adds the next rows of run `id` to `table`, and asks for another frame until all are in.
 fn add_rows(run: RunView, table: Element, drawn: Shared, id: u64) {
+    // A newer run replaced the rows: its own loop takes over.
+    if run.run_id.try_get_untracked() != Some(id) || drawn.borrow().run != id {
+        return;
+    }
     let more = run.rows.try_with_value(|rows| {
         let mut d = drawn.borrow_mut();
-        if rows.run != id || d.run != id {
-            // A newer run replaced the rows: its own loop takes over.
-            return false;
-        }
         let end = (d.rows.len() + ROWS_PER_FRAME).min(rows.devices.len());
         while d.rows.len() < end {
             let first = d.rows.len();

@@ -10,8 +10,6 @@ use crate::core::run::{Change, Progress, SyncRun};
 /// The devices of the run on screen and their outcomes, which the results table draws.
 #[derive(Default)]
 pub struct Rows {
-    /// Counts runs: the table starts over when it changes.
-    pub run: u64,
     pub devices: Vec<Imei>,
     pub outcomes: Vec<Outcome>,
     /// Positions whose outcome changed since the table last drew them.
@@ -26,7 +24,8 @@ pub struct Rows {
 #[derive(Clone, Copy)]
 pub struct RunView {
     pub rows: StoredValue<Rows>,
-    /// The run's number, 0 before the first: a new value means new rows.
+    /// The number of the run `rows` belong to, 0 before the first: a new value means new rows,
+    /// and the table starts over.
     pub run_id: RwSignal<u64>,
     /// Notified when outcomes changed (which ones: `Rows::changed`).
     pub rows_changed: Trigger,
@@ -64,15 +63,13 @@ impl RunView {
 
     /// Replaces what is on screen with a new run whose devices all wait.
     pub fn start(&self, run: &SyncRun, account: &str, now: f64) {
-        let id = self.rows.with_value(|r| r.run + 1);
         self.requested_account.set(account.to_owned());
         self.rows.set_value(Rows {
-            run: id,
             devices: run.devices().to_vec(),
             outcomes: run.outcomes().to_vec(),
             changed: Vec::new(),
         });
-        self.run_id.set(id);
+        self.run_id.update(|id| *id += 1);
         self.summary.set(Some(run.summary()));
         self.account.set(None);
         self.error.set(None);
