@@ -1,22 +1,16 @@
 // Bulk runs (issue 4): hundreds and thousands of devices in concurrent batches, retries the
 // server asks for, a token error or Cancel in the middle, and "Retry failed"; every case checks
 // that each device ends with exactly one outcome and that the summary adds up to the total.
-import { expect, test as base, type Page } from '@playwright/test';
-import { downloadResults, expectTableShows } from './app';
-import { Emulator, type DocumentedDevice, type LoggedRequest } from './emulator';
+import type { Page } from '@playwright/test';
+import { ACCOUNT, SUCCESS, downloadResults, expect, expectTableShows, test as base, useConfig } from './app';
+import type { DocumentedDevice, LoggedRequest } from './emulator';
 import { validImeis } from './imei';
 
-const ACCOUNT = '0000123456-00001';
-const SUCCESS = 'FirmwareVersionUpdateSuccess';
 const BEARER = 'bearer-bulk';
 const SESSION = 'session-bulk';
 
-const test = base.extend<{ emulator: Emulator; pageErrors: string[] }>({
-  emulator: async ({ request }, use) => {
-    const emulator = new Emulator(request);
-    await emulator.reset();
-    await use(emulator);
-  },
+// The shared fixtures (the emulator, reset per test), and:
+const test = base.extend<{ pageErrors: string[] }>({
   // A panic in the app (`RuntimeError: unreachable`) fails the test that caused it, by name.
   pageErrors: [
     async ({ page }, use) => {
@@ -42,15 +36,6 @@ interface Row {
 
 /** The summary's counts, by term (Total, Succeeded, Failed, No result, Error, Not sent, Waiting). */
 type Counts = Record<string, number>;
-
-/** Serves this page the deployment's config.json with `overrides` on top (before `page.goto`). */
-async function useConfig(page: Page, overrides: Record<string, number>): Promise<void> {
-  await page.route('**/config.json', async (route) => {
-    const response = await route.fetch();
-    const served = response.ok() ? ((await response.json()) as Record<string, unknown>) : {};
-    await route.fulfill({ response, json: { ...served, ...overrides } });
-  });
-}
 
 /**
  * Puts `text` in the IMEI field in one input event, as a paste does. (Playwright's `fill` types

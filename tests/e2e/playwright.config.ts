@@ -1,6 +1,7 @@
 // End-to-end tests: the release build (dist/) in Debian's Chromium, served with the FOTA emulator
 // on one origin. Run through `.ci/test e2e`, which starts the emulator and sets E2E_BASE_URL.
 import { defineConfig } from '@playwright/test';
+import { CHROMIUM_ARGS } from './chromium';
 
 const baseURL = process.env.E2E_BASE_URL;
 if (!baseURL) {
@@ -34,15 +35,7 @@ export default defineConfig({
     launchOptions: {
       // Debian's Chromium; Playwright never downloads a browser here.
       executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-dev-shm-usage',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
+      args: CHROMIUM_ARGS,
     },
   },
   projects: [{ name: 'chromium' }],

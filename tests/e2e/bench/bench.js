@@ -6,6 +6,7 @@
 
 const os = require('node:os');
 const { chromium } = require('playwright-core');
+const { CHROMIUM_ARGS } = require('../chromium');
 
 const BASE_URL = process.env.BENCH_BASE_URL;
 const RUNS = Number(process.env.BENCH_RUNS || 3);
@@ -287,15 +288,7 @@ async function main() {
   const browser = await chromium.launch({
     executablePath: CHROMIUM_BIN,
     headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-dev-shm-usage',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
+    args: CHROMIUM_ARGS,
   });
   const cpu = (os.cpus()[0] || { model: 'unknown' }).model.trim();
   console.log(
