@@ -1,15 +1,15 @@
 //! The one door to the network: the PUT to Synchronize Device Firmware, with its headers,
 //! timeout and abort, turned into one typed result.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use gloo_net::http::Request;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
-use web_sys::{AbortController, AbortSignal};
+use web_sys::{AbortController, AbortSignal, RequestCredentials, RequestMode};
 
-use crate::core::api_error::ApiError;
+use crate::core::api_error::{ApiError, Reach};
 use crate::core::fota::{decode_answer, SyncAnswer};
 
 /// The two secrets a call needs. Deliberately not `Debug`, so they cannot be logged by accident.
@@ -110,12 +110,73 @@ pub async fn put_devices(
         }
         .into()),
         Err(_) if cancel.is_some_and(AbortSignal::aborted) => Err(CallError::Cancelled),
+        Err(ApiError::Unreachable { url, .. }) => {
+            let reach = probe(&url).await;
+            Err(ApiError::Unreachable { url, reach }.into())
+        }
         Err(e) => Err(e.into()),
     }
 }
 
 fn unreachable_at(url: &str) -> ApiError {
-    ApiError::Unreachable { url: absolute(url) }
+    ApiError::Unreachable {
+        url: absolute(url),
+        reach: Reach::Unknown,
+    }
+}
+
+/// How long a probe's finding is reused: the requests of one run fail together, and one
+/// probe explains them all.
+const PROBE_REUSE_MS: f64 = 10_000.0;
+/// A probe that gets no answer in this time counts as no server.
+const PROBE_TIMEOUT_MS: u32 = 5_000;
+
+thread_local! {
+    /// The last probe: the origin, when, and what it found.
+    static LAST_PROBE: RefCell<Option<(String, f64, Reach)>> = const { RefCell::new(None) };
+}
+
+/// Tells a server that is down from one whose CORS headers do not allow this page, after a
+/// request to `url` failed with no answer. Only for another origin (on this page's own origin
+/// CORS plays no part): a `no-cors` GET, without credentials or any header, resolves with an
+/// opaque answer when something answers at all, and rejects when nothing does.
+async fn probe(url: &str) -> Reach {
+    let Some(window) = web_sys::window() else {
+        return Reach::Unknown;
+    };
+    let Some(origin) = web_sys::Url::new(url).ok().map(|u| u.origin()) else {
+        return Reach::Unknown;
+    };
+    if window.location().origin().ok().as_deref() == Some(origin.as_str()) {
+        return Reach::Unknown;
+    }
+    let now = js_sys::Date::now();
+    let cached = LAST_PROBE.with_borrow(|last| {
+        last.as_ref()
+            .filter(|(o, at, _)| *o == origin && now - at < PROBE_REUSE_MS)
+            .map(|(_, _, reach)| *reach)
+    });
+    if let Some(reach) = cached {
+        return reach;
+    }
+    let Ok(controller) = AbortController::new() else {
+        return Reach::Unknown;
+    };
+    let _timeout = Timeout::start(&controller, PROBE_TIMEOUT_MS);
+    let sent = Request::get(url)
+        .mode(RequestMode::NoCors)
+        .credentials(RequestCredentials::Omit)
+        .cache(web_sys::RequestCache::NoStore)
+        .abort_signal(Some(&controller.signal()))
+        .send()
+        .await;
+    let reach = if sent.is_ok() {
+        Reach::CorsBlocked
+    } else {
+        Reach::NoServer
+    };
+    LAST_PROBE.with_borrow_mut(|last| *last = Some((origin, js_sys::Date::now(), reach)));
+    reach
 }
 
 /// The URL as the browser resolves it, so messages show where the request really went.
@@ -151,7 +212,11 @@ async fn exchange(
     if (200..300).contains(&status) {
         decode_answer(&text).map_err(|e| ApiError::unreadable(e.why, &text))
     } else {
-        Err(ApiError::from_response(status, &text, retry_after))
+        Err(ApiError::from_response(
+            status,
+            &text,
+            retry_after.as_deref(),
+        ))
     }
 }
 

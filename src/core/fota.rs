@@ -1,7 +1,7 @@
 //! The Synchronize Device Firmware exchange: the request body, and a tolerant decoder for every
 //! answer variant listed in THINGSPACE.md.
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, TimeZone, Utc};
 use serde_json::{Map, Value};
 
 use super::imei::Imei;
@@ -41,14 +41,23 @@ pub enum UpdateTime {
 
 impl UpdateTime {
     /// Accepts Go's `time.String()` layout (`2022-02-04 06:10:01.441 +0000 UTC`, fraction
-    /// optional) and RFC 3339; empty means unknown.
+    /// optional) and RFC 3339; empty means unknown, and so does Go's zero time
+    /// (`0001-01-01 00:00:00 +0000 UTC`, in any zone: `0001-01-01 00:19:32 +0019 LMT`), which
+    /// a Go server sends for a device that never reported.
     pub fn parse(text: &str) -> UpdateTime {
         let text = text.trim();
         if text.is_empty() {
             return UpdateTime::Unknown;
         }
         if let Some(t) = parse_timestamp(text) {
-            return UpdateTime::At(t.with_timezone(&Utc));
+            let t = t.with_timezone(&Utc);
+            // Go's zero time is 0001-01-01 00:00:00 UTC; local-mean-time zones print it with an
+            // offset rounded to minutes, so it can land a few seconds either side.
+            return if t.year() <= 1 {
+                UpdateTime::Unknown
+            } else {
+                UpdateTime::At(t)
+            };
         }
         UpdateTime::Unparsed(text.to_owned())
     }
@@ -241,6 +250,18 @@ mod tests {
             "2016-03-13T12:52:32.100+00:00"
         );
         assert_eq!(UpdateTime::parse(""), UpdateTime::Unknown);
+        for never in [
+            "0001-01-01 00:00:00 +0000 UTC",
+            "0001-01-01 00:19:32 +0019 LMT",
+            "0000-12-31 19:03:58 -0456 LMT",
+            "0001-01-01T00:00:00Z",
+        ] {
+            assert_eq!(UpdateTime::parse(never), UpdateTime::Unknown, "{never}");
+        }
+        assert!(matches!(
+            UpdateTime::parse("0002-01-01 00:00:00 +0000 UTC"),
+            UpdateTime::At(_)
+        ));
         assert_eq!(UpdateTime::parse("  "), UpdateTime::Unknown);
         assert_eq!(
             UpdateTime::parse("yesterday"),

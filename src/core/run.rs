@@ -22,6 +22,9 @@ pub struct RunSettings {
     pub max_attempts: u32,
     pub backoff_base_ms: u32,
     pub backoff_cap_ms: u32,
+    /// No retry sooner than this, in ms, whatever the jitter drew or `Retry-After` said
+    /// (`Retry-After: 0` or a date in the past from a throttling gateway).
+    pub retry_floor_ms: u32,
 }
 
 impl Default for RunSettings {
@@ -32,6 +35,7 @@ impl Default for RunSettings {
             max_attempts: 4,
             backoff_base_ms: 500,
             backoff_cap_ms: 20_000,
+            retry_floor_ms: 250,
         }
     }
 }
@@ -45,6 +49,7 @@ impl RunSettings {
             max_attempts: self.max_attempts.clamp(1, 10),
             backoff_base_ms: self.backoff_base_ms,
             backoff_cap_ms: self.backoff_cap_ms.max(self.backoff_base_ms),
+            retry_floor_ms: self.retry_floor_ms,
         }
     }
 
@@ -96,6 +101,17 @@ impl Progress {
 
 /// A device whose outcome changed: its position in the run and its new outcome.
 pub type Change = (usize, Outcome);
+
+/// How one request ended, as the caller reports it to [`SyncRun::complete`].
+#[derive(Clone, Debug)]
+pub struct Completion {
+    pub batch_id: usize,
+    pub result: Result<SyncAnswer, ApiError>,
+    /// When it ended, in ms since the epoch (the clock `Retry-After` dates are read against).
+    pub now: f64,
+    /// A uniform draw in 0..1 for the backoff's jitter.
+    pub jitter: f64,
+}
 
 #[derive(Clone, Debug, PartialEq)]
 enum BatchState {
@@ -268,16 +284,16 @@ impl SyncRun {
         }
     }
 
-    /// Records how a request ended at time `now`, and returns the devices whose outcome changed.
-    /// `jitter` (0..1) draws the backoff; `retry_after_ms` is how long the server asked to wait.
-    pub fn complete(
-        &mut self,
-        batch_id: usize,
-        result: Result<SyncAnswer, ApiError>,
-        now: f64,
-        jitter: f64,
-        retry_after_ms: Option<f64>,
-    ) -> Vec<Change> {
+    /// Records how a request ended, and returns the devices whose outcome changed. A failure
+    /// that a retry can help is queued again after the longest of the backoff, the server's
+    /// `Retry-After` and the retry floor.
+    pub fn complete(&mut self, completion: Completion) -> Vec<Change> {
+        let Completion {
+            batch_id,
+            result,
+            now,
+            jitter,
+        } = completion;
         let Some(BatchState::InFlight { attempt }) = self.states.get(batch_id).cloned() else {
             return Vec::new();
         };
@@ -304,8 +320,11 @@ impl SyncRun {
                 changes
             }
             Err(error) if error.is_retryable() && attempt < self.settings.max_attempts => {
-                let backoff = self.settings.backoff_ms(attempt, jitter);
-                let wait = backoff.max(retry_after_ms.unwrap_or(0.0));
+                let wait = self
+                    .settings
+                    .backoff_ms(attempt, jitter)
+                    .max(error.retry_after().map_or(0.0, |r| r.wait_ms(now)))
+                    .max(f64::from(self.settings.retry_floor_ms));
                 self.states[batch_id] = BatchState::Queued {
                     attempt: attempt + 1,
                     not_before: now + wait,
@@ -315,8 +334,12 @@ impl SyncRun {
             }
             Err(error) => {
                 self.states[batch_id] = BatchState::Done;
-                let failed = Outcome::Error(error.short());
+                let mut why = error.short();
+                if attempt > 1 {
+                    why.push_str(&format!(" (after {attempt} tries)"));
+                }
                 self.error = Some(error);
+                let failed = Outcome::Error(why);
                 range.map(|i| (i, failed.clone())).collect()
             }
         };
@@ -368,6 +391,7 @@ impl SyncRun {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::api_error::{Reach, RetryAfter};
     use crate::core::fota::{DeviceReport, UpdateTime, SUCCESS_STATUS};
     use crate::core::imei::luhn_check_digit;
     use proptest::prelude::*;
@@ -417,6 +441,20 @@ mod tests {
         }
     }
 
+    fn done(
+        batch_id: usize,
+        result: Result<SyncAnswer, ApiError>,
+        now: f64,
+        jitter: f64,
+    ) -> Completion {
+        Completion {
+            batch_id,
+            result,
+            now,
+            jitter,
+        }
+    }
+
     fn status(code: u16) -> ApiError {
         ApiError::from_response(code, "<html></html>", None)
     }
@@ -428,7 +466,7 @@ mod tests {
         while let Next::Send(batch) = run.next(0.0) {
             sizes.push(batch.devices.len());
             let answer = answer_for(&batch, |_| true);
-            run.complete(batch.id, Ok(answer), 0.0, 0.5, None);
+            run.complete(done(batch.id, Ok(answer), 0.0, 0.5));
         }
         assert_eq!(sizes, [100, 100, 50]);
         assert!(run.is_finished());
@@ -447,13 +485,12 @@ mod tests {
         let first: Vec<Batch> = (0..4).map(|_| send(&mut run, 0.0)).collect();
         assert_eq!(run.next(0.0), Next::Busy);
         assert_eq!(run.in_flight(), 4);
-        run.complete(
+        run.complete(done(
             first[2].id,
             Ok(answer_for(&first[2], |_| true)),
             1.0,
             0.5,
-            None,
-        );
+        ));
         assert_eq!(send(&mut run, 1.0).id, 4);
     }
 
@@ -462,17 +499,17 @@ mod tests {
         let mut run = sequential(150);
         let b0 = send(&mut run, 0.0);
         assert!(run
-            .complete(b0.id, Err(status(503)), 0.0, 1.0, None)
+            .complete(done(b0.id, Err(status(503)), 0.0, 1.0))
             .is_empty());
         assert_eq!(run.retries(), 1);
         // Batch 1 goes while batch 0 waits out its backoff (500 ms × jitter 1.0).
         let b1 = send(&mut run, 10.0);
         assert_eq!(b1.id, 1);
-        run.complete(b1.id, Ok(answer_for(&b1, |_| true)), 20.0, 0.5, None);
+        run.complete(done(b1.id, Ok(answer_for(&b1, |_| true)), 20.0, 0.5));
         assert_eq!(run.next(20.0), Next::WaitUntil(500.0));
         let again = send(&mut run, 500.0);
         assert_eq!((again.id, again.attempt), (0, 2));
-        run.complete(again.id, Ok(answer_for(&again, |_| true)), 600.0, 0.5, None);
+        run.complete(done(again.id, Ok(answer_for(&again, |_| true)), 600.0, 0.5));
         assert_eq!(run.summary().succeeded, 150);
         assert_eq!(run.next(600.0), Next::Finished);
     }
@@ -481,9 +518,65 @@ mod tests {
     fn retry_after_is_never_cut_short() {
         let mut run = sequential(10);
         let b = send(&mut run, 1000.0);
-        run.complete(b.id, Err(status(429)), 1000.0, 0.0, Some(2000.0));
+        let slow_down = ApiError::from_response(429, "", Some("2"));
+        run.complete(done(b.id, Err(slow_down), 1000.0, 0.0));
         assert_eq!(run.next(2999.0), Next::WaitUntil(3000.0));
         assert_eq!(send(&mut run, 3000.0).attempt, 2);
+    }
+
+    #[test]
+    fn no_retry_comes_sooner_than_the_floor() {
+        let epoch_ms = 1_445_412_478_000.0; // Wed, 21 Oct 2015 07:27:58 GMT
+        for retry_after in [
+            Some("0"),
+            Some("Wed, 21 Oct 2015 07:27:00 GMT"),
+            Some("Wednesday, 21-Oct-15 07:27:00 GMT"),
+            Some("Wed Oct 21 07:27:00 2015"),
+            None,
+        ] {
+            let mut run = sequential(10);
+            let b = send(&mut run, epoch_ms);
+            let throttled = ApiError::from_response(
+                429,
+                r#"{"fault": {"code": "900800", "message": "Message throttled out"}}"#,
+                retry_after,
+            );
+            assert!(throttled.retry_after().is_some() == retry_after.is_some());
+            run.complete(done(b.id, Err(throttled), epoch_ms, 0.0));
+            assert_eq!(
+                run.next(epoch_ms),
+                Next::WaitUntil(epoch_ms + 250.0),
+                "{retry_after:?}"
+            );
+        }
+        assert_eq!(
+            RetryAfter::parse("Wed Oct 21 07:28:00 2015").map(|r| r.wait_ms(epoch_ms)),
+            Some(2000.0)
+        );
+    }
+
+    #[test]
+    fn a_500_and_a_gateway_fault_on_429_are_retried_and_exhausted_429s_say_rate_limited() {
+        let mut run = sequential(10);
+        let b = send(&mut run, 0.0);
+        run.complete(done(b.id, Err(status(500)), 0.0, 0.0));
+        let mut now = 250.0;
+        for attempt in 2..=4 {
+            let b = send(&mut run, now);
+            assert_eq!(b.attempt, attempt);
+            let throttled = ApiError::from_response(
+                429,
+                r#"{"fault": {"code": 900800, "message": "Message throttled out"}}"#,
+                Some("0"),
+            );
+            run.complete(done(b.id, Err(throttled), now, 0.0));
+            now += 250.0;
+        }
+        assert_eq!(run.summary().error, 10);
+        assert_eq!(
+            run.outcomes()[0].reason_text(),
+            "Rate limited: HTTP 429 Too Many Requests: fault 900800: Message throttled out (after 4 tries)"
+        );
     }
 
     #[test]
@@ -493,13 +586,12 @@ mod tests {
         for attempt in 1..=4 {
             let b = send(&mut run, now);
             assert_eq!((b.id, b.attempt), (0, attempt));
-            run.complete(
+            run.complete(done(
                 b.id,
                 Err(ApiError::Timeout { after_ms: 30_000 }),
                 now,
                 1.0,
-                None,
-            );
+            ));
             now += 100_000.0;
         }
         assert_eq!(run.retries(), 3);
@@ -519,7 +611,7 @@ mod tests {
             r#"{"errorCode": "INVALID_PARAMETER", "errorMessage": "Inactive account"}"#,
             None,
         );
-        run.complete(b.id, Err(bad), 0.0, 0.5, None);
+        run.complete(done(b.id, Err(bad), 0.0, 0.5));
         assert_eq!(run.summary().error, 10);
         assert_eq!(run.next(1e9), Next::Finished);
     }
@@ -528,31 +620,29 @@ mod tests {
     fn a_token_error_stops_the_whole_run_at_once() {
         let mut run = SyncRun::new(devices(1000), RunSettings::default());
         let batches: Vec<Batch> = (0..4).map(|_| send(&mut run, 0.0)).collect();
-        run.complete(
+        run.complete(done(
             batches[0].id,
             Ok(answer_for(&batches[0], |_| true)),
             1.0,
             0.5,
-            None,
-        );
+        ));
         let expired = ApiError::from_response(
             400,
             r#"{"errorCode": "REQUEST_FAILED.SessionToken.Expired", "errorMessage": "SessionToken Expired"}"#,
             None,
         );
-        run.complete(batches[1].id, Err(expired), 2.0, 0.5, None);
+        run.complete(done(batches[1].id, Err(expired), 2.0, 0.5));
         assert_eq!(
             run.next(3.0),
             Next::Busy,
             "two requests are still in flight"
         );
-        run.complete(
+        run.complete(done(
             batches[2].id,
             Ok(answer_for(&batches[2], |_| true)),
             4.0,
             0.5,
-            None,
-        );
+        ));
         run.abandon(batches[3].id);
         assert_eq!(run.next(5.0), Next::Finished);
         let s = run.summary();
@@ -564,12 +654,12 @@ mod tests {
     fn cancel_marks_everything_without_an_answer_as_not_sent() {
         let mut run = sequential(250);
         let first = send(&mut run, 0.0);
-        run.complete(first.id, Ok(answer_for(&first, |_| true)), 0.0, 0.5, None);
+        run.complete(done(first.id, Ok(answer_for(&first, |_| true)), 0.0, 0.5));
         let second = send(&mut run, 0.0);
         assert_eq!(run.cancel().len(), 150);
         assert_eq!(run.next(0.0), Next::Busy);
         assert!(run
-            .complete(second.id, Ok(answer_for(&second, |_| true)), 0.0, 0.5, None)
+            .complete(done(second.id, Ok(answer_for(&second, |_| true)), 0.0, 0.5))
             .is_empty());
         assert_eq!(run.next(0.0), Next::Finished);
         let s = run.summary();
@@ -597,7 +687,7 @@ mod tests {
                 retries: 0
             }
         );
-        run.complete(b.id, Ok(answer_for(&b, |_| true)), 0.0, 0.5, None);
+        run.complete(done(b.id, Ok(answer_for(&b, |_| true)), 0.0, 0.5));
         let p = run.progress();
         assert_eq!((p.done, p.in_flight), (100, 0));
         assert_eq!(p.remaining_ms(3000.0), Some(3000.0));
@@ -686,7 +776,7 @@ mod tests {
                     Reply::Some => Ok(answer_for(&batch, |i| i % 3 != 0)),
                     Reply::Transient(code) => Err(status(code)),
                     Reply::Timeout => Err(ApiError::Timeout { after_ms: 1000 }),
-                    Reply::Refused => Err(ApiError::Unreachable { url: "u".into() }),
+                    Reply::Refused => Err(ApiError::Unreachable { url: "u".into(), reach: Reach::Unknown }),
                     Reply::TokenExpired => Err(ApiError::SessionToken { code: "REQUEST_FAILED.SessionToken.Expired".into(), message: String::new() }),
                     Reply::CancelNow => {
                         run.cancel();
@@ -695,7 +785,7 @@ mod tests {
                         continue;
                     }
                 };
-                run.complete(batch.id, result, now, jitter, Some(5.0));
+                run.complete(done(batch.id, result, now, jitter));
                 prop_assert!(step < 10_000, "the run does not end");
             }
             let s = run.summary();

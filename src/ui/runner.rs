@@ -10,9 +10,8 @@ use leptos::task::spawn_local;
 use web_sys::AbortController;
 
 use super::run_view::RunView;
-use crate::core::api_error::retry_after_ms;
 use crate::core::fota::request_body;
-use crate::core::run::{Batch, Next, SyncRun};
+use crate::core::run::{Batch, Completion, Next, SyncRun};
 use crate::net::{put_devices, CallError, Credentials};
 
 /// Everything a run needs, once the form checked out.
@@ -121,17 +120,22 @@ impl Runner {
         .await;
         let changes = {
             let mut run = self.run.borrow_mut();
-            match result {
+            let result = match result {
                 Err(CallError::Cancelled) => {
                     run.abandon(batch.id);
-                    Vec::new()
+                    None
                 }
-                Ok(answer) => run.complete(batch.id, Ok(answer), now(), 0.0, None),
-                Err(CallError::Api(error)) => {
-                    let wait = error.retry_after().and_then(|v| retry_after_ms(v, now()));
-                    run.complete(batch.id, Err(error), now(), js_sys::Math::random(), wait)
-                }
-            }
+                Ok(answer) => Some(Ok(answer)),
+                Err(CallError::Api(error)) => Some(Err(error)),
+            };
+            result.map_or_else(Vec::new, |result| {
+                run.complete(Completion {
+                    batch_id: batch.id,
+                    result,
+                    now: now(),
+                    jitter: js_sys::Math::random(),
+                })
+            })
         };
         if self.run.borrow().is_stopped() {
             self.abort.abort();
