@@ -1,7 +1,10 @@
 //! IMEIs: parsing one, and splitting a pasted list into valid, unique devices and problems.
 //!
 //! An IMEI is 15 decimal digits whose last digit is a Luhn check digit over the first 14
-//! (3GPP TS 23.003).
+//! (3GPP TS 23.003). An IMEISV is the same 14 digits followed by a 2-digit software version.
+//! Entries are read as people and spreadsheets write them: label groups (`35-693810-000016-6`),
+//! Excel's text guards (`="356938100000018"`, `'356938100000018`) and quotes are unwrapped;
+//! Excel's scientific notation (`3.56938E+14`) is recognised and explained, never guessed at.
 
 use std::fmt;
 
@@ -22,16 +25,28 @@ impl Imei {
         }
     }
 
-    /// Parses 15 digits without verifying the check digit.
+    /// Parses 15 digits without verifying the check digit. Other digit strings are explained:
+    /// 16 digits as an IMEISV, 14 as a missing check digit (each with the IMEI it most likely
+    /// means), Excel's scientific notation as lost digits.
     pub fn parse_lenient(text: &str) -> Result<Imei, ImeiError> {
-        if !text.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(ImeiError::NonDigits);
+        let bytes = text.as_bytes();
+        if !bytes.iter().all(u8::is_ascii_digit) {
+            return Err(if is_scientific(text) {
+                ImeiError::ScientificNotation
+            } else {
+                ImeiError::NonDigits
+            });
         }
-        let digits: [u8; 15] = text
-            .as_bytes()
-            .try_into()
-            .map_err(|_| ImeiError::Length(text.len()))?;
-        Ok(Imei(digits))
+        match bytes.len() {
+            15 => Ok(Imei(bytes.try_into().unwrap_or([b'0'; 15]))),
+            16 => Err(ImeiError::Imeisv {
+                suggestion: with_check_digit(bytes),
+            }),
+            14 => Err(ImeiError::MissingCheckDigit {
+                suggestion: with_check_digit(bytes),
+            }),
+            n => Err(ImeiError::Length(n)),
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -63,10 +78,29 @@ impl fmt::Display for Imei {
 pub enum ImeiError {
     /// Something other than 0-9 in the entry.
     NonDigits,
-    /// All digits, but not 15 of them.
+    /// All digits, but not 14, 15 or 16 of them.
     Length(usize),
     /// 15 digits whose last one is not the Luhn check digit of the first 14.
     CheckDigit { expected: u8 },
+    /// A number as Excel shows a large one (`3.56938E+14`, `3,56938E+14`): the digits past
+    /// the sixth are lost for good.
+    ScientificNotation,
+    /// 16 digits: an IMEISV, whose IMEI is the first 14 digits and their check digit.
+    Imeisv { suggestion: Imei },
+    /// 14 digits: an IMEI without its check digit.
+    MissingCheckDigit { suggestion: Imei },
+}
+
+impl ImeiError {
+    /// The IMEI the entry most likely means, sent only if the user accepts it.
+    pub fn suggestion(&self) -> Option<Imei> {
+        match self {
+            ImeiError::Imeisv { suggestion } | ImeiError::MissingCheckDigit { suggestion } => {
+                Some(*suggestion)
+            }
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Display for ImeiError {
@@ -77,7 +111,77 @@ impl fmt::Display for ImeiError {
             ImeiError::CheckDigit { expected } => {
                 write!(f, "Luhn check digit is wrong (expected {expected})")
             }
+            ImeiError::ScientificNotation => f.write_str(
+                "is a number Excel rounded (scientific notation): its digits are lost and cannot be recovered. Re-export the column formatted as Text",
+            ),
+            ImeiError::Imeisv { suggestion } => write!(
+                f,
+                "has 16 digits: an IMEISV (IMEI and software version)? Its IMEI is {suggestion}"
+            ),
+            ImeiError::MissingCheckDigit { suggestion } => write!(
+                f,
+                "has 14 digits: an IMEI without its check digit? With it: {suggestion}"
+            ),
         }
+    }
+}
+
+/// The IMEI of 14 digits (an IMEISV's or a bare body) with its check digit appended.
+fn with_check_digit(body: &[u8]) -> Imei {
+    let mut digits = [0u8; 15];
+    digits[..14].copy_from_slice(&body[..14]);
+    digits[14] = b'0' + luhn_check_digit(&body[..14]);
+    Imei(digits)
+}
+
+/// `3.56938E+14`, `3,56938E+14`, `3.56938E14`, `4E+14`: one digit, an optional decimal part
+/// after a point or comma, and an exponent. How Excel shows a number too large for its cell.
+fn is_scientific(text: &str) -> bool {
+    let b = text.as_bytes();
+    let Some(e) = b.iter().position(|c| matches!(c, b'E' | b'e')) else {
+        return false;
+    };
+    let (mantissa, exponent) = (&b[..e], &b[e + 1..]);
+    let exponent = exponent.strip_prefix(b"+").unwrap_or(exponent);
+    let digits = |s: &[u8]| !s.is_empty() && s.iter().all(u8::is_ascii_digit);
+    let mantissa_ok = match mantissa {
+        [d] => d.is_ascii_digit(),
+        [d, b'.' | b',', rest @ ..] => d.is_ascii_digit() && digits(rest),
+        _ => false,
+    };
+    mantissa_ok && digits(exponent)
+}
+
+/// True when a table cell looks like an IMEI or IMEISV, however a spreadsheet wrote it: 14 to
+/// 16 digits once unwrapped, or a 15- or 16-digit number in scientific notation. Phone numbers
+/// (10 digits) and ICCIDs (19 or 20) do not.
+pub fn looks_like_imei(cell: &str) -> bool {
+    let text = unwrap_entry(cell);
+    if is_scientific(&text) {
+        let exponent = text.rsplit(['E', 'e']).next().unwrap_or_default();
+        return matches!(exponent.trim_start_matches('+'), "13" | "14" | "15");
+    }
+    (14..=16).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// An entry as the user meant it: without Excel's `="…"` text guard or leading apostrophe,
+/// surrounding quotes, or the dashes of label groups (`35-693810-000016-6`).
+pub fn unwrap_entry(raw: &str) -> std::borrow::Cow<'_, str> {
+    let mut text = raw;
+    if let Some(inner) = text.strip_prefix("=\"").and_then(|t| t.strip_suffix('"')) {
+        text = inner;
+    } else if let Some(inner) = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+        text = inner;
+    }
+    text = text.strip_prefix('\'').unwrap_or(text);
+    let grouped = text.contains('-')
+        && text
+            .split('-')
+            .all(|group| !group.is_empty() && group.bytes().all(|b| b.is_ascii_digit()));
+    if grouped {
+        std::borrow::Cow::Owned(text.replace('-', ""))
+    } else {
+        std::borrow::Cow::Borrowed(text)
     }
 }
 
@@ -125,27 +229,58 @@ pub struct Problem {
     pub line: usize,
     /// The entry as typed, shortened if very long.
     pub text: String,
+    /// Where the entry stands in the text, in bytes, to replace it with a suggestion.
+    pub span: std::ops::Range<usize>,
     pub kind: ProblemKind,
     /// True when the entry is sent despite the problem (check digit only, when allowed).
     pub included: bool,
 }
 
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "Entry {} (line {}): \"{}\" ",
-            self.entry, self.line, self.text
-        )?;
+impl Problem {
+    /// The message, with the entry's place given as `place` (`line 7`, `devices.csv line 7`).
+    pub fn describe(&self, place: &str) -> String {
+        let mut out = format!("Entry {} ({place}): \"{}\" ", self.entry, self.text);
         match &self.kind {
-            ProblemKind::Invalid(e) => write!(f, "{e}")?,
-            ProblemKind::Duplicate { of_entry } => write!(f, "is a duplicate of entry {of_entry}")?,
+            ProblemKind::Invalid(e) => out.push_str(&e.to_string()),
+            ProblemKind::Duplicate { of_entry } => {
+                out.push_str(&format!("is a duplicate of entry {of_entry}"))
+            }
         }
         if self.included {
-            f.write_str("; sent anyway")?;
+            out.push_str("; sent anyway");
         }
-        Ok(())
+        out
     }
+
+    /// The IMEI the user may accept in place of the entry.
+    pub fn suggestion(&self) -> Option<Imei> {
+        match &self.kind {
+            ProblemKind::Invalid(e) => e.suggestion(),
+            ProblemKind::Duplicate { .. } => None,
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.describe(&format!("line {}", self.line)))
+    }
+}
+
+/// `text` with every entry that has a suggestion replaced by it (what "Use the suggested
+/// IMEIs" does); `list` must have been parsed from `text`.
+pub fn accept_suggestions(text: &str, list: &ImeiList) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for problem in &list.problems {
+        if let Some(imei) = problem.suggestion() {
+            out.push_str(&text[at..problem.span.start]);
+            out.push_str(imei.as_str());
+            at = problem.span.end;
+        }
+    }
+    out.push_str(&text[at..]);
+    out
 }
 
 /// The result of reading a pasted list: the devices to send, in input order, and every problem.
@@ -163,8 +298,22 @@ fn is_separator(b: u8) -> bool {
     matches!(b, b'\n' | b'\r' | b',' | b';' | b' ' | b'\t')
 }
 
-/// The entries of `text` with their 1-based line numbers.
-fn entries(text: &str) -> impl Iterator<Item = (usize, &str)> {
+/// True when the comma at `at` is the decimal comma of Excel's scientific notation
+/// (`3,56938E+14`): one digit before it, then digits, an exponent and the entry's end.
+fn is_decimal_comma(bytes: &[u8], start: usize, at: usize) -> bool {
+    if at != start + 1 || !bytes[start].is_ascii_digit() {
+        return false;
+    }
+    let end = bytes[at + 1..]
+        .iter()
+        .position(|&b| is_separator(b))
+        .map_or(bytes.len(), |n| at + 1 + n);
+    // ASCII throughout, so any byte range is a `str`.
+    std::str::from_utf8(&bytes[start..end]).is_ok_and(is_scientific)
+}
+
+/// The entries of `text` with their 1-based line numbers and byte ranges.
+fn entries(text: &str) -> impl Iterator<Item = (usize, std::ops::Range<usize>)> + '_ {
     let bytes = text.as_bytes();
     let mut at = 0;
     let mut line = 1;
@@ -179,10 +328,13 @@ fn entries(text: &str) -> impl Iterator<Item = (usize, &str)> {
             return None;
         }
         let start = at;
-        while at < bytes.len() && !is_separator(bytes[at]) {
+        while at < bytes.len()
+            && (!is_separator(bytes[at])
+                || (bytes[at] == b',' && is_decimal_comma(bytes, start, at)))
+        {
             at += 1;
         }
-        Some((line, &text[start..at]))
+        Some((line, start..at))
     })
 }
 
@@ -195,7 +347,8 @@ fn shorten(text: &str) -> String {
     }
 }
 
-/// Splits `text` on newlines, commas, semicolons, spaces and tabs, and keeps each well-formed IMEI
+/// Splits `text` on newlines, commas, semicolons, spaces and tabs (not on the decimal comma of
+/// `3,56938E+14`), unwraps each entry ([`unwrap_entry`]), and keeps each well-formed IMEI
 /// once, in first-seen order. Entries failing only the check digit are kept when
 /// `allow_bad_check_digit` is set (test devices), and reported either way.
 pub fn parse_list(text: &str, allow_bad_check_digit: bool) -> ImeiList {
@@ -203,17 +356,19 @@ pub fn parse_list(text: &str, allow_bad_check_digit: bool) -> ImeiList {
     // Keyed by the IMEI's numeric value; entries that fail only the check digit share the map,
     // so their duplicates are reported too.
     let mut first_seen: FnvMap<u64, usize> = FnvMap::default();
-    for (line, raw) in entries(text) {
+    for (line, span) in entries(text) {
+        let raw = &text[span.clone()];
         list.entries += 1;
         let entry = list.entries;
         let problem = |kind, included| Problem {
             entry,
             line,
             text: shorten(raw),
+            span: span.clone(),
             kind,
             included,
         };
-        let (imei, check_digit) = match Imei::parse_lenient(raw) {
+        let (imei, check_digit) = match Imei::parse_lenient(&unwrap_entry(raw)) {
             Ok(imei) => (imei, check_digit_error(&imei.0)),
             Err(e) => {
                 list.problems.push(problem(ProblemKind::Invalid(e), false));
@@ -312,6 +467,96 @@ mod tests {
     }
 
     #[test]
+    fn spreadsheet_and_label_forms_are_unwrapped() {
+        let text =
+            "=\"356938100000018\"\n'356938100000026\n35-693810-000005-9\n\"356938035643809\"";
+        let list = parse_list(text, false);
+        let sent: Vec<&str> = list.devices.iter().map(Imei::as_str).collect();
+        assert_eq!(
+            sent,
+            [
+                "356938100000018",
+                "356938100000026",
+                "356938100000059",
+                "356938035643809"
+            ]
+        );
+        assert!(list.problems.is_empty());
+        let again = parse_list("35-693810-000001-8 356938100000018", false);
+        assert_eq!(
+            again.problems[0].kind,
+            ProblemKind::Duplicate { of_entry: 1 }
+        );
+        for not_groups in ["-356938100000018", "35--6938100000018", "356938100000018-"] {
+            assert_eq!(
+                parse_list(not_groups, false).problems[0].kind,
+                ProblemKind::Invalid(ImeiError::NonDigits),
+                "{not_groups}"
+            );
+        }
+    }
+
+    #[test]
+    fn scientific_notation_is_explained_and_never_split_or_expanded() {
+        let list = parse_list("3.56938E+14, 3,56938E+14;3,56938e14\n4E+14 1,5", false);
+        let kinds: Vec<(&str, &ProblemKind)> = list
+            .problems
+            .iter()
+            .map(|p| (p.text.as_str(), &p.kind))
+            .collect();
+        let sci = &ProblemKind::Invalid(ImeiError::ScientificNotation);
+        assert_eq!(
+            kinds,
+            [
+                ("3.56938E+14", sci),
+                ("3,56938E+14", sci),
+                ("3,56938e14", sci),
+                ("4E+14", sci),
+                ("1", &ProblemKind::Invalid(ImeiError::Length(1))),
+                ("5", &ProblemKind::Invalid(ImeiError::Length(1))),
+            ]
+        );
+        assert!(list.devices.is_empty());
+        assert!(list.problems[0]
+            .to_string()
+            .contains("Re-export the column formatted as Text"));
+    }
+
+    #[test]
+    fn imeisv_and_missing_check_digit_suggest_an_imei_that_is_sent_only_when_accepted() {
+        let text = "3569381000000112\n35693810000002 356938100000059";
+        let list = parse_list(text, true);
+        assert_eq!(
+            list.devices.len(),
+            1,
+            "suggestions are not sent by themselves"
+        );
+        let suggested: Vec<String> = list
+            .problems
+            .iter()
+            .map(|p| p.suggestion().unwrap().to_string())
+            .collect();
+        assert_eq!(suggested, ["356938100000018", "356938100000026"]);
+        assert!(list.problems[0].to_string().contains("IMEISV"));
+        assert!(list.problems[1]
+            .to_string()
+            .contains("without its check digit"));
+        let accepted = accept_suggestions(text, &list);
+        assert_eq!(accepted, "356938100000018\n356938100000026 356938100000059");
+        assert_eq!(parse_list(&accepted, false).devices.len(), 3);
+    }
+
+    #[test]
+    fn problems_name_their_place() {
+        let list = parse_list("\n\n12345", false);
+        assert_eq!(
+            list.problems[0].describe("devices.csv line 7"),
+            "Entry 1 (devices.csv line 7): \"12345\" is not 15 digits (it has 5)"
+        );
+        assert_eq!(list.problems[0].span, 2..7);
+    }
+
+    #[test]
     fn long_entries_are_shortened_in_messages() {
         let list = parse_list(&"9".repeat(500), false);
         assert!(list.problems[0].text.chars().count() <= MAX_SHOWN_ENTRY + 1);
@@ -355,6 +600,17 @@ mod tests {
             let sent: Vec<&str> = list.devices.iter().map(Imei::as_str).collect();
             prop_assert_eq!(sent, expected.clone());
             prop_assert_eq!(list.problems.len(), imeis.len() - expected.len());
+        }
+
+        #[test]
+        fn suggestions_are_the_first_14_digits_and_their_check_digit(body in "[0-9]{14}", sv in "[0-9]{2}") {
+            let expected = with_check_digit(&body);
+            for entry in [body.clone(), format!("{body}{sv}")] {
+                let list = parse_list(&entry, false);
+                let suggestion = list.problems[0].suggestion().map(|i| i.to_string());
+                prop_assert_eq!(suggestion.as_deref(), Some(expected.as_str()));
+                prop_assert!(Imei::parse(&expected).is_ok());
+            }
         }
 
         #[test]
