@@ -7,7 +7,9 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::fota::{Answer, Rejection, TimeStyle};
+use crate::answers::{self, Replay};
+use crate::fota::{Answer, Keys, Rejection, Shape, TimeStyle};
+use crate::timefmt::{self, HttpDateFormat};
 
 /// How long a `hang` holds a connection unless told otherwise: 10 minutes.
 const DEFAULT_HANG_MS: u64 = 600_000;
@@ -16,13 +18,21 @@ const DEFAULT_HANG_MS: u64 = 600_000;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Fault {
     /// Wait `ms` plus up to `jitter_ms`, then answer normally.
-    Latency { ms: u64, jitter_ms: u64 },
+    Latency {
+        /// The fixed part of the wait.
+        ms: u64,
+        /// The most added to it at random.
+        jitter_ms: u64,
+    },
     /// Any status with any body.
     Status(Canned),
     /// One of ThingSpace's documented refusals, whatever the request.
     Reject(Rejection),
     /// Never answer; close the connection after `ms`.
-    Hang { ms: u64 },
+    Hang {
+        /// How long the connection is held.
+        ms: u64,
+    },
     /// Close the connection without an HTTP answer.
     Drop,
     /// The normal answer's body cut in half (the status stays).
@@ -31,36 +41,59 @@ pub enum Fault {
     NotJson,
     /// 200, but some devices are left out.
     Omit(Omission),
-    /// 200 with the other spellings of the keys and times.
-    Variant(TimeStyle),
+    /// 200 with other spellings of the keys, other times, `null`s or numeric ids.
+    Variant(Shape),
+    /// An answer recorded from a real front end (`tests/fixtures/answers/`).
+    Answer(Replay),
 }
 
 /// A fixed answer; `Retry-After` is rendered when the answer is sent.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Canned {
+    /// The status answered.
     pub status: StatusCode,
+    /// The `Content-Type` header.
     pub content_type: String,
+    /// The body, sent as is.
     pub body: String,
+    /// A `Retry-After` header, if any.
     pub retry_after: Option<RetryAfter>,
 }
 
+/// A `Retry-After` a rule asks for.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RetryAfter {
     /// Sent as is (`"2"`, or an HTTP-date, or garbage to test the app).
     Verbatim(String),
-    /// An HTTP-date this many seconds after the answer.
-    DateIn(u64),
+    /// An HTTP-date `secs` seconds after the answer is sent (before it, when negative).
+    Date {
+        /// Seconds from the moment the answer is sent; negative for a date in the past.
+        secs: i64,
+        /// Which of the three HTTP-date forms.
+        format: HttpDateFormat,
+    },
+}
+
+impl RetryAfter {
+    /// The header value for an answer sent at `now`.
+    pub fn render(&self, now: SystemTime) -> String {
+        match self {
+            Self::Verbatim(value) => value.clone(),
+            Self::Date { secs, format } => {
+                timefmt::http_date(timefmt::unix_secs(now) + secs, *format)
+            }
+        }
+    }
 }
 
 impl Canned {
+    /// The answer, its `Retry-After` rendered for now.
     pub fn answer(&self) -> Answer {
         let mut answer = Answer::new(self.status, &self.content_type, self.body.clone());
-        answer.retry_after = self.retry_after.as_ref().map(|r| match r {
-            RetryAfter::Verbatim(value) => value.clone(),
-            RetryAfter::DateIn(secs) => {
-                httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(*secs))
-            }
-        });
+        answer.retry_after = self
+            .retry_after
+            .as_ref()
+            .map(|r| r.render(SystemTime::now()));
         answer
     }
 }
@@ -75,6 +108,7 @@ pub enum Omission {
 }
 
 impl Omission {
+    /// The devices left in the answer, in order.
     pub fn apply(self, devices: &[String]) -> Vec<String> {
         let keep = |i: usize| match self {
             Self::Every(k) => !(i + 1).is_multiple_of(k),
@@ -94,18 +128,24 @@ impl Omission {
 /// until it has applied `times` times.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct When {
+    /// Apply at most this many times (`None`: forever).
     pub times: Option<u64>,
+    /// Let this many requests through first.
     pub skip: u64,
     /// Parts per million; `share = 0.25` applies to the 4th, 8th, ... request after `skip`.
     pub share_ppm: Option<u64>,
+    /// Only requests for this account count.
     pub account: Option<String>,
 }
 
 /// A fault and when it applies, with the JSON it was made from (the control API echoes it).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FaultRule {
+    /// What goes wrong.
     pub fault: Fault,
+    /// When it does.
     pub when: When,
+    /// The rule as posted (or as the `--fault` text reads in JSON).
     pub spec: Value,
 }
 
@@ -123,10 +163,15 @@ struct Spec {
     body: Option<String>,
     content_type: Option<String>,
     retry_after: Option<NumberOrString>,
-    retry_after_date: Option<u64>,
+    retry_after_date: Option<i64>,
+    retry_after_format: Option<String>,
+    file: Option<String>,
     every: Option<usize>,
     count: Option<usize>,
     time: Option<String>,
+    keys: Option<String>,
+    nulls: Option<bool>,
+    numeric_id: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -136,16 +181,19 @@ enum NumberOrString {
     String(String),
 }
 
-impl NumberOrString {
-    fn into_string(self) -> String {
+impl std::fmt::Display for NumberOrString {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::Number(n) => n.to_string(),
-            Self::String(s) => s,
+            Self::Number(n) => write!(f, "{n}"),
+            Self::String(s) => f.write_str(s),
         }
     }
 }
 
 const WHEN_KEYS: [&str; 5] = ["kind", "times", "skip", "share", "account"];
+
+/// What a replayed answer takes: its `Retry-After`.
+const REPLAY_KEYS: [&str; 3] = ["retryAfter", "retryAfterDate", "retryAfterFormat"];
 
 /// Keys a kind takes besides [`WHEN_KEYS`].
 fn kind_keys(kind: &str) -> Option<&'static [&'static str]> {
@@ -157,12 +205,16 @@ fn kind_keys(kind: &str) -> Option<&'static [&'static str]> {
             "contentType",
             "retryAfter",
             "retryAfterDate",
+            "retryAfterFormat",
         ],
         "hang" => &["ms"],
         "omit" => &["every", "count"],
-        "variant" => &["time"],
-        "drop" | "truncated" | "not_json" | "xml403" | "session_missing" | "session_expired"
+        "variant" => &["time", "keys", "every", "nulls", "numericId"],
+        "answer" => &["file", "retryAfter", "retryAfterDate", "retryAfterFormat"],
+        "xml403" => &REPLAY_KEYS,
+        "drop" | "truncated" | "not_json" | "session_missing" | "session_expired"
         | "session_invalid" | "bearer_missing" | "bearer_invalid" | "inactive" | "not_found" => &[],
+        name if answers::find(name).is_some() => &REPLAY_KEYS,
         _ => return None,
     })
 }
@@ -205,7 +257,7 @@ impl FaultRule {
 
     /// A rule from the `--fault` grammar: `KIND(:KEY=VALUE)*`, e.g. `503:times=1:skip=1`.
     /// Keys are the JSON keys, also in kebab-case (`retry-after`); values that read as numbers
-    /// are numbers, except `account` and `body`.
+    /// are numbers, except `account` and `body`, and `true` and `false` are booleans.
     pub fn parse(text: &str) -> Result<Self, String> {
         let mut parts = text.split(':');
         let kind = parts.next().unwrap_or_default();
@@ -217,7 +269,12 @@ impl FaultRule {
                 .ok_or_else(|| format!("`{part}` is not KEY=VALUE"))?;
             let key = camel_case(key);
             let value = match (key.as_str(), raw.parse::<f64>()) {
-                ("account" | "body", _) | (_, Err(_)) => Value::String(raw.to_string()),
+                ("account" | "body", _) => Value::String(raw.to_string()),
+                (_, Err(_)) => match raw {
+                    "true" => Value::Bool(true),
+                    "false" => Value::Bool(false),
+                    _ => Value::String(raw.to_string()),
+                },
                 (_, Ok(_)) => serde_json::from_str(raw).map_err(|e| format!("{key}: {e}"))?,
             };
             object.insert(key, value);
@@ -278,18 +335,17 @@ fn named_fault(kind: &str, spec: Spec) -> Result<Fault, String> {
             (None, Some(n)) => Omission::Last(n),
             (None, None) => Omission::Every(2),
         }),
-        "variant" => Fault::Variant(match spec.time.as_deref().unwrap_or("rfc3339") {
-            "rfc3339" => TimeStyle::Rfc3339,
-            "go" => TimeStyle::Go,
-            "empty" => TimeStyle::Empty,
-            other => return Err(format!("time `{other}` is not rfc3339, go or empty")),
-        }),
-        "xml403" => Fault::Status(Canned {
-            status: StatusCode::FORBIDDEN,
-            content_type: "application/xml".into(),
-            body: XML_403.into(),
-            retry_after: None,
-        }),
+        "variant" => Fault::Variant(variant_shape(&spec)?),
+        "answer" => {
+            let file = spec.file.clone().ok_or_else(|| {
+                format!(
+                    "answer needs `file`, one of: {}",
+                    answers::names().collect::<Vec<_>>().join(", ")
+                )
+            })?;
+            replay_fault(&file, spec)?
+        }
+        "xml403" => replay_fault("xml-403", spec)?,
         "session_missing" => Fault::Reject(Rejection::SessionMissing),
         "session_expired" => Fault::Reject(Rejection::SessionExpired),
         "session_invalid" => Fault::Reject(Rejection::SessionInvalid),
@@ -297,8 +353,73 @@ fn named_fault(kind: &str, spec: Spec) -> Result<Fault, String> {
         "bearer_invalid" => Fault::Reject(Rejection::InvalidCredentials),
         "inactive" => Fault::Reject(Rejection::InvalidParameter("Inactive account")),
         "not_found" => Fault::Reject(Rejection::NoMatchingResource),
+        name if answers::find(name).is_some() => replay_fault(name, spec)?,
         other => return Err(format!("unknown fault kind `{other}`")),
     })
+}
+
+/// The 200 answer a `variant` rule asks for: SDK spellings unless `keys` is `documented`.
+fn variant_shape(spec: &Spec) -> Result<Shape, String> {
+    let keys = match spec.keys.as_deref().unwrap_or("sdk") {
+        "sdk" => Keys::Sdk,
+        "documented" => Keys::Documented,
+        other => return Err(format!("keys `{other}` is not sdk or documented")),
+    };
+    let time = match spec.time.as_deref() {
+        None => keys.default_time(),
+        Some(name) => TimeStyle::from_name(name).ok_or_else(|| {
+            format!(
+                "time `{name}` is not one of {}",
+                TimeStyle::NAMES.join(", ")
+            )
+        })?,
+    };
+    let every = spec.every.unwrap_or(1);
+    if every == 0 {
+        return Err("`every` must be at least 1".into());
+    }
+    Ok(Shape {
+        keys,
+        time,
+        every,
+        nulls: spec.nulls.unwrap_or(false),
+        numeric_id: spec.numeric_id.unwrap_or(false),
+    })
+}
+
+/// A `Retry-After` from `retryAfter` (verbatim) or `retryAfterDate` (seconds from the answer),
+/// and a `retryAfterFormat` the caller still has to use when neither was given.
+fn retry_after(spec: &Spec) -> Result<(Option<RetryAfter>, Option<HttpDateFormat>), String> {
+    let format = spec
+        .retry_after_format
+        .as_deref()
+        .map(|name| {
+            HttpDateFormat::from_name(name)
+                .ok_or_else(|| format!("retryAfterFormat `{name}` is not imf, rfc850 or asctime"))
+        })
+        .transpose()?;
+    Ok(match (&spec.retry_after, spec.retry_after_date, format) {
+        (Some(_), Some(_), _) => {
+            return Err("give `retryAfter` or `retryAfterDate`, not both".into())
+        }
+        (Some(_), None, Some(_)) => {
+            return Err("`retryAfterFormat` goes with `retryAfterDate`, not `retryAfter`".into())
+        }
+        (Some(value), None, None) => (Some(RetryAfter::Verbatim(value.to_string())), None),
+        (None, Some(secs), format) => (
+            Some(RetryAfter::Date {
+                secs,
+                format: format.unwrap_or_default(),
+            }),
+            None,
+        ),
+        (None, None, format) => (None, format),
+    })
+}
+
+fn replay_fault(file: &str, spec: Spec) -> Result<Fault, String> {
+    let (retry_after, date_format) = retry_after(&spec)?;
+    Ok(Fault::Answer(Replay::new(file, retry_after, date_format)?))
 }
 
 /// A `status` fault; the code comes from the kind (`"503"`) or from `status`.
@@ -308,11 +429,9 @@ fn status_fault(code: Option<u16>, spec: Spec) -> Result<Fault, String> {
         .ok()
         .filter(|s| s.as_u16() >= 200)
         .ok_or_else(|| format!("{code} is not an HTTP status"))?;
-    let retry_after = match (spec.retry_after, spec.retry_after_date) {
-        (Some(_), Some(_)) => return Err("give `retryAfter` or `retryAfterDate`, not both".into()),
-        (Some(value), None) => Some(RetryAfter::Verbatim(value.into_string())),
-        (None, Some(secs)) => Some(RetryAfter::DateIn(secs)),
-        (None, None) => None,
+    let retry_after = match retry_after(&spec)? {
+        (_, Some(_)) => return Err("`retryAfterFormat` goes with `retryAfterDate`".into()),
+        (retry_after, None) => retry_after,
     };
     let (content_type, body) = match (spec.content_type, spec.body) {
         (content_type, Some(body)) => (
@@ -341,11 +460,6 @@ fn html_page(status: StatusCode) -> String {
 /// The page a `not_json` fault answers with, as a captive portal or a login wall would.
 pub const NOT_JSON_PAGE: &str = "<!DOCTYPE html><html><head><title>Sign in</title></head>\
 <body><h1>Please sign in to continue</h1></body></html>";
-
-/// The gateway's XML fault, as WSO2-based API managers send a 403.
-pub const XML_403: &str = "<am:fault xmlns:am=\"http://wso2.org/apimanager\">\
-<am:code>900908</am:code><am:type>Status report</am:type><am:message>Runtime Error</am:message>\
-<am:description>Resource forbidden</am:description></am:fault>";
 
 /// The rules in force, in order, with their counters.
 #[derive(Debug, Default)]
@@ -421,12 +535,15 @@ impl Rules {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Latency {
+    /// The fixed delay.
     pub ms: u64,
+    /// The most added to it at random.
     #[serde(default)]
     pub jitter_ms: u64,
 }
 
 impl Latency {
+    /// This request's delay, its jitter drawn from `rng`.
     pub fn delay(self, rng: &mut Jitter) -> Duration {
         let jitter = if self.jitter_ms == 0 {
             0
@@ -448,6 +565,7 @@ impl Default for Jitter {
 }
 
 impl Jitter {
+    /// The next pseudo-random number.
     pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
@@ -534,8 +652,26 @@ mod tests {
             ("latency", "needs `ms`"),
             ("99", "not an HTTP status"),
             ("omit:every=2:count=1", "not both"),
-            ("variant:time=unix", "not rfc3339"),
+            ("variant:time=unix", "not one of rfc3339"),
+            ("variant:keys=portal", "not sdk or documented"),
+            ("variant:every=0", "at least 1"),
+            ("variant:nulls=yes", "expected a boolean"),
             ("drop:times", "KEY=VALUE"),
+            ("answer", "needs `file`, one of: gateway-429-throttled"),
+            ("answer:file=iis-500", "no recorded answer `iis-500`"),
+            ("nginx-502:file=alb-503", "does not apply"),
+            ("nginx-502:body=x", "does not apply"),
+            ("alb-503:retry-after=1:retry-after-date=2", "not both"),
+            (
+                "alb-503:retry-after=1:retry-after-format=imf",
+                "goes with `retryAfterDate`",
+            ),
+            (
+                "alb-503:retry-after-format=http",
+                "not imf, rfc850 or asctime",
+            ),
+            ("nginx-502:retry-after-format=imf", "no Retry-After date"),
+            ("503:retry-after-format=imf", "goes with `retryAfterDate`"),
         ] {
             let error = FaultRule::parse(spec).unwrap_err();
             assert!(error.contains(needle), "{spec}: {error}");
@@ -565,6 +701,127 @@ mod tests {
         assert!(
             when > SystemTime::now() + Duration::from_secs(25),
             "{value}"
+        );
+    }
+
+    #[test]
+    fn recorded_answers_are_named_by_file_or_by_kind() {
+        let by_file = FaultRule::parse("answer:file=nginx-502:times=1").unwrap();
+        let by_kind = FaultRule::parse("nginx-502:times=1").unwrap();
+        let json = FaultRule::from_json(json!({"kind": "answer", "file": "nginx-502", "times": 1}))
+            .unwrap();
+        assert_eq!(by_file.fault, by_kind.fault);
+        assert_eq!((&by_file.fault, &by_file.when), (&json.fault, &json.when));
+        let Fault::Answer(replay) = &by_file.fault else {
+            panic!("{by_file:?}")
+        };
+        assert_eq!(replay.recorded.name, "nginx-502");
+        assert_eq!(by_kind.kind_name(), "nginx-502");
+        for name in answers::names() {
+            assert!(FaultRule::parse(name).is_ok(), "{name}");
+        }
+    }
+
+    #[test]
+    fn xml403_is_the_recorded_wso2_fault() {
+        let Fault::Answer(replay) = FaultRule::parse("xml403").unwrap().fault else {
+            panic!()
+        };
+        assert_eq!(replay.recorded.name, "xml-403");
+        let answer = replay.answer(SystemTime::now());
+        assert_eq!(
+            (answer.status.as_u16(), answer.content_type.as_str()),
+            (403, "application/xml")
+        );
+    }
+
+    #[test]
+    fn retry_after_takes_seconds_dates_either_way_and_three_formats() {
+        let rule = |spec: &str| {
+            let rule = FaultRule::parse(spec).unwrap();
+            match rule.fault {
+                Fault::Answer(replay) => (replay.retry_after, replay.date_format),
+                Fault::Status(canned) => (canned.retry_after, None),
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(
+            rule("alb-503:retry-after-date=-30:retry-after-format=rfc850"),
+            (
+                Some(RetryAfter::Date {
+                    secs: -30,
+                    format: HttpDateFormat::Rfc850
+                }),
+                None
+            )
+        );
+        assert_eq!(
+            rule("alb-503:retry-after-format=asctime"),
+            (None, Some(HttpDateFormat::Asctime))
+        );
+        assert_eq!(
+            rule("answer:file=gateway-429-throttled:retry-after=5"),
+            (Some(RetryAfter::Verbatim("5".into())), None)
+        );
+        assert_eq!(
+            rule("503:retry-after-date=-5"),
+            (
+                Some(RetryAfter::Date {
+                    secs: -5,
+                    format: HttpDateFormat::Imf
+                }),
+                None
+            )
+        );
+        let Fault::Status(canned) =
+            FaultRule::parse("429:retry-after-date=-60:retry-after-format=asctime")
+                .unwrap()
+                .fault
+        else {
+            panic!()
+        };
+        let value = canned.answer().retry_after.unwrap();
+        let when = httpdate::parse_http_date(&value).unwrap();
+        assert!(
+            when < SystemTime::now() - Duration::from_secs(55),
+            "{value}"
+        );
+        assert!(!value.contains(',') && !value.ends_with("GMT"), "{value}");
+    }
+
+    #[test]
+    fn variants_read_their_keys() {
+        let shape = |spec: &str| match FaultRule::parse(spec).unwrap().fault {
+            Fault::Variant(shape) => shape,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(shape("variant"), Shape::sdk(TimeStyle::Rfc3339));
+        assert_eq!(shape("variant:time=go"), Shape::sdk(TimeStyle::Go));
+        assert_eq!(
+            shape("variant:keys=documented"),
+            Shape::DOCUMENTED,
+            "the documented keys with their own time"
+        );
+        assert_eq!(
+            shape("variant:keys=documented:time=go-zero-lmt:every=2:nulls=true:numeric-id=true"),
+            Shape {
+                keys: Keys::Documented,
+                time: TimeStyle::GoZeroLmt,
+                every: 2,
+                nulls: true,
+                numeric_id: true,
+            }
+        );
+        let json = FaultRule::from_json(
+            json!({"kind": "variant", "time": "go-zero", "numericId": true, "nulls": false}),
+        )
+        .unwrap();
+        assert_eq!(
+            json.fault,
+            Fault::Variant(Shape {
+                numeric_id: true,
+                ..Shape::sdk(TimeStyle::GoZero)
+            })
         );
     }
 

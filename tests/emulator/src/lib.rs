@@ -3,6 +3,7 @@
 //!
 //! Start it in-process with [`start`]; see the README for the control API and the `--fault` grammar.
 
+pub mod answers;
 mod control;
 mod cors;
 pub mod devices;
@@ -30,6 +31,7 @@ pub use devices::{outcome, DeviceOutcome};
 pub use faults::{FaultRule, Latency};
 pub use request_log::RequestRecord;
 pub use statics::{csp_source, mount_path, Csp, LOOPBACK_CONNECT_SRC};
+pub use timefmt::HttpDateFormat;
 
 /// The port the binary listens on unless told otherwise.
 pub const DEFAULT_PORT: u16 = 8787;
@@ -52,7 +54,9 @@ pub struct Config {
     pub csp: Option<Csp>,
     /// Origins whose cross-origin requests get CORS headers, compared exactly.
     pub allowed_origins: Vec<String>,
+    /// The delay added to every FOTA answer.
     pub latency: Latency,
+    /// Fault rules in force from the start, in order.
     pub faults: Vec<FaultRule>,
     /// Keeps connections open between requests (see `server`: off for fault tests).
     pub keep_alive: bool,
@@ -82,6 +86,7 @@ pub struct Emulator {
 }
 
 impl Emulator {
+    /// The address it listens on, 127.0.0.1 and the port.
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }

@@ -34,6 +34,10 @@ Options:
   --fault SPEC         a fault rule, KIND(:KEY=VALUE)* (repeatable, applied in order), e.g.
                        503:times=1:skip=1   429:retry-after=2   drop:share=0.25
                        omit:account=0000123456-00001   latency:ms=2000   hang:times=1
+                       a recorded answer (tests/fixtures/answers/NAME.http):
+                       nginx-502:times=1   answer:file=gateway-429-throttled
+                       alb-503:retry-after-date=-30:retry-after-format=rfc850
+                       variant:keys=documented:time=go-zero:every=2:numeric-id=true
   -h, --help           show this help
 ";
 
@@ -218,6 +222,9 @@ mod tests {
             "--fault",
             "503:times=1:skip=1",
             "--fault=drop:share=0.25",
+            "--fault=alb-503:retry-after-date=-30:retry-after-format=rfc850",
+            "--fault",
+            "variant:keys=documented:time=go-zero:every=2:numeric-id=true",
             "--keep-alive",
         ])
         .unwrap();
@@ -229,7 +236,7 @@ mod tests {
             ["http://localhost:3000", "https://app.example"]
         );
         assert_eq!((config.latency.ms, config.latency.jitter_ms), (50, 5));
-        assert_eq!(config.faults.len(), 2);
+        assert_eq!(config.faults.len(), 4);
     }
 
     #[test]
@@ -269,6 +276,7 @@ mod tests {
             (&["--port", "eighty"], "not a valid number"),
             (&["--port"], "needs a value"),
             (&["--fault", "explode"], "unknown fault kind"),
+            (&["--fault", "answer:file=iis-500"], "no recorded answer"),
             (&["--verbose"], "unknown argument"),
             (&["--mount", "/"], "served already"),
             (&["--mount", "tools"], "start with /"),

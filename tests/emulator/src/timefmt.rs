@@ -1,7 +1,14 @@
-//! The time layouts ThingSpace answers in: Go's `time.String()` and RFC 3339, both in UTC.
-//! Hand-rolled because the emulator needs only these two and no time zones.
+//! The time layouts the emulator writes: Go's `time.String()` and RFC 3339 (both in UTC) for
+//! ThingSpace's answers, and the three HTTP-date forms for `Retry-After`. Hand-rolled because the
+//! emulator needs only these and no time zones.
 
 use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Go's zero `time.Time` as `String()` prints it in UTC: "never set".
+pub const GO_ZERO_UTC: &str = "0001-01-01 00:00:00 +0000 UTC";
+/// Go's zero `time.Time` in a zone whose year-1 offset is local mean time, as Go prints it for
+/// Europe/Amsterdam (+00:19:32; the layout's `-0700` drops the seconds).
+pub const GO_ZERO_LMT: &str = "0001-01-01 00:19:32 +0019 LMT";
 
 /// Milliseconds since the Unix epoch, now.
 pub fn now_ms() -> i64 {
@@ -26,6 +33,89 @@ pub fn go_layout(unix_ms: i64) -> String {
 pub fn rfc3339(unix_ms: i64) -> String {
     let (date, time, millis) = split(unix_ms);
     format!("{date}T{time}.{millis:03}Z")
+}
+
+/// The three forms of an HTTP-date (RFC 9110 §5.6.7); senders must use the first, recipients must
+/// read all three.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HttpDateFormat {
+    /// IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT`.
+    #[default]
+    Imf,
+    /// Obsolete RFC 850, `Sunday, 06-Nov-94 08:49:37 GMT`.
+    Rfc850,
+    /// Obsolete ANSI C `asctime()`, `Sun Nov  6 08:49:37 1994`.
+    Asctime,
+}
+
+impl HttpDateFormat {
+    /// The names fault rules use: `imf`, `rfc850`, `asctime`.
+    pub const NAMES: [&'static str; 3] = ["imf", "rfc850", "asctime"];
+
+    /// The format named `imf`, `rfc850` or `asctime`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "imf" => Some(Self::Imf),
+            "rfc850" => Some(Self::Rfc850),
+            "asctime" => Some(Self::Asctime),
+            _ => None,
+        }
+    }
+
+    /// The form `date` is written in, assuming it is an HTTP-date: a dash means RFC 850, a comma
+    /// without one IMF-fixdate, neither `asctime()`.
+    pub fn of(date: &str) -> Self {
+        if date.contains('-') {
+            Self::Rfc850
+        } else if date.contains(',') {
+            Self::Imf
+        } else {
+            Self::Asctime
+        }
+    }
+}
+
+const WEEKDAYS: [&str; 7] = [
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// `unix_secs` (seconds since the Unix epoch, UTC) as an HTTP-date in `format`.
+pub fn http_date(unix_secs: i64, format: HttpDateFormat) -> String {
+    let days = unix_secs.div_euclid(86_400);
+    let secs = unix_secs.rem_euclid(86_400);
+    let (year, month, day) = civil_from_days(days);
+    // 1970-01-01 was a Thursday.
+    let weekday = WEEKDAYS[(days + 4).rem_euclid(7) as usize];
+    let month = MONTHS[month as usize - 1];
+    let time = format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60);
+    match format {
+        HttpDateFormat::Imf => format!("{}, {day:02} {month} {year:04} {time} GMT", &weekday[..3]),
+        HttpDateFormat::Rfc850 => format!(
+            "{weekday}, {day:02}-{month}-{:02} {time} GMT",
+            year.rem_euclid(100)
+        ),
+        HttpDateFormat::Asctime => format!("{} {month} {day:>2} {time} {year}", &weekday[..3]),
+    }
+}
+
+/// Seconds since the Unix epoch at `time` (negative before 1970), whole seconds toward the past.
+pub fn unix_secs(time: SystemTime) -> i64 {
+    match time.duration_since(UNIX_EPOCH) {
+        Ok(after) => after.as_secs() as i64,
+        Err(before) => {
+            let before = before.duration();
+            -(before.as_secs() as i64) - i64::from(before.subsec_nanos() > 0)
+        }
+    }
 }
 
 fn split(unix_ms: i64) -> (String, String, i64) {
@@ -82,6 +172,49 @@ mod tests {
     fn rfc3339_keeps_three_fraction_digits() {
         assert_eq!(rfc3339(DOC_EXAMPLE_MS), "2022-02-04T06:10:01.441Z");
         assert_eq!(rfc3339(1_457_873_552_123), "2016-03-13T12:52:32.123Z");
+    }
+
+    /// RFC 9110 §5.6.7's example, 784111777 s after the epoch, in its three forms.
+    #[test]
+    fn http_dates_come_in_the_three_forms_of_rfc_9110() {
+        assert_eq!(
+            http_date(784_111_777, HttpDateFormat::Imf),
+            "Sun, 06 Nov 1994 08:49:37 GMT"
+        );
+        assert_eq!(
+            http_date(784_111_777, HttpDateFormat::Rfc850),
+            "Sunday, 06-Nov-94 08:49:37 GMT"
+        );
+        assert_eq!(
+            http_date(784_111_777, HttpDateFormat::Asctime),
+            "Sun Nov  6 08:49:37 1994"
+        );
+        assert_eq!(
+            http_date(1_796_028_072, HttpDateFormat::Asctime),
+            "Mon Nov 30 08:41:12 2026"
+        );
+    }
+
+    #[test]
+    fn http_dates_read_back_as_the_same_instant_in_every_form() {
+        // From 1970 to 2068 (RFC 850's two-digit years read as 1970..=2069), a day and a bit apart.
+        for secs in (0..3_124_137_600_i64).step_by(86_400 * 37 + 3_601) {
+            for format in HttpDateFormat::NAMES.map(|n| HttpDateFormat::from_name(n).unwrap()) {
+                let text = http_date(secs, format);
+                let read =
+                    httpdate::parse_http_date(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
+                assert_eq!(unix_secs(read), secs, "{text}");
+                assert_eq!(HttpDateFormat::of(&text), format, "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn unix_secs_round_toward_the_past() {
+        use std::time::Duration;
+        assert_eq!(unix_secs(UNIX_EPOCH + Duration::from_millis(90_900)), 90);
+        assert_eq!(unix_secs(UNIX_EPOCH - Duration::from_secs(90)), -90);
+        assert_eq!(unix_secs(UNIX_EPOCH - Duration::from_millis(1500)), -2);
     }
 
     #[test]

@@ -139,6 +139,55 @@ async fn credentials_errors_are_gateway_faults() {
 }
 
 #[tokio::test]
+async fn a_bearer_token_must_be_one_word_after_bearer() {
+    let body = device_list(&[IMEI_A]);
+    let invalid = serde_json::json!({"fault": {
+        "code": "900901",
+        "message": "Invalid Credentials",
+        "description": "Access failure for API: /api/fota/v3, version: v3 status: (900901) - Invalid Credentials. Make sure you have provided the correct security credentials"
+    }});
+    for authorization in [
+        "Bearer Bearer eyJhbGciOiJSUzI1NiJ9.e30.c2ln",
+        "Bearer bearer eyJhbGciOiJSUzI1NiJ9.e30.c2ln",
+        "Bearer  eyJhbGciOiJSUzI1NiJ9",
+        "Bearer eyJhbGci OiJSUzI1NiJ9",
+        "Bearer eyJhbGci\tOiJSUzI1NiJ9",
+        "Bearer eyJhbGci\u{a0}OiJSUzI1NiJ9",
+    ] {
+        let headers = [("Authorization", authorization), ("VZ-M2M-Token", "s")];
+        expect(&headers, ACCOUNT, &body, 401, invalid.clone()).await;
+    }
+    let headers = [
+        ("Authorization", "Bearer eyJhbGciOiJSUzI1NiJ9.e30.c2ln"),
+        ("VZ-M2M-Token", "s"),
+    ];
+    let emulator = emulator().await;
+    let reply = send(
+        emulator.addr(),
+        "PUT",
+        &devices_path(ACCOUNT),
+        &headers,
+        &body,
+    )
+    .await
+    .unwrap();
+    assert_eq!(reply.status, 200);
+}
+
+#[tokio::test]
+async fn a_session_token_with_whitespace_inside_is_invalid() {
+    let body = device_list(&[IMEI_A]);
+    let expected = serde_json::json!({
+        "errorCode": "REQUEST_FAILED.SessionToken.Invalid",
+        "errorMessage": "SessionToken Invalid"
+    });
+    for session in ["sess ion", "sess\tion", "sess\u{a0}ion"] {
+        let headers = [("Authorization", "Bearer t"), ("VZ-M2M-Token", session)];
+        expect(&headers, ACCOUNT, &body, 400, expected.clone()).await;
+    }
+}
+
+#[tokio::test]
 async fn session_token_errors() {
     let body = device_list(&[IMEI_A]);
     for (session, code, message) in [

@@ -219,13 +219,92 @@ async fn variant_uses_the_other_spellings_and_rfc_3339() {
 }
 
 #[tokio::test]
-async fn xml403_is_an_am_fault_document() {
+async fn xml403_is_the_recorded_am_fault_document() {
     let emulator = emulator().await;
     add_fault(emulator.addr(), json!({"kind": "xml403"})).await;
     let reply = synchronize(emulator.addr(), ACCOUNT, &[IMEI_A]).await;
     assert_eq!(reply.status, 403);
     assert_eq!(reply.header("content-type"), Some("application/xml"));
-    assert!(reply.text().starts_with("<am:fault "), "{}", reply.text());
+    assert_eq!(
+        reply.text(),
+        "<am:fault xmlns:am=\"http://wso2.org/apimanager\"><am:code>900908</am:code>\
+         <am:type>Status report</am:type><am:message>Runtime Error</am:message>\
+         <am:description>Resource forbidden </am:description></am:fault>"
+    );
+}
+
+/// The device list of a `variant` answer for `imeis`.
+async fn variant_devices(rule: serde_json::Value, imeis: &[&str]) -> Vec<serde_json::Value> {
+    let emulator = emulator().await;
+    add_fault(emulator.addr(), rule).await;
+    let reply = synchronize(emulator.addr(), ACCOUNT, imeis).await;
+    let json = reply.json();
+    let list = json
+        .get("deviceFirmwarVersionList")
+        .or_else(|| json.get("deviceFirmwareVersionList"))
+        .unwrap();
+    list.as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn go_zero_times_come_on_every_device_or_on_every_second_one() {
+    let imeis = fota_emulator::devices::imeis_where(4, |_| true);
+    let imeis: Vec<&str> = imeis.iter().map(String::as_str).collect();
+    let all = variant_devices(
+        json!({"kind": "variant", "keys": "documented", "time": "go-zero"}),
+        &imeis,
+    )
+    .await;
+    for device in &all {
+        assert_eq!(device["VersionUpdateTime"], "0001-01-01 00:00:00 +0000 UTC");
+    }
+    let half = variant_devices(
+        json!({"kind": "variant", "keys": "documented", "time": "go-zero-lmt", "every": 2}),
+        &imeis,
+    )
+    .await;
+    let times: Vec<&str> = half
+        .iter()
+        .map(|d| d["VersionUpdateTime"].as_str().unwrap())
+        .collect();
+    assert_eq!(times[1], "0001-01-01 00:19:32 +0019 LMT");
+    assert_eq!(times[3], "0001-01-01 00:19:32 +0019 LMT");
+    assert!(times[0].starts_with("202") && times[0].ends_with(" +0000 UTC"));
+    assert!(times[2].starts_with("202") && times[2].ends_with(" +0000 UTC"));
+}
+
+#[tokio::test]
+async fn nulls_and_numeric_ids_come_alone_or_together() {
+    // 356938100000018 succeeds; 356938100000000 fails ("Device is offline").
+    let imeis = ["356938100000018", "356938100000000"];
+    let devices = variant_devices(
+        json!({"kind": "variant", "keys": "documented", "nulls": true}),
+        &imeis,
+    )
+    .await;
+    assert_eq!(devices[0]["Reason"], "");
+    assert_eq!(devices[1]["status"], "FirmwareVersionUpdateFailed");
+    for key in ["Reason", "firmwareVersion", "VersionUpdateTime"] {
+        assert!(devices[1][key].is_null(), "{key}: {}", devices[1]);
+    }
+
+    let devices = variant_devices(json!({"kind": "variant", "numericId": true}), &imeis).await;
+    assert_eq!(devices[0]["deviceId"], 356_938_100_000_018_u64);
+    assert!(devices[0]["firmwareVersionUpdateTime"]
+        .as_str()
+        .unwrap()
+        .ends_with('Z'));
+
+    let rule = FaultRule::parse("variant:keys=documented:time=go-zero:numeric-id=true:nulls=true")
+        .unwrap();
+    let devices = variant_devices(rule.spec, &imeis).await;
+    assert_eq!(devices[0]["deviceId"], 356_938_100_000_018_u64);
+    assert_eq!(
+        devices[0]["VersionUpdateTime"],
+        "0001-01-01 00:00:00 +0000 UTC"
+    );
+    assert_eq!(devices[1]["deviceId"], 356_938_100_000_000_u64);
+    assert!(devices[1]["VersionUpdateTime"].is_null());
 }
 
 #[tokio::test]

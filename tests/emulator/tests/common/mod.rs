@@ -28,6 +28,8 @@ pub async fn emulator() -> Emulator {
 #[derive(Debug)]
 pub struct Reply {
     pub status: u16,
+    /// The status line's reason phrase, e.g. `Bad Gateway`.
+    pub reason: String,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
 }
@@ -82,14 +84,9 @@ fn parse(raw: &[u8]) -> Reply {
         .expect("a complete head");
     let head = String::from_utf8_lossy(&raw[..end]);
     let mut lines = head.split("\r\n");
-    let status = lines
-        .next()
-        .unwrap()
-        .split(' ')
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
+    let mut status_line = lines.next().unwrap().splitn(3, ' ');
+    let status = status_line.nth(1).unwrap().parse().unwrap();
+    let reason = status_line.next().unwrap_or_default().to_string();
     let headers: Vec<(String, String)> = lines
         .map(|line| {
             let (name, value) = line.split_once(':').unwrap();
@@ -107,6 +104,7 @@ fn parse(raw: &[u8]) -> Reply {
     }
     Reply {
         status,
+        reason,
         headers,
         body,
     }
