@@ -9,7 +9,7 @@ use fota_sync::core::api_error::ApiError;
 use fota_sync::core::config::AppConfig;
 use fota_sync::core::fota::decode_answer;
 use fota_sync::core::imei::Imei;
-use fota_sync::core::run::{Batch, Next, RunSettings, SyncRun};
+use fota_sync::core::run::{Batch, Completion, Next, RunSettings, SyncRun};
 use fota_sync::ui::app::Console;
 use fota_sync::ui::context::{AppContext, LoadedConfig};
 use fota_sync::ui::run_view::RunView;
@@ -268,7 +268,12 @@ async fn answers_fill_the_table_in_input_order_as_text() {
              "VersionUpdateTime": "2022-02-04 06:10:01.441 +0000 UTC"}]}"#,
     )
     .unwrap();
-    let changes = run.complete(batch.id, Ok(answer), 0.0, 0.0, None);
+    let changes = run.complete(Completion {
+        batch_id: batch.id,
+        result: Ok(answer),
+        now: 0.0,
+        jitter: 0.0,
+    });
     run_view.apply(&run, changes);
     frame().await;
 
@@ -322,13 +327,12 @@ async fn a_second_run_shows_its_own_rows() {
     let mut first = SyncRun::new(devices.clone(), RunSettings::default());
     run_view.start(&first, "0000123456-00001", 0.0);
     let batch = next_batch(&mut first);
-    let changes = first.complete(
-        batch.id,
-        Err(ApiError::Timeout { after_ms: 1 }),
-        0.0,
-        1.0,
-        None,
-    );
+    let changes = first.complete(Completion {
+        batch_id: batch.id,
+        result: Err(ApiError::Timeout { after_ms: 1 }),
+        now: 0.0,
+        jitter: 1.0,
+    });
     run_view.apply(&first, changes);
     frame().await;
     assert_eq!(
@@ -359,7 +363,12 @@ async fn a_failed_request_is_announced_and_earlier_rows_stay() {
         r#"{"errorCode": "INVALID_PARAMETER", "errorMessage": "Inactive account"}"#,
         None,
     );
-    let changes = run.complete(batch.id, Err(error), 0.0, 0.0, None);
+    let changes = run.complete(Completion {
+        batch_id: batch.id,
+        result: Err(error),
+        now: 0.0,
+        jitter: 0.0,
+    });
     run_view.apply(&run, changes);
     frame().await;
     let alert = find(&root, "[role=alert]").text_content().unwrap();
@@ -404,7 +413,12 @@ async fn a_large_run_has_a_row_per_device_and_an_answer_redraws_its_own() {
     let _first = next_batch(&mut run);
     let second = next_batch(&mut run);
     let empty = decode_answer(r#"{"deviceFirmwarVersionList": []}"#).unwrap();
-    let changes = run.complete(second.id, Ok(empty), 0.0, 0.0, None);
+    let changes = run.complete(Completion {
+        batch_id: second.id,
+        result: Ok(empty),
+        now: 0.0,
+        jitter: 0.0,
+    });
     run_view.apply(&run, changes);
     frame().await;
     let statuses = texts(&root, "tbody td.status");

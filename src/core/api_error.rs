@@ -564,4 +564,64 @@ mod tests {
         let u = ApiError::unreadable("not JSON".into(), &"é".repeat(300));
         assert_eq!(u.raw().unwrap().chars().count(), "It began: ".len() + 201);
     }
+
+    /// Every answer in `tests/fixtures/answers/`, recorded as gateways, load balancers and
+    /// CDNs send them: retried exactly when its status allows, its `Retry-After` read, and the
+    /// words its README row says a user should see are in what the app shows.
+    #[test]
+    fn recorded_front_end_answers() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/answers");
+        let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
+        let mut seen = 0;
+        for row in readme.lines().filter(|l| l.starts_with("| `")) {
+            let cells: Vec<&str> = row.split(" | ").collect();
+            let file = cells[0].trim_start_matches("| ").trim_matches('`');
+            let words: Vec<&str> = cells[cells.len() - 1]
+                .split('`')
+                .skip(1)
+                .step_by(2)
+                .collect();
+            let text = std::fs::read_to_string(dir.join(file)).unwrap();
+            let (head, body) = text.split_once("\r\n\r\n").unwrap();
+            let mut lines = head.lines();
+            let status: u16 = lines
+                .next()
+                .unwrap()
+                .split(' ')
+                .nth(1)
+                .unwrap()
+                .parse()
+                .unwrap();
+            let retry_after = lines
+                .filter_map(|l| l.split_once(':'))
+                .find(|(name, _)| name.eq_ignore_ascii_case("retry-after"))
+                .map(|(_, value)| value.trim());
+            let error = ApiError::from_response(status, body, retry_after);
+            assert_eq!(
+                error.is_retryable(),
+                is_retryable_status(status) && !error.stops_run(),
+                "{file}"
+            );
+            assert_eq!(
+                error.retry_after().is_some(),
+                retry_after.is_some(),
+                "{file}"
+            );
+            let shown = format!("{} {}", error.headline(), error.raw().unwrap());
+            assert!(
+                error.short().starts_with(&format!(
+                    "{}HTTP {status} ",
+                    if status == 429 { "Rate limited: " } else { "" }
+                )),
+                "{file}: {}",
+                error.short()
+            );
+            for word in &words {
+                assert!(shown.contains(word), "{file}: {word:?} not in {shown:?}");
+            }
+            assert!(!words.is_empty(), "{file}");
+            seen += 1;
+        }
+        assert!(seen >= 10, "{seen} answers");
+    }
 }

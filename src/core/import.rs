@@ -295,6 +295,10 @@ impl FieldOrigins {
         }
         let first_line = value.bytes().filter(|&b| b == b'\n').count() + 1;
         value.push_str(&imported.text);
+        // The snapshot ends at a line's end, so that `follow` can find it again.
+        if !value.is_empty() && !value.ends_with('\n') {
+            value.push('\n');
+        }
         self.blocks.push(ImportedBlock {
             file: file.to_owned(),
             first_line,
@@ -302,6 +306,19 @@ impl FieldOrigins {
         });
         self.snapshot.clone_from(&value);
         value
+    }
+
+    /// The field changed from `old` to `new` without any line moving (suggestions accepted):
+    /// the imported lines keep their places.
+    pub fn follow(&mut self, old: &str, new: &str) {
+        if !self.holds(old) {
+            return;
+        }
+        let lines = self.snapshot.matches('\n').count();
+        match new.match_indices('\n').nth(lines.wrapping_sub(1)) {
+            Some((end, _)) if lines > 0 => self.snapshot = new[..=end].to_owned(),
+            _ => self.blocks.clear(),
+        }
     }
 
     /// True while the imported lines are where they were put in `field`.
@@ -474,15 +491,21 @@ mod tests {
         assert!(origins.holds(&field));
         assert_eq!(origins.place(list.problems[0].line), "devices.csv line 4");
         assert_eq!(origins.place(1), "line 1");
-        let second = origins.append(&field, "more.txt", &extract("\n\n1\n"));
+        let second = origins.append(&field, "more.txt", &extract("\n\n1"));
+        assert!(second.ends_with("\n\n1\n"));
         assert_eq!(origins.place(4), "more.txt line 1");
         assert_eq!(origins.place(6), "more.txt line 3");
         assert_eq!(origins.place(3), "devices.csv line 4");
         let typed_after = format!("{second}356938035643809\n");
         assert!(origins.holds(&typed_after));
-        let edited = second.replacen("356938100000018", "356938100000019", 1);
+        let accepted = second.replacen("12345", "356938100000059", 1);
+        origins.follow(&second, &accepted);
+        assert!(origins.holds(&accepted));
+        assert_eq!(origins.place(6), "more.txt line 3");
+        let edited = accepted.replacen("356938100000018", "356938100000019", 1);
         assert!(!origins.holds(&edited));
         origins.append(&edited, "x.csv", &extract("IMEI\n1\n"));
+        assert_eq!(origins.place(7), "x.csv line 2");
         assert_eq!(origins.place(3), "line 3");
     }
 

@@ -12,3 +12,4 @@ pub mod import;
 pub mod outcome;
 pub mod run;
 pub mod time;
+pub mod token;

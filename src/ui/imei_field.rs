@@ -5,50 +5,50 @@ use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::core::imei::ImeiList;
-use crate::core::import::extract;
+use crate::core::imei::{accept_suggestions, ImeiList};
+use crate::core::import::{detect_encoding, extract, FieldOrigins};
 
 /// Problems listed at most; a paste of 100,000 bad lines must not build 100,000 list items.
 const PROBLEMS_SHOWN: usize = 100;
 /// Larger files are refused: a million IMEIs fit in 17 MB.
 const MAX_FILE_BYTES: f64 = 32.0 * 1024.0 * 1024.0;
 
+/// The text of `file`, decoded by the browser's `TextDecoder` in the encoding its bytes show
+/// (`detect_encoding`): `Blob.text()` would read everything as UTF-8.
+async fn read_text(file: &web_sys::File) -> Option<String> {
+    let buffer = JsFuture::from(file.array_buffer()).await.ok()?;
+    let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
+    let (label, bom) = detect_encoding(&bytes);
+    let decoder = web_sys::TextDecoder::new_with_label(label).ok()?;
+    decoder.decode_with_u8_array(&bytes[bom..]).ok()
+}
+
 /// Reads `file` and adds its IMEIs to the end of the field, or says why it could not.
 async fn import(
     file: web_sys::File,
     field: web_sys::HtmlTextAreaElement,
     text: RwSignal<String>,
+    origins: StoredValue<FieldOrigins>,
 ) -> String {
     let name = file.name();
     if file.size() > MAX_FILE_BYTES {
         return format!("{name} was not imported: it is larger than 32 MB.");
     }
-    let content = match JsFuture::from(file.text()).await {
-        Ok(value) => value.as_string().unwrap_or_default(),
-        Err(_) => return format!("{name} could not be read."),
+    let Some(content) = read_text(&file).await else {
+        return format!("{name} could not be read.");
     };
     let imported = extract(&content);
-    let lines = imported.lines();
-    if lines == 0 {
-        return format!("{name} has no IMEIs.");
+    if imported.lines() == 0 {
+        return imported.summary(&name);
     }
-    let mut value = field.value();
-    if !value.is_empty() && !value.ends_with('\n') {
-        value.push('\n');
-    }
-    value.push_str(&imported.text);
-    field.set_value(&value);
     // The form may be gone by the time a large file is read.
-    text.try_set(value);
-    let entries = if lines == 1 {
-        "1 line".to_owned()
-    } else {
-        format!("{lines} lines")
+    let Some(value) = origins.try_update_value(|o| o.append(&field.value(), &name, &imported))
+    else {
+        return String::new();
     };
-    match imported.column {
-        Some(column) => format!("Added {entries} from the “{column}” column of {name}."),
-        None => format!("Added {entries} from {name}."),
-    }
+    field.set_value(&value);
+    text.try_set(value);
+    imported.summary(&name)
 }
 
 #[component]
@@ -63,14 +63,38 @@ pub fn ImeiField(
             n => format!("{n} valid, unique IMEIs"),
         })
     };
+    let origins = StoredValue::new(FieldOrigins::default());
     let problems = move || {
+        // Imported entries are named by their file and its line while the field holds them.
+        let imported = text.with(|t| origins.with_value(|o| o.holds(t)));
         list.with(|l| {
             l.problems
                 .iter()
                 .take(PROBLEMS_SHOWN)
-                .map(ToString::to_string)
+                .map(|p| match imported {
+                    true => p.describe(&origins.with_value(|o| o.place(p.line))),
+                    false => p.to_string(),
+                })
                 .collect::<Vec<_>>()
         })
+    };
+    let suggestions = move || {
+        list.with(|l| {
+            l.problems
+                .iter()
+                .filter(|p| p.suggestion().is_some())
+                .count()
+        })
+    };
+    let accept = move |_| {
+        let Some(field) = imei_textarea() else {
+            return;
+        };
+        let old = field.value();
+        let new = list.with_untracked(|l| accept_suggestions(&old, l));
+        origins.update_value(|o| o.follow(&old, &new));
+        field.set_value(&new);
+        text.set(new);
     };
     let hidden = move || list.with(|l| l.problems.len().saturating_sub(PROBLEMS_SHOWN));
     let has_problems = move || list.with(|l| !l.problems.is_empty());
@@ -82,15 +106,12 @@ pub fn ImeiField(
         };
         // The same file can be chosen again.
         input.set_value("");
-        let Some(field) = document()
-            .get_element_by_id("imeis")
-            .and_then(|e| e.dyn_into::<web_sys::HtmlTextAreaElement>().ok())
-        else {
+        let Some(field) = imei_textarea() else {
             return;
         };
         import_note.set(format!("Reading {}…", file.name()));
         spawn_local(async move {
-            let note = import(file, field, text).await;
+            let note = import(file, field, text, origins).await;
             import_note.try_set(note);
         });
     };
@@ -131,6 +152,14 @@ pub fn ImeiField(
                 />
                 "Include IMEIs that fail only the check digit"
             </label>
+            <Show when=move || suggestions() != 0>
+                <button type="button" class="suggestions" on:click=accept>
+                    {move || match suggestions() {
+                        1 => "Use the suggested IMEI".to_owned(),
+                        n => format!("Use the {n} suggested IMEIs"),
+                    }}
+                </button>
+            </Show>
             <Show when=has_problems>
                 <ul class="problems" aria-label="Problems">
                     <For each=problems key=|p| p.clone() let:problem>
@@ -143,4 +172,12 @@ pub fn ImeiField(
             </Show>
         </div>
     }
+}
+
+/// The IMEI textarea, which is uncontrolled: its value is written only on import and when
+/// suggestions are accepted.
+fn imei_textarea() -> Option<web_sys::HtmlTextAreaElement> {
+    document()
+        .get_element_by_id("imeis")
+        .and_then(|e| e.dyn_into::<web_sys::HtmlTextAreaElement>().ok())
 }

@@ -13,6 +13,7 @@ use crate::core::account::AccountName;
 use crate::core::config::ApiBase;
 use crate::core::imei::{parse_list, Imei};
 use crate::core::run::SyncRun;
+use crate::core::token::{clean, TokenKind};
 use crate::net::Credentials;
 
 #[component]
@@ -39,25 +40,23 @@ pub fn SyncForm() -> impl IntoView {
         if devices.is_empty() {
             errors.push("Enter at least one valid IMEI.".to_owned());
         }
+        // Typed or from the portal, a token is cleaned the same way.
         let (bearer, session) = tokens.current();
-        let (bearer, session) = (bearer.trim().to_owned(), session.trim().to_owned());
-        if bearer.is_empty() {
-            errors.push("Paste the bearer token.".to_owned());
-        }
-        if session.is_empty() {
-            errors.push("Paste the session token.".to_owned());
-        }
-        match (account, base) {
-            (Ok(account), Ok(base)) if errors.is_empty() => Ok(RunRequest {
-                account: account.to_string(),
-                url: base.sync_url(&account.path_segment()),
-                credentials: Credentials {
-                    bearer_token: bearer,
-                    session_token: session,
-                },
-                timeout_ms: config.request_timeout_ms,
-                run: SyncRun::new(devices, config.run),
-            }),
+        let bearer = clean(TokenKind::Bearer, &bearer).map_err(|e| errors.push(e.to_string()));
+        let session = clean(TokenKind::Session, &session).map_err(|e| errors.push(e.to_string()));
+        match (account, base, bearer, session) {
+            (Ok(account), Ok(base), Ok(bearer), Ok(session)) if errors.is_empty() => {
+                Ok(RunRequest {
+                    account: account.to_string(),
+                    url: base.sync_url(&account.path_segment()),
+                    credentials: Credentials {
+                        bearer_token: bearer.value,
+                        session_token: session.value,
+                    },
+                    timeout_ms: config.request_timeout_ms,
+                    run: SyncRun::new(devices, config.run),
+                })
+            }
             _ => Err(errors),
         }
     };
@@ -150,8 +149,8 @@ fn Tokens(tokens: TokenState) -> impl IntoView {
                 fallback=move || {
                     view! {
                         <div class="token-fields">
-                            <SecretField label="Bearer token" id="bearer-token" value=tokens.bearer />
-                            <SecretField label="Session token" id="session-token" value=tokens.session />
+                            <SecretField label="Bearer token" id="bearer-token" kind=TokenKind::Bearer value=tokens.bearer />
+                            <SecretField label="Session token" id="session-token" kind=TokenKind::Session value=tokens.session />
                         </div>
                         <div class="token-actions">
                             <label class="check">
