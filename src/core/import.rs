@@ -682,6 +682,42 @@ mod tests {
             prop_assert_eq!(ours, theirs, "{:?}", text);
         }
 
+        /// Whatever the server said, the app's own CSV download imports back to every device,
+        /// in order.
+        #[test]
+        fn an_export_always_imports_back(
+            bodies in proptest::collection::vec("[0-9]{14}", 1..30),
+            reasons in proptest::collection::vec("[a-z =+@\"',;\t\r\n-]{0,12}", 1..30),
+        ) {
+            use crate::core::fota::{DeviceReport, UpdateTime};
+            use crate::core::outcome::Outcome;
+            let text: Vec<String> = bodies
+                .iter()
+                .map(|b| format!("{b}{}", crate::core::imei::luhn_check_digit(b.as_bytes())))
+                .collect();
+            let devices = parse_list(&text.join("\n"), false).devices;
+            let outcomes: Vec<Outcome> = devices
+                .iter()
+                .zip(reasons.iter().cycle())
+                .enumerate()
+                .map(|(i, (d, reason))| match i % 3 {
+                    0 => Outcome::Error(reason.clone()),
+                    1 => Outcome::Failed(DeviceReport {
+                        device_id: d.to_string(),
+                        status: reason.clone(),
+                        reason: reason.clone(),
+                        firmware_version: reason.clone(),
+                        updated: UpdateTime::Unparsed(reason.clone()),
+                    }),
+                    _ => Outcome::NotSent,
+                })
+                .collect();
+            let csv = crate::core::export::csv(devices.iter().zip(&outcomes));
+            let imported = extract(&csv);
+            prop_assert_eq!(imported.column.as_deref(), Some("IMEI"));
+            prop_assert_eq!(parse_list(&imported.text, false).devices, devices);
+        }
+
         #[test]
         fn extract_never_panics(text in "\\PC{0,80}") {
             let imported = extract(&text);
