@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use super::fnv::FnvMap;
+use rustc_hash::FxHashMap;
 
 /// A well-formed IMEI: 15 ASCII digits, kept inline so that a list of 100,000 costs no
 /// allocation per device. Its check digit may be wrong: users may send test devices on purpose.
@@ -355,7 +355,7 @@ pub fn parse_list(text: &str, allow_bad_check_digit: bool) -> ImeiList {
     let mut list = ImeiList::default();
     // Keyed by the IMEI's numeric value; entries that fail only the check digit share the map,
     // so their duplicates are reported too.
-    let mut first_seen: FnvMap<u64, usize> = FnvMap::default();
+    let mut first_seen: FxHashMap<u64, usize> = FxHashMap::default();
     for (line, span) in entries(text) {
         let raw = &text[span.clone()];
         list.entries += 1;

@@ -5,7 +5,6 @@ pub mod api_error;
 pub mod config;
 pub mod embed;
 pub mod export;
-pub mod fnv;
 pub mod fota;
 pub mod imei;
 pub mod import;

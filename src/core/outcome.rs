@@ -1,6 +1,6 @@
 //! What happened to each device of a run, and the summary that always adds up.
 
-use super::fnv::FnvMap;
+use rustc_hash::FxHashMap;
 use super::fota::{DeviceReport, SyncAnswer};
 use super::imei::Imei;
 
@@ -72,7 +72,7 @@ impl Outcome {
 /// out get `NoResult`; entries for devices not sent are ignored; if a device appears twice, the
 /// first entry counts.
 pub fn outcomes_of(sent: &[Imei], answer: &SyncAnswer) -> Vec<Outcome> {
-    let mut by_id: FnvMap<&str, &DeviceReport> = FnvMap::default();
+    let mut by_id: FxHashMap<&str, &DeviceReport> = FxHashMap::default();
     for report in &answer.reports {
         by_id.entry(report.device_id.as_str()).or_insert(report);
     }
