@@ -239,10 +239,13 @@ fn column_by_content(rows: &[&Vec<Field>]) -> Option<(usize, Option<String>, usi
     }
 }
 
+/// A list as it is, but with its line ends as LF only: a textarea turns CR LF and CR into LF,
+/// and the field's value must stay the text that problems and suggestions point into.
 fn plain(text: &str, first_line: u32) -> Imported {
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
     let lines = text.split('\n').count() as u32;
     Imported {
-        text: text.to_owned(),
+        text,
         column: None,
         file_lines: (first_line..first_line + lines).collect(),
     }
@@ -361,6 +364,32 @@ mod tests {
         assert_eq!(imported.text, text);
         assert_eq!(imported.column, None);
         assert_eq!(imported.file_lines, [1, 2, 3, 4]);
+    }
+
+    /// What goes into the field has only LF line ends, as a textarea's value has: suggestions
+    /// and file lines point into that value (a Notepad file's CR LF once broke both).
+    #[test]
+    fn every_line_end_becomes_lf_as_in_a_textarea() {
+        for text in [
+            "\u{feff}356938100000018\r\n35693810000003\r\n\r\n3569381000000430\r\n",
+            "356938100000018\r35693810000003\r\r3569381000000430\r",
+            "sep=,\r\nIMEI\r\n356938100000018\r\n35693810000003\r\n",
+        ] {
+            let imported = extract(text);
+            assert!(!imported.text.contains('\r'), "{text:?}");
+        }
+        let mut origins = FieldOrigins::default();
+        let imported = extract("356938100000018\r\n35693810000003\r\n\r\n3569381000000430\r\n");
+        let field = origins.append("", "notepad.txt", &imported);
+        let list = parse_list(&field, false);
+        assert_eq!(origins.place(list.problems[1].line), "notepad.txt line 4");
+        let accepted = crate::core::imei::accept_suggestions(&field, &list);
+        assert_eq!(
+            accepted,
+            "356938100000018\n356938100000034\n\n356938100000042\n"
+        );
+        origins.follow(&field, &accepted);
+        assert!(origins.holds(&format!("{accepted}356938100000059\n")));
     }
 
     #[test]

@@ -52,8 +52,9 @@ impl CleanToken {
             .map(|p| format!("“{p}”"))
             .collect::<Vec<_>>();
         (!removed.is_empty()).then(|| {
+            let verb = if removed.len() == 1 { "was" } else { "were" };
             format!(
-                "{} was removed from the start of the {}: the app adds what is needed.",
+                "{} {verb} removed from the start of the {}: the app adds what is needed.",
                 removed.join(" and "),
                 kind.name()
             )
@@ -173,6 +174,11 @@ mod tests {
                 .unwrap()
                 .note(TokenKind::Bearer),
             None
+        );
+        let both = clean(TokenKind::Bearer, &format!("Authorization: Bearer {JWT}")).unwrap();
+        assert_eq!(
+            both.note(TokenKind::Bearer).unwrap(),
+            "“Authorization:” and “Bearer” were removed from the start of the bearer token: the app adds what is needed."
         );
     }
 

@@ -14,12 +14,23 @@ export const SUCCESS = 'FirmwareVersionUpdateSuccess';
  */
 export const PROXY = process.env.E2E_PROXY as 'same-origin' | 'cors-proxy' | undefined;
 
-export const test = base.extend<{ emulator: Emulator }>({
+export const test = base.extend<{ emulator: Emulator; pageErrors: string[] }>({
   emulator: async ({ request }, use) => {
     const emulator = new Emulator(request);
     await emulator.reset();
     await use(emulator);
   },
+  // A panic in the app (`RuntimeError: unreachable`) or any uncaught error fails the test that
+  // caused it, by name.
+  pageErrors: [
+    async ({ page }, use) => {
+      const errors: string[] = [];
+      page.on('pageerror', (error) => errors.push(String(error)));
+      await use(errors);
+      expect(errors, 'errors thrown in the page').toEqual([]);
+    },
+    { auto: true },
+  ],
 });
 
 /** The keys of config.json a test may change (README, "Configuration"). */
@@ -28,6 +39,8 @@ export interface ConfigOverrides {
   batchSize?: number;
   concurrency?: number;
   maxAttempts?: number;
+  /** Where requests go: a path on this site or a URL on another origin. */
+  apiBaseUrl?: string;
 }
 
 /** Serves this page the deployment's config.json with `overrides` on top (call before `open`). */
@@ -37,6 +50,20 @@ export async function useConfig(page: Page, overrides: ConfigOverrides): Promise
     const served = response.ok() ? ((await response.json()) as Record<string, unknown>) : {};
     await route.fulfill({ response, json: { ...served, ...overrides } });
   });
+}
+
+/**
+ * `useConfig`, then `open`, then the route is removed once config.json is served. While a page
+ * has any route, Playwright intercepts its requests and answers CORS preflights itself (with
+ * `Access-Control-Allow-Origin` for any origin), so a test of what a real preflight refusal does
+ * must open the page this way.
+ */
+export async function openWithConfig(page: Page, overrides: ConfigOverrides): Promise<void> {
+  await useConfig(page, overrides);
+  const served = page.waitForResponse((response) => new URL(response.url()).pathname.endsWith('/config.json'));
+  await open(page);
+  await served;
+  await page.unroute('**/config.json');
 }
 
 export interface FormInput {
@@ -188,4 +215,51 @@ export async function expectTableShows(page: Page, rows: ResultRow[]): Promise<v
   // Changed rows are drawn at the next frame.
   const expected = rows.map(({ imei, status, reason, firmware }) => ({ imei, status, reason, firmware }));
   await expect(async () => expect(await tableRows(page)).toEqual(expected)).toPass({ timeout: 5_000 });
+}
+
+/** The run's progress line ("… of … devices, … retries, finished in …"). */
+export function progressLine(page: Page): Locator {
+  return page.locator('section[aria-label="Run summary"] [role="status"]');
+}
+
+/** The alert's two parts: the headline in plain words, and the raw line as the server said it. */
+export function alertParts(page: Page): { alert: Locator; headline: Locator; raw: Locator } {
+  const alert = page.getByRole('alert');
+  return { alert, headline: alert.locator('.headline'), raw: alert.locator('.raw') };
+}
+
+/** The IMEI field. */
+export function imeiField(page: Page): Locator {
+  return page.getByRole('textbox', { name: 'IMEIs', exact: true });
+}
+
+/** The problem list's items under the IMEI field. */
+export function problemItems(page: Page): Locator {
+  return page.getByRole('list', { name: 'Problems' }).getByRole('listitem');
+}
+
+/** Adds a file from disk through the real file input: the app reads its exact bytes. */
+export async function importFile(page: Page, filePath: string): Promise<void> {
+  await page.getByLabel('Add IMEIs from a file', { exact: true }).setInputFiles(filePath);
+}
+
+/**
+ * Makes the app's backoff jitter (`Math.random`) always `value` in this page, so that the wait
+ * before a retry is what the server and the retry floor ask for, not a lucky draw (call before
+ * `open`). With 0 the backoff is 0 and only `Retry-After` and the 250 ms floor remain.
+ */
+export async function pinJitter(page: Page, value: number): Promise<void> {
+  await page.addInitScript((v) => {
+    Math.random = () => v;
+  }, value);
+}
+
+/** Milliseconds between the arrivals of two logged requests. */
+export function gapMs(first: { time: string }, second: { time: string }): number {
+  return Date.parse(second.time) - Date.parse(first.time);
+}
+
+/** Milliseconds between each logged request and the next. */
+export function gapsMs(calls: { time: string }[]): number[] {
+  return calls.slice(1).map((call, i) => gapMs(calls[i], call));
 }

@@ -2,26 +2,14 @@
 // server asks for, a token error or Cancel in the middle, and "Retry failed"; every case checks
 // that each device ends with exactly one outcome and that the summary adds up to the total.
 import type { Page } from '@playwright/test';
-import { ACCOUNT, SUCCESS, downloadResults, expect, expectTableShows, test as base, useConfig } from './app';
+import { ACCOUNT, SUCCESS, downloadResults, expect, expectTableShows, test, useConfig } from './app';
 import type { DocumentedDevice, LoggedRequest } from './emulator';
 import { validImeis } from './imei';
 
 const BEARER = 'bearer-bulk';
 const SESSION = 'session-bulk';
 
-// The shared fixtures (the emulator, reset per test), and:
-const test = base.extend<{ pageErrors: string[] }>({
-  // A panic in the app (`RuntimeError: unreachable`) fails the test that caused it, by name.
-  pageErrors: [
-    async ({ page }, use) => {
-      const errors: string[] = [];
-      page.on('pageerror', (error) => errors.push(String(error)));
-      await use(errors);
-      expect(errors, 'errors thrown in the page').toEqual([]);
-    },
-    { auto: true },
-  ],
-});
+// The shared fixtures: the emulator, reset per test, and the page-error check (app.ts).
 
 // Thousands of rows on a busy 2-core machine: allow for it, but every wait stays bounded.
 test.describe.configure({ timeout: 60_000 });

@@ -414,6 +414,54 @@ test.describe('handoff from the parent page', () => {
     expectNone(JSON.stringify(await received(page)), ['renewed-session-M3p8'], 'messages to the parent');
   });
 
+  test('portal tokens are cleaned as typed ones: scheme, header name and whitespace go', async ({
+    page,
+    servers,
+    emulator,
+  }) => {
+    const app = await openPortal(page, servers, {
+      credentials: {
+        bearerToken: `\n  Authorization: Bearer ${credentials.bearerToken} \r\n`,
+        sessionToken: ` VZ-M2M-Token: ${credentials.sessionToken}\n`,
+        account: ACCOUNT,
+      },
+    });
+    await expect(app.getByText('Provided by the portal', { exact: true })).toHaveCount(2);
+    await fillImeis(app);
+    await synchronize(app);
+    await expect(app.getByRole('alert')).toHaveCount(0);
+    const calls = await emulator.syncCalls();
+    expect(calls.map((c) => [c.status, c.headers['authorization'], c.headers['vz-m2m-token']])).toEqual([
+      [200, `Bearer ${credentials.bearerToken}`, credentials.sessionToken],
+    ]);
+  });
+
+  test('a portal token with a line break inside is refused, and nothing is sent', async ({ page, servers, emulator }) => {
+    const app = await openPortal(page, servers, {
+      credentials: { bearerToken: 'portal-bearer\nK7f2', sessionToken: credentials.sessionToken, account: ACCOUNT },
+    });
+    await expect(app.getByText('Provided by the portal', { exact: true })).toHaveCount(2);
+    await fillImeis(app);
+    await app.getByRole('button', { name: 'Synchronize' }).click();
+    await expect(app.getByRole('alert').getByRole('listitem')).toHaveText([
+      'The bearer token has a space or line break inside it. Copy it again in one piece and paste it.',
+    ]);
+    expect(await emulator.syncCalls()).toEqual([]);
+
+    // A renewed session token with a space inside: the same, for the session token.
+    await portalDo(page, (portal) => portal.send({ bearerToken: 'portal-bearer-K7f2', sessionToken: 'portal session' }));
+    // The message arrives in its own time: press again until the form has read it.
+    await expect(async () => {
+      await app.getByRole('button', { name: 'Synchronize' }).click();
+      await expect(app.getByRole('alert').getByRole('listitem')).toHaveText(
+        ['The session token has a space or line break inside it. Copy it again in one piece and paste it.'],
+        { timeout: 1_000 },
+      );
+    }).toPass();
+    expect(await emulator.syncCalls()).toEqual([]);
+    await expect(app.getByRole('button', { name: 'Synchronize' })).toBeEnabled();
+  });
+
   test('the apiBaseUrl from the portal replaces the configured one', async ({ page, servers, emulator }) => {
     const app = await openPortal(page, servers, {
       credentials: { ...credentials, apiBaseUrl: '/tools/fota-sync/api/fota/v3' },
@@ -570,9 +618,14 @@ test('markup and script from the server and the portal are shown as text and nev
       { status: 401, body: JSON.stringify({ fault: { code: faultCode, message: faultMessage, description: '<i>d</i>' } }) },
       [`fault ${faultCode}: ${faultMessage}`],
     ],
+    // A proxy's page shows its title, the server's own words.
     [
-      { status: 502, contentType: 'text/html', body: `<html><body>${proxyPage}Bad gateway</body></html>` },
-      ['HTTP 502', proxyPage],
+      {
+        status: 502,
+        contentType: 'text/html',
+        body: `<html><head><title>${proxyPage}</title></head><body>Bad gateway</body></html>`,
+      },
+      [`HTTP 502 Bad Gateway: ${proxyPage}`],
     ],
   ];
   for (const [rule, shown] of errors) {

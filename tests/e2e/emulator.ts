@@ -45,13 +45,23 @@ export interface FaultRule {
   contentType?: string;
   /** Sent verbatim as `Retry-After`. */
   retryAfter?: string;
-  /** `Retry-After` as an HTTP-date this many seconds ahead. */
+  /** `Retry-After` as an HTTP-date this many seconds ahead; negative for a date in the past. */
   retryAfterDate?: number;
+  /** The form of a `Retry-After` HTTP-date (RFC 9110 §5.6.7); `imf` by default. */
+  retryAfterFormat?: 'imf' | 'rfc850' | 'asctime';
+  /** `answer`: the recorded answer `tests/fixtures/answers/<file>.http` to replay. */
+  file?: string;
   ms?: number;
   jitterMs?: number;
   every?: number;
   count?: number;
-  time?: 'rfc3339' | 'go' | 'empty';
+  /** `variant`: the field names of the 200 answer. */
+  keys?: 'sdk' | 'documented';
+  time?: 'rfc3339' | 'go' | 'empty' | 'go-zero' | 'go-zero-lmt';
+  /** `variant`: failed devices answer `null` reason, firmware version and time. */
+  nulls?: boolean;
+  /** `variant`: `deviceId` as a JSON number. */
+  numericId?: boolean;
 }
 
 /** One entry of `GET /_emulator/faults`. */

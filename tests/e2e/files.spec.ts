@@ -44,8 +44,9 @@ test.describe('adding IMEIs from a file', () => {
 
     await expect(page.getByText('Added 3 lines from list.txt.')).toBeVisible();
     await expect(page.locator('#imei-count')).toHaveText('2 valid, unique IMEIs');
+    // An imported entry is named by its file and the file's own line.
     await expect(page.getByRole('list', { name: 'Problems' }).getByRole('listitem')).toHaveText([
-      /Entry 2 \(line 2\): "12345" is not 15 digits/,
+      'Entry 2 (list.txt line 2): "12345" is not 15 digits (it has 5)',
     ]);
   });
 
@@ -55,7 +56,7 @@ test.describe('adding IMEIs from a file', () => {
     await imeiField(page).fill(typed);
     await addFile(page, 'empty.csv', '\r\n \r\n');
 
-    await expect(page.getByText('empty.csv has no IMEIs.')).toBeVisible();
+    await expect(page.getByText('empty.csv has no IMEIs. Nothing was added.', { exact: true })).toBeVisible();
     await expect(imeiField(page)).toHaveValue(typed);
     await expect(page.locator('#imei-count')).toHaveText('1 valid, unique IMEI');
   });
