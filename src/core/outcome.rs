@@ -1,8 +1,8 @@
 //! What happened to each device of a run, and the summary that always adds up.
 
-use rustc_hash::FxHashMap;
 use super::fota::{DeviceReport, SyncAnswer};
 use super::imei::Imei;
+use rustc_hash::FxHashMap;
 
 /// A device's state in a run. Every state but `Waiting` is terminal.
 #[derive(Clone, Debug, PartialEq, Eq)]

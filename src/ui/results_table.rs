@@ -19,7 +19,8 @@ use wasm_bindgen::JsCast;
 use web_sys::Element;
 
 use super::context::AppContext;
-use super::run_view::{Rows, RunView};
+use super::run_controller::RunController;
+use crate::core::imei::Imei;
 use crate::core::outcome::Outcome;
 
 /// Rows per `<tbody>`.
@@ -46,11 +47,12 @@ pub fn ResultsTable() -> impl IntoView {
     let run = AppContext::expect().run;
     let table = NodeRef::<html::Table>::new();
     let drawn: Shared = Rc::default();
+    let run_id = Memo::new(move |_| run.run_id());
 
     // A new run: the old rows go, the new ones are added a few groups per frame.
     let for_runs = drawn.clone();
     Effect::new(move || {
-        let id = run.run_id.get();
+        let id = run_id.get();
         let Some(table) = table.get() else { return };
         {
             let mut d = for_runs.borrow_mut();
@@ -68,7 +70,7 @@ pub fn ResultsTable() -> impl IntoView {
     // added later are drawn with their outcome of the moment).
     let for_answers = drawn;
     Effect::new(move || {
-        run.rows_changed.track();
+        run.track();
         if std::mem::replace(&mut for_answers.borrow_mut().frame_pending, true) {
             return;
         }
@@ -85,7 +87,7 @@ pub fn ResultsTable() -> impl IntoView {
                 .toggle_with_force("only-unsuccessful", event_target_checked(&ev));
         }
     };
-    let no_run = move || run.run_id.get() == 0;
+    let no_run = move || run_id.get() == 0;
     view! {
         <label class="check table-filter" hidden=no_run>
             <input type="checkbox" on:change=filter />
@@ -110,21 +112,13 @@ pub fn ResultsTable() -> impl IntoView {
 
 /// Draws the rows whose outcome changed since the last frame, once per frame however many
 /// answers came in: answers are handled at once, and the drawing waits for the frame.
-fn redraw_changed(run: RunView, drawn: &Shared) {
+fn redraw_changed(run: RunController, drawn: &Shared) {
     let mut d = drawn.borrow_mut();
     d.frame_pending = false;
-    let Some(changed) = run
-        .rows
-        .try_update_value(|r| std::mem::take(&mut r.changed))
-    else {
-        return;
-    };
-    if run.run_id.try_get_untracked() != Some(d.run) {
-        return;
-    }
-    run.rows.with_value(|rows| {
+    let changed = run.take_changed_rows(d.run);
+    run.with_rows(d.run, |_, outcomes| {
         for position in changed {
-            if let (Some(tr), Some(outcome)) = (d.rows.get(position), rows.outcomes.get(position)) {
+            if let (Some(tr), Some(outcome)) = (d.rows.get(position), outcomes.get(position)) {
                 draw(tr, outcome, position);
             }
         }
@@ -132,27 +126,27 @@ fn redraw_changed(run: RunView, drawn: &Shared) {
 }
 
 /// Adds the next rows of run `id` to `table`, and asks for another frame until all are in.
-fn add_rows(run: RunView, table: Element, drawn: Shared, id: u64) {
+fn add_rows(run: RunController, table: Element, drawn: Shared, id: u64) {
     // A newer run replaced the rows: its own loop takes over.
-    if run.run_id.try_get_untracked() != Some(id) || drawn.borrow().run != id {
+    if drawn.borrow().run != id {
         return;
     }
-    let more = run.rows.try_with_value(|rows| {
+    let more = run.with_rows(id, |devices, outcomes| {
         let mut d = drawn.borrow_mut();
-        let end = (d.rows.len() + ROWS_PER_FRAME).min(rows.devices.len());
+        let end = (d.rows.len() + ROWS_PER_FRAME).min(devices.len());
         while d.rows.len() < end {
             let first = d.rows.len();
             let group = element("tbody");
             let _ = group.set_attribute("role", "rowgroup");
-            for position in first..(first + GROUP_ROWS).min(rows.devices.len()) {
-                let tr = new_row(&mut d, rows, position);
+            for position in first..(first + GROUP_ROWS).min(devices.len()) {
+                let tr = new_row(&mut d, &devices[position], &outcomes[position], position);
                 let _ = group.append_child(&tr);
                 d.rows.push(tr);
             }
             let _ = table.append_child(&group);
             d.groups.push(group);
         }
-        d.rows.len() < rows.devices.len()
+        d.rows.len() < devices.len()
     });
     if more == Some(true) {
         request_animation_frame(move || add_rows(run, table, drawn, id));
@@ -160,7 +154,7 @@ fn add_rows(run: RunView, table: Element, drawn: Shared, id: u64) {
 }
 
 /// A row for the device at `position`, with its outcome of the moment.
-fn new_row(d: &mut Drawn, rows: &Rows, position: usize) -> Element {
+fn new_row(d: &mut Drawn, imei: &Imei, outcome: &Outcome, position: usize) -> Element {
     let prototypes = d
         .prototypes
         .get_or_insert_with(|| [waiting_row(false), waiting_row(true)]);
@@ -168,10 +162,9 @@ fn new_row(d: &mut Drawn, rows: &Rows, position: usize) -> Element {
         .clone_node_with_deep(true)
         .expect("a <tr> clones")
         .unchecked_into();
-    if let Some(imei) = tr.first_element_child() {
-        imei.set_text_content(Some(rows.devices[position].as_str()));
+    if let Some(cell) = tr.first_element_child() {
+        cell.set_text_content(Some(imei.as_str()));
     }
-    let outcome = &rows.outcomes[position];
     if *outcome != Outcome::Waiting {
         draw(&tr, outcome, position);
     }
