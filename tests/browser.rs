@@ -243,6 +243,28 @@ async fn submitting_an_incomplete_form_explains_and_keeps_what_was_typed() {
 }
 
 #[wasm_bindgen_test]
+async fn a_pasted_token_says_what_was_removed_or_why_it_is_refused() {
+    let (root, _, _) = mount_console();
+    tick().await;
+    let note = || find(&root, "#bearer-token-note").text_content().unwrap();
+    assert_eq!(note(), "");
+    type_into(&root, "#bearer-token", "  Bearer eyJabc.def\n");
+    tick().await;
+    assert_eq!(
+        note(),
+        "“Bearer” was removed from the start of the bearer token: the app adds what is needed."
+    );
+    type_into(&root, "#bearer-token", "eyJabc def");
+    tick().await;
+    assert!(note().contains("space or line break inside"), "{}", note());
+    let input = find(&root, "#bearer-token");
+    assert_eq!(
+        input.get_attribute("aria-describedby").as_deref(),
+        Some("bearer-token-note")
+    );
+}
+
+#[wasm_bindgen_test]
 async fn token_fields_are_hidden_until_shown() {
     let (root, _, _) = mount_console();
     let bearer = find(&root, "#bearer-token").unchecked_into::<HtmlInputElement>();

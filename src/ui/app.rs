@@ -54,13 +54,12 @@ pub fn Console(
         .config
         .with_value(|c| c.config.allowed_parent_origins.clone());
     listen_for_handoff(allowed, context.tokens, move |handoff| {
-        if let Some(account) = &handoff.account {
-            if context.account.with_untracked(String::is_empty) {
-                context.account.set(account.clone());
-            }
+        let defaults = context.account.with_untracked(|a| handoff.form_defaults(a));
+        if let Some(account) = defaults.account {
+            context.account.set(account);
         }
-        if let Some(url) = &handoff.api_base_url {
-            context.base_url.set(url.clone());
+        if let Some(url) = defaults.api_base_url {
+            context.base_url.set(url);
         }
     });
     context

@@ -20,6 +20,7 @@ use web_sys::Element;
 
 use super::context::AppContext;
 use super::run_controller::RunController;
+use crate::core::columns::{Field, COLUMNS};
 use crate::core::imei::Imei;
 use crate::core::outcome::Outcome;
 
@@ -54,6 +55,10 @@ pub fn ResultsTable() -> impl IntoView {
     Effect::new(move || {
         let id = run_id.get();
         let Some(table) = table.get() else { return };
+        // The stylesheet sizes a group that is not laid out from this, so it states no number
+        // of its own.
+        let _ = web_sys::HtmlElement::style(&table)
+            .set_property("--rows-per-group", &GROUP_ROWS.to_string());
         {
             let mut d = for_runs.borrow_mut();
             for group in d.groups.drain(..) {
@@ -98,11 +103,11 @@ pub fn ResultsTable() -> impl IntoView {
                 <caption class="visually-hidden">"Firmware per device"</caption>
                 <thead role="rowgroup">
                     <tr role="row">
-                        <th scope="col" role="columnheader">"IMEI"</th>
-                        <th scope="col" role="columnheader">"Status"</th>
-                        <th scope="col" role="columnheader">"Reason"</th>
-                        <th scope="col" role="columnheader">"Firmware version"</th>
-                        <th scope="col" role="columnheader">"Updated"</th>
+                        {COLUMNS
+                            .map(|c| {
+                                view! { <th scope="col" role="columnheader" class=c.class>{c.header}</th> }
+                            })
+                            .to_vec()}
                     </tr>
                 </thead>
             </table>
@@ -116,10 +121,14 @@ fn redraw_changed(run: RunController, drawn: &Shared) {
     let mut d = drawn.borrow_mut();
     d.frame_pending = false;
     let changed = run.take_changed_rows(d.run);
-    run.with_rows(d.run, |_, outcomes| {
+    run.with_rows(d.run, |devices, outcomes| {
         for position in changed {
-            if let (Some(tr), Some(outcome)) = (d.rows.get(position), outcomes.get(position)) {
-                draw(tr, outcome, position);
+            if let (Some(tr), Some(imei), Some(outcome)) = (
+                d.rows.get(position),
+                devices.get(position),
+                outcomes.get(position),
+            ) {
+                draw(tr, imei, outcome, position);
             }
         }
     });
@@ -166,26 +175,26 @@ fn new_row(d: &mut Drawn, imei: &Imei, outcome: &Outcome, position: usize) -> El
         cell.set_text_content(Some(imei.as_str()));
     }
     if *outcome != Outcome::Waiting {
-        draw(&tr, outcome, position);
+        draw(&tr, imei, outcome, position);
     }
     tr
 }
 
-/// An empty row of a waiting device: IMEI, Status, Reason, Firmware version, Updated (a `<time>`).
+/// An empty row of a waiting device, a cell per column of [`COLUMNS`] (Updated holds a `<time>`).
 fn waiting_row(striped: bool) -> Element {
     let tr = element("tr");
     let _ = tr.set_attribute("role", "row");
     tr.set_class_name(&row_class(&Outcome::Waiting, usize::from(striped)));
-    for class in ["imei", "status", "reason", "firmware", "updated"] {
+    for column in COLUMNS {
         let td = element("td");
         let _ = td.set_attribute("role", "cell");
-        td.set_class_name(class);
-        match class {
-            "status" => td.set_text_content(Some(Outcome::Waiting.status_text())),
-            "updated" => {
+        td.set_class_name(column.class);
+        match column.field {
+            Field::Status => td.set_text_content(Some(Outcome::Waiting.status_text())),
+            Field::Updated => {
                 let _ = td.append_child(&element("time"));
             }
-            _ => {}
+            Field::Imei | Field::Reason | Field::FirmwareVersion => {}
         }
         let _ = tr.append_child(&td);
     }
@@ -197,44 +206,37 @@ fn row_class(outcome: &Outcome, position: usize) -> String {
     format!("{}{stripe}", outcome.css_class())
 }
 
-/// Writes `outcome` into a row that shows a waiting device, as text. (An outcome is final: a
-/// row is drawn once, or twice with the same outcome, so empty values need not be written.)
-fn draw(tr: &Element, outcome: &Outcome, position: usize) {
+/// Writes `outcome` into a row that shows a waiting device, as text, cell by cell in the order
+/// of [`COLUMNS`]. (An outcome is final: a row is drawn once, or twice with the same outcome, so
+/// empty values need not be written.)
+fn draw(tr: &Element, imei: &Imei, outcome: &Outcome, position: usize) {
     tr.set_class_name(&row_class(outcome, position));
-    let Some(status) = tr
-        .first_element_child()
-        .and_then(|imei| imei.next_element_sibling())
-    else {
-        return;
-    };
-    status.set_text_content(Some(outcome.status_text()));
-    let Some(reason) = status.next_element_sibling() else {
-        return;
-    };
-    let text = outcome.reason_text();
-    if !text.is_empty() {
-        reason.set_text_content(Some(text));
-        // The cell shows one line; the whole reason is in its tooltip.
-        let _ = reason.set_attribute("title", text);
-    }
-    let Some(report) = outcome.report() else {
-        return;
-    };
-    let Some(firmware) = reason.next_element_sibling() else {
-        return;
-    };
-    if !report.firmware_version.is_empty() {
-        firmware.set_text_content(Some(&report.firmware_version));
-    }
-    let (updated, utc) = report.updated.display_in(&Local);
-    if let Some(time) = firmware
-        .next_element_sibling()
-        .and_then(|td| td.first_element_child())
-    {
-        if !updated.is_empty() {
-            time.set_text_content(Some(&updated));
-            let _ = time.set_attribute("title", &utc);
+    let mut cell = tr.first_element_child();
+    for column in COLUMNS {
+        let Some(td) = cell else { return };
+        match column.field {
+            Field::Imei => {}
+            Field::Status => td.set_text_content(Some(outcome.status_text())),
+            Field::Reason | Field::FirmwareVersion => {
+                let text = column.field.text(imei, outcome);
+                if !text.is_empty() {
+                    td.set_text_content(Some(&text));
+                    // The cell shows one line; the whole text is in its tooltip.
+                    let _ = td.set_attribute("title", &text);
+                }
+            }
+            Field::Updated => {
+                let Some(report) = outcome.report() else {
+                    return;
+                };
+                let (updated, utc) = report.updated.display_in(&Local);
+                if let (false, Some(time)) = (updated.is_empty(), td.first_element_child()) {
+                    time.set_text_content(Some(&updated));
+                    let _ = time.set_attribute("title", &utc);
+                }
+            }
         }
+        cell = td.next_element_sibling();
     }
 }
 

@@ -7,11 +7,10 @@ use super::imei_field::ImeiField;
 use super::portal::TokenState;
 use super::run_controller::RunRequest;
 use super::secret_field::SecretField;
-use crate::core::account::AccountName;
-use crate::core::config::ApiBase;
+use crate::core::form::{self, FormInput};
 use crate::core::imei::{parse_list, Imei};
 use crate::core::run::SyncRun;
-use crate::core::token::{clean, TokenKind};
+use crate::core::token::TokenKind;
 use crate::net::Credentials;
 
 #[component]
@@ -29,34 +28,25 @@ pub fn SyncForm() -> impl IntoView {
 
     // `only` replaces the typed list, for "Retry failed".
     let validate = move |only: Option<Vec<Imei>>| -> Result<RunRequest, Vec<String>> {
-        let mut errors = Vec::new();
-        let account =
-            AccountName::parse(&account.get_untracked()).map_err(|e| errors.push(e.to_string()));
-        let base = ApiBase::parse(&base_url.get_untracked())
-            .map_err(|e| errors.push(format!("API base URL: {e}.")));
-        let devices = only.unwrap_or_else(|| list.with_untracked(|l| l.devices.clone()));
-        if devices.is_empty() {
-            errors.push("Enter at least one valid IMEI.".to_owned());
-        }
-        // Typed or from the portal, a token is cleaned the same way.
         let (bearer, session) = tokens.current();
-        let bearer = clean(TokenKind::Bearer, &bearer).map_err(|e| errors.push(e.to_string()));
-        let session = clean(TokenKind::Session, &session).map_err(|e| errors.push(e.to_string()));
-        match (account, base, bearer, session) {
-            (Ok(account), Ok(base), Ok(bearer), Ok(session)) if errors.is_empty() => {
-                Ok(RunRequest {
-                    account: account.to_string(),
-                    url: base.sync_url(&account.path_segment()),
-                    credentials: Credentials {
-                        bearer_token: bearer.value,
-                        session_token: session.value,
-                    },
-                    timeout_ms: config.request_timeout_ms,
-                    run: SyncRun::new(devices, config.run),
-                })
-            }
-            _ => Err(errors),
-        }
+        let checked = form::check(FormInput {
+            account: &account.get_untracked(),
+            base_url: &base_url.get_untracked(),
+            devices: only.unwrap_or_else(|| list.with_untracked(|l| l.devices.clone())),
+            bearer_token: &bearer,
+            session_token: &session,
+        })
+        .map_err(|problems| problems.iter().map(ToString::to_string).collect::<Vec<_>>())?;
+        Ok(RunRequest {
+            account: checked.account.to_string(),
+            url: checked.url,
+            credentials: Credentials {
+                bearer_token: checked.bearer_token,
+                session_token: checked.session_token,
+            },
+            timeout_ms: config.request_timeout_ms,
+            run: SyncRun::new(checked.devices, config.run),
+        })
     };
 
     let launch = move |only: Option<Vec<Imei>>| {
