@@ -26,3 +26,22 @@ die() {
 
 # Seconds since the epoch, for durations.
 now() { date +%s; }
+
+# rust-toolchain.toml pins the toolchain by its version. Nothing can be downloaded here, so a
+# machine whose rustup has that version only under the name "stable" gets the versioned name
+# as a link to it (as this workplace's machines come); any other mismatch is an error.
+ensure_pinned_toolchain() {
+  local pinned stable_version toolchains="${RUSTUP_HOME:-$HOME/.rustup}/toolchains"
+  pinned=$(sed -n 's/^channel = "\(.*\)"/\1/p' "$REPO_ROOT/rust-toolchain.toml")
+  if rustup toolchain list | grep -q "^$pinned-"; then
+    return 0
+  fi
+  stable_version=$(rustup run stable rustc --version 2>/dev/null | awk '{print $2}')
+  [[ "$stable_version" == "$pinned" ]] ||
+    die "rust-toolchain.toml pins Rust $pinned, but rustup has no such toolchain (stable is '$stable_version')"
+  local host
+  host=$(rustup run stable rustc -vV | sed -n 's/^host: //p')
+  ln -s "$toolchains/stable-$host" "$toolchains/$pinned-$host"
+  echo "  linked   Rust $pinned to the stable toolchain"
+}
+ensure_pinned_toolchain

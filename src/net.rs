@@ -19,42 +19,38 @@ pub struct Credentials {
     pub session_token: String,
 }
 
-/// Aborts the controller when dropped before it fires, and clears the timer either way.
+/// Aborts the controller after `ms` unless dropped first; says whether it fired.
 struct Timeout {
-    handle: i32,
+    handle: Option<leptos::prelude::TimeoutHandle>,
     fired: Rc<Cell<bool>>,
-    _callback: Closure<dyn FnMut()>,
 }
 
 impl Timeout {
-    fn start(controller: &AbortController, ms: u32) -> Option<Timeout> {
+    fn start(controller: &AbortController, ms: u32) -> Timeout {
         let fired = Rc::new(Cell::new(false));
-        let callback = {
-            let fired = fired.clone();
-            let controller = controller.clone();
-            Closure::<dyn FnMut()>::new(move || {
-                fired.set(true);
-                controller.abort();
-            })
-        };
-        let handle = web_sys::window()?
-            .set_timeout_with_callback_and_timeout_and_arguments_0(
-                callback.as_ref().unchecked_ref(),
-                i32::try_from(ms).unwrap_or(i32::MAX),
-            )
-            .ok()?;
-        Some(Timeout {
-            handle,
-            fired,
-            _callback: callback,
-        })
+        let handle = leptos::prelude::set_timeout_with_handle(
+            {
+                let (fired, controller) = (fired.clone(), controller.clone());
+                move || {
+                    fired.set(true);
+                    controller.abort();
+                }
+            },
+            std::time::Duration::from_millis(u64::from(ms)),
+        )
+        .ok();
+        Timeout { handle, fired }
+    }
+
+    fn fired(&self) -> bool {
+        self.fired.get()
     }
 }
 
 impl Drop for Timeout {
     fn drop(&mut self) {
-        if let Some(window) = web_sys::window() {
-            window.clear_timeout_with_handle(self.handle);
+        if let Some(handle) = self.handle.take() {
+            handle.clear();
         }
     }
 }
@@ -101,7 +97,7 @@ pub async fn put_devices(
         let _ = signal
             .remove_event_listener_with_callback("abort", forward_cancel.as_ref().unchecked_ref());
     }
-    let timed_out = timeout.as_ref().is_some_and(|t| t.fired.get());
+    let timed_out = timeout.fired();
     drop(timeout);
     match outcome {
         Ok(answer) => Ok(answer),

@@ -2,19 +2,23 @@
 
 #![cfg(target_arch = "wasm32")]
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use fota_sync::core::api_error::ApiError;
 use fota_sync::core::config::AppConfig;
 use fota_sync::core::fota::decode_answer;
 use fota_sync::core::imei::Imei;
-use fota_sync::core::run::{Batch, Completion, Next, RunSettings, SyncRun};
+use fota_sync::core::run::{RunSettings, SyncRun};
+use fota_sync::net::{CallError, Credentials};
 use fota_sync::ui::app::Console;
-use fota_sync::ui::context::{AppContext, LoadedConfig};
-use fota_sync::ui::run_view::RunView;
+use fota_sync::ui::context::LoadedConfig;
+use fota_sync::ui::run_controller::{
+    CallResult, RunController, RunRequest, SyncRequest, Transport,
+};
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 use web_sys::{Element, HtmlElement, HtmlInputElement, HtmlTextAreaElement};
 
@@ -35,20 +39,80 @@ fn loaded(note: Option<&str>) -> LoadedConfig {
     }
 }
 
-/// Mounts the working page; returns its root and the run it shows.
-fn mount_console() -> (HtmlElement, RunView) {
+/// A stand-in server: each request waits until the test replies to it.
+#[derive(Clone, Default)]
+struct FakeServer {
+    calls: Rc<RefCell<Vec<FakeCall>>>,
+}
+
+struct FakeCall {
+    body: String,
+    resolve: js_sys::Function,
+    result: Rc<RefCell<Option<CallResult>>>,
+}
+
+impl FakeServer {
+    fn transport(&self) -> Transport {
+        let calls = self.calls.clone();
+        Rc::new(move |request: SyncRequest| {
+            let slot = Rc::new(RefCell::new(None));
+            let mut resolve = None;
+            let promise = js_sys::Promise::new(&mut |done, _| resolve = Some(done));
+            calls.borrow_mut().push(FakeCall {
+                body: request.body,
+                resolve: resolve.expect("the executor runs at once"),
+                result: slot.clone(),
+            });
+            Box::pin(async move {
+                let _ = JsFuture::from(promise).await;
+                let result = slot.borrow_mut().take();
+                result.expect("replied")
+            })
+        })
+    }
+
+    /// Answers request `index` (0 for the first sent).
+    fn reply(&self, index: usize, result: CallResult) {
+        let calls = self.calls.borrow();
+        let call = &calls[index];
+        *call.result.borrow_mut() = Some(result);
+        call.resolve.call0(&JsValue::NULL).unwrap();
+    }
+
+    fn sent(&self) -> Vec<String> {
+        self.calls.borrow().iter().map(|c| c.body.clone()).collect()
+    }
+}
+
+/// Mounts the working page with runs sent to a fake server; returns its root, the run's
+/// owner and the server.
+fn mount_console() -> (HtmlElement, RunController, FakeServer) {
     let root = container();
+    let server = FakeServer::default();
     let run = Rc::new(Cell::new(None));
     let handle = {
-        let run = run.clone();
+        let (run, transport) = (run.clone(), server.transport());
         leptos::mount::mount_to(root.clone(), move || {
-            let view = view! { <Console loaded=loaded(None) /> };
-            run.set(Some(AppContext::expect().run));
-            view
+            let controller = RunController::new(transport, js_sys::Date::now);
+            run.set(Some(controller));
+            view! { <Console loaded=loaded(None) run=controller /> }
         })
     };
     handle.forget();
-    (root, run.get().expect("console provides its run"))
+    (root, run.get().expect("console takes the run"), server)
+}
+
+fn request(devices: Vec<Imei>, settings: RunSettings) -> RunRequest {
+    RunRequest {
+        account: "0000123456-00001".into(),
+        url: "api/fota/v3/firmware/0000123456-00001/devices".into(),
+        credentials: Credentials {
+            bearer_token: "b".into(),
+            session_token: "s".into(),
+        },
+        timeout_ms: 30_000,
+        run: SyncRun::new(devices, settings),
+    }
 }
 
 fn find(root: &Element, selector: &str) -> Element {
@@ -100,7 +164,7 @@ fn summary_value(root: &Element, term: &str) -> Option<String> {
 
 #[wasm_bindgen_test]
 async fn every_field_has_its_contracted_label() {
-    let (root, _) = mount_console();
+    let (root, _, _) = mount_console();
     tick().await;
     assert_eq!(label_for(&root, "account"), "Account");
     assert_eq!(label_for(&root, "imeis"), "IMEIs");
@@ -117,7 +181,7 @@ async fn every_field_has_its_contracted_label() {
 
 #[wasm_bindgen_test]
 async fn typing_imeis_shows_the_count_and_every_problem() {
-    let (root, _) = mount_console();
+    let (root, _, _) = mount_console();
     type_into(
         &root,
         "#imeis",
@@ -158,7 +222,7 @@ async fn typing_imeis_shows_the_count_and_every_problem() {
 
 #[wasm_bindgen_test]
 async fn submitting_an_incomplete_form_explains_and_keeps_what_was_typed() {
-    let (root, _) = mount_console();
+    let (root, _, _) = mount_console();
     type_into(&root, "#account", "12345");
     type_into(&root, "#imeis", "12345");
     type_into(&root, "#api-base-url", "ftp://example.com");
@@ -179,8 +243,30 @@ async fn submitting_an_incomplete_form_explains_and_keeps_what_was_typed() {
 }
 
 #[wasm_bindgen_test]
+async fn a_pasted_token_says_what_was_removed_or_why_it_is_refused() {
+    let (root, _, _) = mount_console();
+    tick().await;
+    let note = || find(&root, "#bearer-token-note").text_content().unwrap();
+    assert_eq!(note(), "");
+    type_into(&root, "#bearer-token", "  Bearer eyJabc.def\n");
+    tick().await;
+    assert_eq!(
+        note(),
+        "“Bearer” was removed from the start of the bearer token: the app adds what is needed."
+    );
+    type_into(&root, "#bearer-token", "eyJabc def");
+    tick().await;
+    assert!(note().contains("space or line break inside"), "{}", note());
+    let input = find(&root, "#bearer-token");
+    assert_eq!(
+        input.get_attribute("aria-describedby").as_deref(),
+        Some("bearer-token-note")
+    );
+}
+
+#[wasm_bindgen_test]
 async fn token_fields_are_hidden_until_shown() {
-    let (root, _) = mount_console();
+    let (root, _, _) = mount_console();
     let bearer = find(&root, "#bearer-token").unchecked_into::<HtmlInputElement>();
     assert_eq!(bearer.type_(), "password");
     click(&root, "button[aria-label='Show bearer token']");
@@ -204,7 +290,7 @@ fn session_storage() -> web_sys::Storage {
 #[wasm_bindgen_test]
 async fn tokens_stay_in_memory_unless_the_user_asks_to_remember_them() {
     session_storage().clear().unwrap();
-    let (root, _) = mount_console();
+    let (root, _, _) = mount_console();
     type_into(&root, "#bearer-token", "bearer-secret-1");
     type_into(&root, "#session-token", "session-secret-1");
     tick().await;
@@ -243,21 +329,23 @@ async fn tokens_stay_in_memory_unless_the_user_asks_to_remember_them() {
 
 #[wasm_bindgen_test]
 async fn answers_fill_the_table_in_input_order_as_text() {
-    let (root, run_view) = mount_console();
+    let (root, run, server) = mount_console();
     let devices: Vec<Imei> = ["490154203237518", "356938035643809", "353879234252633"]
         .iter()
         .map(|s| Imei::parse(s).unwrap())
         .collect();
-    let mut run = SyncRun::new(devices, RunSettings::default());
-    run_view.start(&run, "0000123456-00001", 0.0);
+    run.start(request(devices, RunSettings::default()));
     frame().await;
+    assert_eq!(
+        server.sent(),
+        [r#"{"deviceList":["490154203237518","356938035643809","353879234252633"]}"#]
+    );
     assert_eq!(
         texts(&root, "tbody td.status"),
         ["Waiting", "Waiting", "Waiting"]
     );
     assert_eq!(summary_value(&root, "Waiting").as_deref(), Some("3"));
 
-    let batch = next_batch(&mut run);
     let answer = decode_answer(
         r#"{"accountName": "0000123456-00001", "deviceFirmwarVersionList": [
             {"deviceId": "353879234252633", "status": "FirmwareVersionUpdateFailed",
@@ -268,14 +356,8 @@ async fn answers_fill_the_table_in_input_order_as_text() {
              "VersionUpdateTime": "2022-02-04 06:10:01.441 +0000 UTC"}]}"#,
     )
     .unwrap();
-    let changes = run.complete(Completion {
-        batch_id: batch.id,
-        result: Ok(answer),
-        now: 0.0,
-        jitter: 0.0,
-    });
-    run_view.apply(&run, changes);
-    frame().await;
+    server.reply(0, Ok(answer));
+    settled().await;
 
     let header = texts(&root, "thead th");
     assert_eq!(
@@ -322,55 +404,41 @@ async fn answers_fill_the_table_in_input_order_as_text() {
 
 #[wasm_bindgen_test]
 async fn a_second_run_shows_its_own_rows() {
-    let (root, run_view) = mount_console();
+    let (root, run, server) = mount_console();
     let devices = vec![Imei::parse("490154203237518").unwrap()];
-    let mut first = SyncRun::new(devices.clone(), RunSettings::default());
-    run_view.start(&first, "0000123456-00001", 0.0);
-    let batch = next_batch(&mut first);
-    let changes = first.complete(Completion {
-        batch_id: batch.id,
-        result: Err(ApiError::Timeout { after_ms: 1 }),
-        now: 0.0,
-        jitter: 1.0,
-    });
-    run_view.apply(&first, changes);
+    run.start(request(devices.clone(), RunSettings::default()));
     frame().await;
+    server.reply(0, Err(CallError::Api(ApiError::Timeout { after_ms: 1 })));
+    settled().await;
     assert_eq!(
         texts(&root, "tbody td.status"),
         ["Waiting"],
         "a timeout is retried"
     );
-    let changes = first.cancel();
-    run_view.apply(&first, changes);
+    assert!(run.running());
+    run.cancel();
     frame().await;
     assert_eq!(texts(&root, "tbody td.status"), ["Not sent"]);
+    assert!(!run.running());
 
-    let second = SyncRun::new(devices, RunSettings::default());
-    run_view.start(&second, "0000123456-00001", 0.0);
+    run.start(request(devices, RunSettings::default()));
     frame().await;
     assert_eq!(texts(&root, "tbody td.status"), ["Waiting"]);
 }
 
 #[wasm_bindgen_test]
 async fn a_failed_request_is_announced_and_earlier_rows_stay() {
-    let (root, run_view) = mount_console();
+    let (root, run, server) = mount_console();
     let devices = vec![Imei::parse("490154203237518").unwrap()];
-    let mut run = SyncRun::new(devices, RunSettings::default());
-    run_view.start(&run, "0000123456-00001", 0.0);
-    let batch = next_batch(&mut run);
+    run.start(request(devices, RunSettings::default()));
     let error = ApiError::from_response(
         400,
         r#"{"errorCode": "INVALID_PARAMETER", "errorMessage": "Inactive account"}"#,
         None,
     );
-    let changes = run.complete(Completion {
-        batch_id: batch.id,
-        result: Err(error),
-        now: 0.0,
-        jitter: 0.0,
-    });
-    run_view.apply(&run, changes);
     frame().await;
+    server.reply(0, Err(CallError::Api(error)));
+    settled().await;
     let alert = find(&root, "[role=alert]").text_content().unwrap();
     assert!(
         alert.contains("INVALID_PARAMETER: Inactive account"),
@@ -382,7 +450,7 @@ async fn a_failed_request_is_announced_and_earlier_rows_stay() {
 
 #[wasm_bindgen_test]
 async fn a_large_run_has_a_row_per_device_and_an_answer_redraws_its_own() {
-    let (root, run_view) = mount_console();
+    let (root, run, server) = mount_console();
     let devices: Vec<Imei> = (0..1_050u64)
         .map(|i| {
             let body = format!("{:014}", 35_693_810_000_000u64 + i);
@@ -390,8 +458,7 @@ async fn a_large_run_has_a_row_per_device_and_an_answer_redraws_its_own() {
             Imei::parse(&format!("{body}{check}")).unwrap()
         })
         .collect();
-    let mut run = SyncRun::new(devices.clone(), RunSettings::default());
-    run_view.start(&run, "0000123456-00001", 0.0);
+    run.start(request(devices.clone(), RunSettings::default()));
     // Rows come in a few hundred per frame, in groups of 100.
     for _ in 0..10 {
         frame().await;
@@ -410,17 +477,10 @@ async fn a_large_run_has_a_row_per_device_and_an_answer_redraws_its_own() {
     );
 
     // The second batch (devices 100 to 199) answers with no entries: those rows only change.
-    let _first = next_batch(&mut run);
-    let second = next_batch(&mut run);
+    assert_eq!(server.sent().len(), 4, "four requests in flight");
     let empty = decode_answer(r#"{"deviceFirmwarVersionList": []}"#).unwrap();
-    let changes = run.complete(Completion {
-        batch_id: second.id,
-        result: Ok(empty),
-        now: 0.0,
-        jitter: 0.0,
-    });
-    run_view.apply(&run, changes);
-    frame().await;
+    server.reply(1, Ok(empty));
+    settled().await;
     let statuses = texts(&root, "tbody td.status");
     assert!(statuses[..100].iter().all(|s| s == "Waiting"));
     assert!(statuses[100..200].iter().all(|s| s == "No result"));
@@ -442,11 +502,77 @@ async fn a_config_problem_is_shown_as_a_note() {
     );
 }
 
-fn next_batch(run: &mut SyncRun) -> Batch {
-    match run.next(0.0) {
-        Next::Send(batch) => batch,
-        other => panic!("expected a request, got {other:?}"),
+/// A run ends once: a backoff timer that fires after a token error ended the run neither ends
+/// it again (a second result message to a portal) nor touches the newer run on screen.
+#[wasm_bindgen_test]
+async fn a_run_ends_once_even_when_a_backoff_timer_fires_after_it() {
+    let (root, run, server) = mount_console();
+    let ended = Rc::new(RefCell::new(Vec::new()));
+    {
+        let ended = ended.clone();
+        run.on_finish(move |r| ended.borrow_mut().push(r.summary));
     }
+    let settings = RunSettings {
+        batch_size: 1,
+        concurrency: 2,
+        ..RunSettings::default()
+    };
+    let two = vec![
+        Imei::parse("490154203237518").unwrap(),
+        Imei::parse("356938035643809").unwrap(),
+    ];
+    run.start(request(two, settings));
+    frame().await;
+    server.reply(
+        0,
+        Err(CallError::Api(ApiError::from_response(503, "", None))),
+    );
+    let expired = ApiError::from_response(
+        400,
+        r#"{"errorCode": "REQUEST_FAILED.SessionToken.Expired", "errorMessage": "x"}"#,
+        None,
+    );
+    server.reply(1, Err(CallError::Api(expired)));
+    settled().await;
+    assert_eq!(ended.borrow().len(), 1, "the token error ends the run");
+    assert_eq!(texts(&root, "tbody td.status"), ["Not sent", "Error"]);
+
+    // A new run, answered only after the first run's backoff (at least 250 ms) has fired.
+    run.start(request(
+        vec![Imei::parse("353879234252633").unwrap()],
+        RunSettings::default(),
+    ));
+    sleep(1_000).await;
+    let answer = decode_answer(
+        r#"{"deviceFirmwarVersionList": [{"deviceId": "353879234252633",
+            "status": "FirmwareVersionUpdateSuccess", "firmwareVersion": "v"}]}"#,
+    )
+    .unwrap();
+    server.reply(2, Ok(answer));
+    settled().await;
+    assert_eq!(
+        server.sent().len(),
+        3,
+        "the first run sent nothing after it ended"
+    );
+    let ended = ended.borrow();
+    assert_eq!(ended.len(), 2, "each run ended once");
+    assert_eq!((ended[0].error, ended[0].not_sent), (1, 1));
+    assert_eq!((ended[1].total, ended[1].succeeded), (1, 1));
+    assert_eq!(
+        texts(&root, "tbody td.status"),
+        ["FirmwareVersionUpdateSuccess"]
+    );
+}
+
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |done, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&done, ms)
+            .unwrap();
+    });
+    JsFuture::from(promise).await.unwrap();
 }
 
 async fn tick() {
@@ -455,6 +581,13 @@ async fn tick() {
 
 /// Lets effects run and then the next animation frame pass: the results table adds and redraws
 /// its rows in frames.
+/// Lets an answer reach the table: the fake server's reply resolves in a microtask, the run
+/// notifies its views, and the table draws in the next animation frame.
+async fn settled() {
+    frame().await;
+    frame().await;
+}
+
 async fn frame() {
     tick().await;
     let frame = js_sys::Promise::new(&mut |resolve, _| {

@@ -2,7 +2,8 @@
 
 use serde::Deserialize;
 
-use super::run::RunSettings;
+use super::fota::MAX_DEVICES_PER_REQUEST;
+use super::run::{RunSettings, MAX_ATTEMPTS, MAX_CONCURRENCY};
 
 pub const DEFAULT_API_BASE_URL: &str = "api/fota/v3";
 pub const DEFAULT_TIMEOUT_MS: u32 = 30_000;
@@ -118,12 +119,22 @@ impl AppConfig {
             None => Ok(default),
         };
         let run = RunSettings {
-            batch_size: in_range("batchSize", raw.batch_size, 100, defaults.run.batch_size)?,
-            concurrency: in_range("concurrency", raw.concurrency, 16, defaults.run.concurrency)?,
+            batch_size: in_range(
+                "batchSize",
+                raw.batch_size,
+                MAX_DEVICES_PER_REQUEST,
+                defaults.run.batch_size,
+            )?,
+            concurrency: in_range(
+                "concurrency",
+                raw.concurrency,
+                MAX_CONCURRENCY,
+                defaults.run.concurrency,
+            )?,
             max_attempts: in_range(
                 "maxAttempts",
                 raw.max_attempts.map(|v| v as usize),
-                10,
+                MAX_ATTEMPTS as usize,
                 defaults.run.max_attempts as usize,
             )? as u32,
             ..defaults.run

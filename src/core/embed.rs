@@ -24,6 +24,27 @@ pub struct Handoff {
     pub api_base_url: Option<String>,
 }
 
+/// What a handoff changes in the form.
+#[derive(Debug, PartialEq, Eq)]
+pub struct FormDefaults {
+    pub account: Option<String>,
+    pub api_base_url: Option<String>,
+}
+
+impl Handoff {
+    /// The portal's account fills the Account field only when it is empty (what the user typed
+    /// wins); its API base URL replaces the form's.
+    pub fn form_defaults(&self, typed_account: &str) -> FormDefaults {
+        FormDefaults {
+            account: self
+                .account
+                .clone()
+                .filter(|_| typed_account.trim().is_empty()),
+            api_base_url: self.api_base_url.clone(),
+        }
+    }
+}
+
 /// Whether a message from `origin` may be read at all: only listed origins, compared exactly.
 pub fn origin_allowed(origin: &str, allowed: &[String]) -> bool {
     origin != "null" && allowed.iter().any(|a| a == origin)
@@ -69,6 +90,22 @@ pub fn result_message(account: &str, summary: &Summary) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_handoff_fills_an_empty_account_and_sets_the_base_url() {
+        let handoff = parse_handoff(
+            r#"{"type": "fota-sync:credentials", "bearerToken": "b", "sessionToken": "s",
+                "account": "0000123456-00001", "apiBaseUrl": "https://proxy.example.com/api/fota/v3"}"#,
+        )
+        .unwrap();
+        let into_empty = handoff.form_defaults("  ");
+        assert_eq!(into_empty.account.as_deref(), Some("0000123456-00001"));
+        assert_eq!(
+            into_empty.api_base_url.as_deref(),
+            Some("https://proxy.example.com/api/fota/v3")
+        );
+        assert_eq!(handoff.form_defaults("0000999999-00001").account, None);
+    }
 
     #[test]
     fn only_listed_origins_are_heard() {

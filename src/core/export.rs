@@ -1,40 +1,18 @@
 //! The results as CSV (RFC 4180), for spreadsheets and scripts: every device of the run, in
 //! input order, whether or not its row is on screen.
 
-use super::fota::UpdateTime;
+use super::columns::COLUMNS;
 use super::imei::Imei;
 use super::outcome::Outcome;
 use super::time::format_rfc3339_millis;
 
-pub const HEADER: [&str; 5] = [
-    "IMEI",
-    "Status",
-    "Reason",
-    "Firmware version",
-    "Updated (UTC)",
-];
-
-/// One line per device, after a header line; lines end in CRLF.
+/// One line per device, after a header line, in the columns of [`COLUMNS`]; lines end in CRLF.
 pub fn csv<'a>(rows: impl IntoIterator<Item = (&'a Imei, &'a Outcome)>) -> String {
     let mut out = String::new();
-    push_record(&mut out, HEADER);
+    push_record(&mut out, COLUMNS.map(|c| c.csv_header));
     for (imei, outcome) in rows {
-        let report = outcome.report();
-        let updated = match report.map(|r| &r.updated) {
-            Some(UpdateTime::At(t)) => format_rfc3339_millis(t),
-            Some(UpdateTime::Unparsed(raw)) => raw.clone(),
-            Some(UpdateTime::Unknown) | None => String::new(),
-        };
-        push_record(
-            &mut out,
-            [
-                imei.as_str(),
-                outcome.status_text(),
-                outcome.reason_text(),
-                report.map_or("", |r| r.firmware_version.as_str()),
-                &updated,
-            ],
-        );
+        let fields = COLUMNS.map(|c| c.field.text(imei, outcome));
+        push_record(&mut out, fields.each_ref().map(|f| f.as_ref()));
     }
     out
 }
@@ -99,7 +77,7 @@ pub fn file_name(account: &str, now_ms: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::fota::{DeviceReport, SUCCESS_STATUS};
+    use crate::core::fota::{DeviceReport, UpdateTime, SUCCESS_STATUS};
 
     fn imei(s: &str) -> Imei {
         Imei::parse_lenient(s).unwrap()

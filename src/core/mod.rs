@@ -2,9 +2,11 @@
 
 pub mod account;
 pub mod api_error;
+pub mod columns;
 pub mod config;
 pub mod embed;
 pub mod export;
+pub mod form;
 pub mod fota;
 pub mod imei;
 pub mod import;

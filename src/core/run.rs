@@ -11,6 +11,11 @@ use super::fota::{SyncAnswer, MAX_DEVICES_PER_REQUEST};
 use super::imei::Imei;
 use super::outcome::{outcomes_of, Outcome, Summary};
 
+/// Most requests in flight at once.
+pub const MAX_CONCURRENCY: usize = 16;
+/// Most tries per batch.
+pub const MAX_ATTEMPTS: u32 = 10;
+
 /// How a run batches, overlaps and retries its requests.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RunSettings {
@@ -41,12 +46,13 @@ impl Default for RunSettings {
 }
 
 impl RunSettings {
-    /// The settings with every value brought into its allowed range.
+    /// The settings with every value brought into its allowed range. `config.json` refuses
+    /// values out of these same ranges with a message; this guards every other caller.
     pub fn clamped(self) -> RunSettings {
         RunSettings {
             batch_size: self.batch_size.clamp(1, MAX_DEVICES_PER_REQUEST),
-            concurrency: self.concurrency.clamp(1, 16),
-            max_attempts: self.max_attempts.clamp(1, 10),
+            concurrency: self.concurrency.clamp(1, MAX_CONCURRENCY),
+            max_attempts: self.max_attempts.clamp(1, MAX_ATTEMPTS),
             backoff_base_ms: self.backoff_base_ms,
             backoff_cap_ms: self.backoff_cap_ms.max(self.backoff_base_ms),
             retry_floor_ms: self.retry_floor_ms,

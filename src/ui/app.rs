@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use super::context::{AppContext, LoadedConfig};
 use super::portal::{apply_theme, listen_for_handoff, report_result, TokenState};
 use super::results_table::ResultsTable;
-use super::run_view::RunView;
+use super::run_controller::RunController;
 use super::summary::RunSummary;
 use super::sync_form::SyncForm;
 use crate::net::fetch_config_text;
@@ -34,14 +34,19 @@ pub fn App() -> impl IntoView {
 
 /// The working page, once the config is known.
 #[component]
-pub fn Console(loaded: LoadedConfig) -> impl IntoView {
+pub fn Console(
+    loaded: LoadedConfig,
+    /// The run's owner; by default one that sends over the network (tests pass a fake).
+    #[prop(optional)]
+    run: Option<RunController>,
+) -> impl IntoView {
     let note = loaded.note.clone();
     apply_theme(&loaded.config.theme);
     let context = AppContext {
         account: RwSignal::new(String::new()),
         base_url: RwSignal::new(loaded.config.api_base_url.clone()),
         tokens: TokenState::new(),
-        run: RunView::new(),
+        run: run.unwrap_or_else(RunController::for_network),
         config: StoredValue::new(loaded),
     };
     provide_context(context);
@@ -49,27 +54,17 @@ pub fn Console(loaded: LoadedConfig) -> impl IntoView {
         .config
         .with_value(|c| c.config.allowed_parent_origins.clone());
     listen_for_handoff(allowed, context.tokens, move |handoff| {
-        if let Some(account) = &handoff.account {
-            if context.account.with_untracked(String::is_empty) {
-                context.account.set(account.clone());
-            }
+        let defaults = context.account.with_untracked(|a| handoff.form_defaults(a));
+        if let Some(account) = defaults.account {
+            context.account.set(account);
         }
-        if let Some(url) = &handoff.api_base_url {
-            context.base_url.set(url.clone());
-        }
-    });
-    let run = context.run;
-    Effect::new(move |_| {
-        if run.ended_at.get().is_some() {
-            if let Some(summary) = run.summary.get_untracked() {
-                report_result(
-                    &context.tokens,
-                    &run.requested_account.get_untracked(),
-                    &summary,
-                );
-            }
+        if let Some(url) = defaults.api_base_url {
+            context.base_url.set(url);
         }
     });
+    context
+        .run
+        .on_finish(move |run| report_result(&context.tokens, &run.account, &run.summary));
     view! {
         {note.map(|note| view! { <p class="config-note">{note}</p> })}
         <SyncForm />

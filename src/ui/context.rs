@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use super::portal::TokenState;
-use super::run_view::RunView;
+use super::run_controller::RunController;
 use crate::core::config::AppConfig;
 
 /// Configuration as loaded at start-up, with the note shown when the defaults had to be used.
@@ -29,7 +29,7 @@ impl LoadedConfig {
 #[derive(Clone, Copy)]
 pub struct AppContext {
     pub config: StoredValue<LoadedConfig>,
-    pub run: RunView,
+    pub run: RunController,
     pub tokens: TokenState,
     /// The form's account and API base URL, which a portal may fill in.
     pub account: RwSignal<String>,

@@ -2,7 +2,6 @@
 //! this tab's sessionStorage only when the user asks for it.
 
 use leptos::prelude::*;
-use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{MessageEvent, Window};
 
@@ -71,14 +70,15 @@ impl TokenState {
         }
     }
 
-    /// True while the portal's tokens are the ones in use.
+    /// True while the portal's tokens are the ones in use: the portal gave some, and the user
+    /// did not choose to type their own.
     pub fn from_portal(&self) -> bool {
         self.portal.with(Option::is_some) && !self.use_own.get()
     }
 
     /// The tokens to send: the portal's, or the typed ones.
     pub fn current(&self) -> (String, String) {
-        if self.portal.with_untracked(Option::is_some) && !self.use_own.get_untracked() {
+        if untrack(|| self.from_portal()) {
             self.portal.with_untracked(|p| {
                 let (h, _) = p.as_ref().expect("checked above");
                 (h.bearer_token.clone(), h.session_token.clone())
@@ -162,7 +162,8 @@ pub fn listen_for_handoff(
     // The ready message goes to every allowed origin; the browser delivers it only to the one
     // the parent page really has.
     let ready_to = allowed.clone();
-    let on_message = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
+    // The listener lives as long as the page.
+    let _ = window_event_listener(leptos::ev::message, move |event: MessageEvent| {
         let origin = event.origin();
         if !embed::origin_allowed(&origin, &allowed) {
             return;
@@ -184,10 +185,6 @@ pub fn listen_for_handoff(
             tokens.use_own.set(false);
         }
     });
-    let _ =
-        window().add_event_listener_with_callback("message", on_message.as_ref().unchecked_ref());
-    // The listener lives as long as the page.
-    on_message.forget();
     let ready = embed::ready_message();
     for origin in &ready_to {
         post_to_parent(&ready, origin);

@@ -19,7 +19,9 @@ use wasm_bindgen::JsCast;
 use web_sys::Element;
 
 use super::context::AppContext;
-use super::run_view::{Rows, RunView};
+use super::run_controller::RunController;
+use crate::core::columns::{Field, COLUMNS};
+use crate::core::imei::Imei;
 use crate::core::outcome::Outcome;
 
 /// Rows per `<tbody>`.
@@ -46,12 +48,17 @@ pub fn ResultsTable() -> impl IntoView {
     let run = AppContext::expect().run;
     let table = NodeRef::<html::Table>::new();
     let drawn: Shared = Rc::default();
+    let run_id = Memo::new(move |_| run.run_id());
 
     // A new run: the old rows go, the new ones are added a few groups per frame.
     let for_runs = drawn.clone();
     Effect::new(move || {
-        let id = run.run_id.get();
+        let id = run_id.get();
         let Some(table) = table.get() else { return };
+        // The stylesheet sizes a group that is not laid out from this, so it states no number
+        // of its own.
+        let _ = web_sys::HtmlElement::style(&table)
+            .set_property("--rows-per-group", &GROUP_ROWS.to_string());
         {
             let mut d = for_runs.borrow_mut();
             for group in d.groups.drain(..) {
@@ -68,7 +75,7 @@ pub fn ResultsTable() -> impl IntoView {
     // added later are drawn with their outcome of the moment).
     let for_answers = drawn;
     Effect::new(move || {
-        run.rows_changed.track();
+        run.track();
         if std::mem::replace(&mut for_answers.borrow_mut().frame_pending, true) {
             return;
         }
@@ -85,7 +92,7 @@ pub fn ResultsTable() -> impl IntoView {
                 .toggle_with_force("only-unsuccessful", event_target_checked(&ev));
         }
     };
-    let no_run = move || run.run_id.get() == 0;
+    let no_run = move || run_id.get() == 0;
     view! {
         <label class="check table-filter" hidden=no_run>
             <input type="checkbox" on:change=filter />
@@ -96,11 +103,11 @@ pub fn ResultsTable() -> impl IntoView {
                 <caption class="visually-hidden">"Firmware per device"</caption>
                 <thead role="rowgroup">
                     <tr role="row">
-                        <th scope="col" role="columnheader">"IMEI"</th>
-                        <th scope="col" role="columnheader">"Status"</th>
-                        <th scope="col" role="columnheader">"Reason"</th>
-                        <th scope="col" role="columnheader">"Firmware version"</th>
-                        <th scope="col" role="columnheader">"Updated"</th>
+                        {COLUMNS
+                            .map(|c| {
+                                view! { <th scope="col" role="columnheader" class=c.class>{c.header}</th> }
+                            })
+                            .to_vec()}
                     </tr>
                 </thead>
             </table>
@@ -110,49 +117,45 @@ pub fn ResultsTable() -> impl IntoView {
 
 /// Draws the rows whose outcome changed since the last frame, once per frame however many
 /// answers came in: answers are handled at once, and the drawing waits for the frame.
-fn redraw_changed(run: RunView, drawn: &Shared) {
+fn redraw_changed(run: RunController, drawn: &Shared) {
     let mut d = drawn.borrow_mut();
     d.frame_pending = false;
-    let Some(changed) = run
-        .rows
-        .try_update_value(|r| std::mem::take(&mut r.changed))
-    else {
-        return;
-    };
-    if run.run_id.try_get_untracked() != Some(d.run) {
-        return;
-    }
-    run.rows.with_value(|rows| {
+    let changed = run.take_changed_rows(d.run);
+    run.with_rows(d.run, |devices, outcomes| {
         for position in changed {
-            if let (Some(tr), Some(outcome)) = (d.rows.get(position), rows.outcomes.get(position)) {
-                draw(tr, outcome, position);
+            if let (Some(tr), Some(imei), Some(outcome)) = (
+                d.rows.get(position),
+                devices.get(position),
+                outcomes.get(position),
+            ) {
+                draw(tr, imei, outcome, position);
             }
         }
     });
 }
 
 /// Adds the next rows of run `id` to `table`, and asks for another frame until all are in.
-fn add_rows(run: RunView, table: Element, drawn: Shared, id: u64) {
+fn add_rows(run: RunController, table: Element, drawn: Shared, id: u64) {
     // A newer run replaced the rows: its own loop takes over.
-    if run.run_id.try_get_untracked() != Some(id) || drawn.borrow().run != id {
+    if drawn.borrow().run != id {
         return;
     }
-    let more = run.rows.try_with_value(|rows| {
+    let more = run.with_rows(id, |devices, outcomes| {
         let mut d = drawn.borrow_mut();
-        let end = (d.rows.len() + ROWS_PER_FRAME).min(rows.devices.len());
+        let end = (d.rows.len() + ROWS_PER_FRAME).min(devices.len());
         while d.rows.len() < end {
             let first = d.rows.len();
             let group = element("tbody");
             let _ = group.set_attribute("role", "rowgroup");
-            for position in first..(first + GROUP_ROWS).min(rows.devices.len()) {
-                let tr = new_row(&mut d, rows, position);
+            for position in first..(first + GROUP_ROWS).min(devices.len()) {
+                let tr = new_row(&mut d, &devices[position], &outcomes[position], position);
                 let _ = group.append_child(&tr);
                 d.rows.push(tr);
             }
             let _ = table.append_child(&group);
             d.groups.push(group);
         }
-        d.rows.len() < rows.devices.len()
+        d.rows.len() < devices.len()
     });
     if more == Some(true) {
         request_animation_frame(move || add_rows(run, table, drawn, id));
@@ -160,7 +163,7 @@ fn add_rows(run: RunView, table: Element, drawn: Shared, id: u64) {
 }
 
 /// A row for the device at `position`, with its outcome of the moment.
-fn new_row(d: &mut Drawn, rows: &Rows, position: usize) -> Element {
+fn new_row(d: &mut Drawn, imei: &Imei, outcome: &Outcome, position: usize) -> Element {
     let prototypes = d
         .prototypes
         .get_or_insert_with(|| [waiting_row(false), waiting_row(true)]);
@@ -168,31 +171,30 @@ fn new_row(d: &mut Drawn, rows: &Rows, position: usize) -> Element {
         .clone_node_with_deep(true)
         .expect("a <tr> clones")
         .unchecked_into();
-    if let Some(imei) = tr.first_element_child() {
-        imei.set_text_content(Some(rows.devices[position].as_str()));
+    if let Some(cell) = tr.first_element_child() {
+        cell.set_text_content(Some(imei.as_str()));
     }
-    let outcome = &rows.outcomes[position];
     if *outcome != Outcome::Waiting {
-        draw(&tr, outcome, position);
+        draw(&tr, imei, outcome, position);
     }
     tr
 }
 
-/// An empty row of a waiting device: IMEI, Status, Reason, Firmware version, Updated (a `<time>`).
+/// An empty row of a waiting device, a cell per column of [`COLUMNS`] (Updated holds a `<time>`).
 fn waiting_row(striped: bool) -> Element {
     let tr = element("tr");
     let _ = tr.set_attribute("role", "row");
     tr.set_class_name(&row_class(&Outcome::Waiting, usize::from(striped)));
-    for class in ["imei", "status", "reason", "firmware", "updated"] {
+    for column in COLUMNS {
         let td = element("td");
         let _ = td.set_attribute("role", "cell");
-        td.set_class_name(class);
-        match class {
-            "status" => td.set_text_content(Some(Outcome::Waiting.status_text())),
-            "updated" => {
+        td.set_class_name(column.class);
+        match column.field {
+            Field::Status => td.set_text_content(Some(Outcome::Waiting.status_text())),
+            Field::Updated => {
                 let _ = td.append_child(&element("time"));
             }
-            _ => {}
+            Field::Imei | Field::Reason | Field::FirmwareVersion => {}
         }
         let _ = tr.append_child(&td);
     }
@@ -204,44 +206,37 @@ fn row_class(outcome: &Outcome, position: usize) -> String {
     format!("{}{stripe}", outcome.css_class())
 }
 
-/// Writes `outcome` into a row that shows a waiting device, as text. (An outcome is final: a
-/// row is drawn once, or twice with the same outcome, so empty values need not be written.)
-fn draw(tr: &Element, outcome: &Outcome, position: usize) {
+/// Writes `outcome` into a row that shows a waiting device, as text, cell by cell in the order
+/// of [`COLUMNS`]. (An outcome is final: a row is drawn once, or twice with the same outcome, so
+/// empty values need not be written.)
+fn draw(tr: &Element, imei: &Imei, outcome: &Outcome, position: usize) {
     tr.set_class_name(&row_class(outcome, position));
-    let Some(status) = tr
-        .first_element_child()
-        .and_then(|imei| imei.next_element_sibling())
-    else {
-        return;
-    };
-    status.set_text_content(Some(outcome.status_text()));
-    let Some(reason) = status.next_element_sibling() else {
-        return;
-    };
-    let text = outcome.reason_text();
-    if !text.is_empty() {
-        reason.set_text_content(Some(text));
-        // The cell shows one line; the whole reason is in its tooltip.
-        let _ = reason.set_attribute("title", text);
-    }
-    let Some(report) = outcome.report() else {
-        return;
-    };
-    let Some(firmware) = reason.next_element_sibling() else {
-        return;
-    };
-    if !report.firmware_version.is_empty() {
-        firmware.set_text_content(Some(&report.firmware_version));
-    }
-    let (updated, utc) = report.updated.display_in(&Local);
-    if let Some(time) = firmware
-        .next_element_sibling()
-        .and_then(|td| td.first_element_child())
-    {
-        if !updated.is_empty() {
-            time.set_text_content(Some(&updated));
-            let _ = time.set_attribute("title", &utc);
+    let mut cell = tr.first_element_child();
+    for column in COLUMNS {
+        let Some(td) = cell else { return };
+        match column.field {
+            Field::Imei => {}
+            Field::Status => td.set_text_content(Some(outcome.status_text())),
+            Field::Reason | Field::FirmwareVersion => {
+                let text = column.field.text(imei, outcome);
+                if !text.is_empty() {
+                    td.set_text_content(Some(&text));
+                    // The cell shows one line; the whole text is in its tooltip.
+                    let _ = td.set_attribute("title", &text);
+                }
+            }
+            Field::Updated => {
+                let Some(report) = outcome.report() else {
+                    return;
+                };
+                let (updated, utc) = report.updated.display_in(&Local);
+                if let (false, Some(time)) = (updated.is_empty(), td.first_element_child()) {
+                    time.set_text_content(Some(&updated));
+                    let _ = time.set_attribute("title", &utc);
+                }
+            }
         }
+        cell = td.next_element_sibling();
     }
 }
 

@@ -38,7 +38,7 @@ fn progress_text(p: &Progress, elapsed_ms: f64, ended: bool) -> String {
 pub fn RunSummary() -> impl IntoView {
     let run = AppContext::expect().run;
     let counts = move || {
-        run.summary.get().map(|s: Summary| {
+        run.summary().map(|s: Summary| {
             let mut items = vec![
                 ("Total", s.total, "total"),
                 ("Succeeded", s.succeeded, "succeeded"),
@@ -68,29 +68,32 @@ pub fn RunSummary() -> impl IntoView {
         })
     };
     let progress = move || {
-        let p = run.progress.get();
-        let end = run.ended_at.get();
-        let elapsed = end.unwrap_or_else(js_sys::Date::now) - run.started_at.get();
-        progress_text(&p, elapsed, end.is_some())
+        let p = run.progress();
+        let (started, ended) = run.times().unwrap_or_default();
+        let elapsed = ended.unwrap_or_else(js_sys::Date::now) - started;
+        progress_text(&p, elapsed, ended.is_some())
     };
+    let total = Memo::new(move |_| run.progress().total);
+    let done = Memo::new(move |_| run.progress().done);
+    let account = Memo::new(move |_| run.answered_account());
     let download = move |_| {
-        let name = file_name(&run.requested_account.get_untracked(), js_sys::Date::now());
+        let name = file_name(&untrack(|| run.requested_account()), js_sys::Date::now());
         // Creating a Blob and a link cannot fail in a browser that runs the app.
         let _ = save_text(&name, "text/csv;charset=utf-8", &run.csv());
     };
     view! {
-        <Show when=move || run.summary.with(Option::is_some)>
+        <Show when=move || run.run_id() != 0>
             <section class="summary" aria-label="Run summary">
-                <Show when=move || run.account.with(Option::is_some)>
+                <Show when=move || account.with(Option::is_some)>
                     <p class="account">
-                        "Account " <strong>{move || run.account.get().unwrap_or_default()}</strong>
+                        "Account " <strong>{move || account.get().unwrap_or_default()}</strong>
                     </p>
                 </Show>
                 <dl aria-label="Summary">{counts}</dl>
                 <progress
                     aria-label="Run progress"
-                    max=move || run.progress.with(|p| p.total.max(1))
-                    value=move || run.progress.with(|p| p.done)
+                    max=move || total.get().max(1)
+                    value=move || done.get()
                 ></progress>
                 <p class="progress" role="status">{progress}</p>
                 <div class="summary-actions">

@@ -1,19 +1,16 @@
 //! The form: account, IMEIs, tokens and base URL; on submit it validates and runs the sync.
 
-use std::rc::Rc;
-
 use leptos::prelude::*;
 
 use super::context::AppContext;
 use super::imei_field::ImeiField;
 use super::portal::TokenState;
-use super::runner::{RunRequest, Runner};
+use super::run_controller::RunRequest;
 use super::secret_field::SecretField;
-use crate::core::account::AccountName;
-use crate::core::config::ApiBase;
+use crate::core::form::{self, FormInput};
 use crate::core::imei::{parse_list, Imei};
 use crate::core::run::SyncRun;
-use crate::core::token::{clean, TokenKind};
+use crate::core::token::TokenKind;
 use crate::net::Credentials;
 
 #[component]
@@ -25,51 +22,42 @@ pub fn SyncForm() -> impl IntoView {
     let allow_bad_check_digit = RwSignal::new(false);
     let form_errors = RwSignal::new(Vec::<String>::new());
     let list = Memo::new(move |_| imei_text.with(|t| parse_list(t, allow_bad_check_digit.get())));
-    let run_view = context.run;
-
-    let runner = StoredValue::new_local(None::<Rc<Runner>>);
+    let run = context.run;
+    let running = Memo::new(move |_| run.running());
+    let unsuccessful = Memo::new(move |_| run.unsuccessful());
 
     // `only` replaces the typed list, for "Retry failed".
     let validate = move |only: Option<Vec<Imei>>| -> Result<RunRequest, Vec<String>> {
-        let mut errors = Vec::new();
-        let account =
-            AccountName::parse(&account.get_untracked()).map_err(|e| errors.push(e.to_string()));
-        let base = ApiBase::parse(&base_url.get_untracked())
-            .map_err(|e| errors.push(format!("API base URL: {e}.")));
-        let devices = only.unwrap_or_else(|| list.with_untracked(|l| l.devices.clone()));
-        if devices.is_empty() {
-            errors.push("Enter at least one valid IMEI.".to_owned());
-        }
-        // Typed or from the portal, a token is cleaned the same way.
         let (bearer, session) = tokens.current();
-        let bearer = clean(TokenKind::Bearer, &bearer).map_err(|e| errors.push(e.to_string()));
-        let session = clean(TokenKind::Session, &session).map_err(|e| errors.push(e.to_string()));
-        match (account, base, bearer, session) {
-            (Ok(account), Ok(base), Ok(bearer), Ok(session)) if errors.is_empty() => {
-                Ok(RunRequest {
-                    account: account.to_string(),
-                    url: base.sync_url(&account.path_segment()),
-                    credentials: Credentials {
-                        bearer_token: bearer.value,
-                        session_token: session.value,
-                    },
-                    timeout_ms: config.request_timeout_ms,
-                    run: SyncRun::new(devices, config.run),
-                })
-            }
-            _ => Err(errors),
-        }
+        let checked = form::check(FormInput {
+            account: &account.get_untracked(),
+            base_url: &base_url.get_untracked(),
+            devices: only.unwrap_or_else(|| list.with_untracked(|l| l.devices.clone())),
+            bearer_token: &bearer,
+            session_token: &session,
+        })
+        .map_err(|problems| problems.iter().map(ToString::to_string).collect::<Vec<_>>())?;
+        Ok(RunRequest {
+            account: checked.account.to_string(),
+            url: checked.url,
+            credentials: Credentials {
+                bearer_token: checked.bearer_token,
+                session_token: checked.session_token,
+            },
+            timeout_ms: config.request_timeout_ms,
+            run: SyncRun::new(checked.devices, config.run),
+        })
     };
 
     let launch = move |only: Option<Vec<Imei>>| {
-        if run_view.running.get_untracked() {
+        if running.get_untracked() {
             return;
         }
         match validate(only) {
             Err(errors) => form_errors.set(errors),
             Ok(request) => {
                 form_errors.set(Vec::new());
-                runner.set_value(Some(Runner::start(run_view, request)));
+                run.start(request);
             }
         }
     };
@@ -77,14 +65,9 @@ pub fn SyncForm() -> impl IntoView {
         ev.prevent_default();
         launch(None);
     };
-    let cancel = move |_| {
-        if let Some(runner) = runner.get_value() {
-            runner.cancel();
-        }
-    };
-    let retry_failed = move |_| launch(Some(run_view.unsuccessful.get_untracked()));
-    let can_retry =
-        move || !run_view.running.get() && run_view.unsuccessful.with(|u| !u.is_empty());
+    let cancel = move |_| run.cancel();
+    let retry_failed = move |_| launch(Some(unsuccessful.get_untracked()));
+    let can_retry = move || !running.get() && unsuccessful.with(|u| !u.is_empty());
 
     view! {
         <form class="sync-form" on:submit=on_submit novalidate>
@@ -116,16 +99,16 @@ pub fn SyncForm() -> impl IntoView {
                 />
             </div>
             <div class="actions">
-                <button type="submit" class="primary" disabled=move || run_view.running.get()>
+                <button type="submit" class="primary" disabled=move || running.get()>
                     "Synchronize"
                 </button>
-                <Show when=move || run_view.running.get()>
+                <Show when=move || running.get()>
                     <button type="button" on:click=cancel>"Cancel"</button>
                 </Show>
                 <Show when=can_retry>
                     <button
                         type="button"
-                        title=move || format!("Run again with the {} devices that did not succeed", run_view.unsuccessful.with(Vec::len))
+                        title=move || format!("Run again with the {} devices that did not succeed", unsuccessful.with(Vec::len))
                         on:click=retry_failed
                     >
                         "Retry failed"
@@ -207,7 +190,7 @@ fn Alert(form_errors: RwSignal<Vec<String>>) -> impl IntoView {
                 .into_any(),
             );
         }
-        run.error.get().map(|error| {
+        run.error().map(|error| {
             view! {
                 <p class="headline">{error.headline()}</p>
                 {error.raw().map(|raw| view! { <p class="raw"><code>{raw}</code></p> })}
@@ -216,7 +199,7 @@ fn Alert(form_errors: RwSignal<Vec<String>>) -> impl IntoView {
         })
     };
     view! {
-        <Show when=move || form_errors.with(|e| !e.is_empty()) || run.error.with(Option::is_some)>
+        <Show when=move || form_errors.with(|e| !e.is_empty()) || run.error().is_some()>
             <div class="alert" role="alert">{content}</div>
         </Show>
     }

@@ -1,0 +1,363 @@
+//! The run on screen and its one owner. What happens when an answer arrives is in this file:
+//! [`Active::send`] hands the result to the engine ([`SyncRun::complete`]), records which rows
+//! changed, notifies every view once, and fills the freed request slot ([`Active::pump`]).
+//!
+//! The engine's state is the only state: the summary, progress, error, "running" and the rows
+//! are read from the [`SyncRun`] through [`RunController`]'s methods, which track one trigger,
+//! so nothing is copied by hand into signals that must be kept in step. A run ends once, by
+//! construction: only `pump` sets its end time, and only while it has none.
+
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::time::Duration;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use web_sys::{AbortController, AbortSignal};
+
+use crate::core::api_error::ApiError;
+use crate::core::fota::{request_body, SyncAnswer};
+use crate::core::imei::Imei;
+use crate::core::outcome::{Outcome, Summary};
+use crate::core::run::{Batch, Completion, Next, Progress, SyncRun};
+use crate::net::{put_devices, CallError, Credentials};
+
+/// One request as the transport sends it.
+pub struct SyncRequest {
+    pub url: String,
+    pub credentials: Credentials,
+    /// `{"deviceList": [...]}`.
+    pub body: String,
+    pub timeout_ms: u32,
+    /// Fires when the run is cancelled or stopped.
+    pub cancel: AbortSignal,
+}
+
+/// What a request came back as.
+pub type CallResult = Result<SyncAnswer, CallError>;
+
+/// How requests go out: [`network`] in the app, a fake in browser tests.
+pub type Transport = Rc<dyn Fn(SyncRequest) -> Pin<Box<dyn Future<Output = CallResult>>>>;
+
+/// The real transport: [`put_devices`].
+pub fn network() -> Transport {
+    Rc::new(|r: SyncRequest| {
+        Box::pin(async move {
+            put_devices(
+                &r.url,
+                &r.credentials,
+                r.body,
+                r.timeout_ms,
+                Some(&r.cancel),
+            )
+            .await
+        })
+    })
+}
+
+/// Everything a run needs, once the form checked out.
+pub struct RunRequest {
+    pub account: String,
+    pub url: String,
+    pub credentials: Credentials,
+    pub timeout_ms: u32,
+    pub run: SyncRun,
+}
+
+/// Called once when a run ends.
+type OnFinish = Rc<dyn Fn(&FinishedRun)>;
+
+/// A run that ended, as the portal is told of it.
+pub struct FinishedRun {
+    pub account: String,
+    pub summary: Summary,
+}
+
+/// The one owner of the run on screen. Cheap to copy: every field is a handle.
+#[derive(Clone, Copy)]
+pub struct RunController {
+    current: StoredValue<Option<Rc<Active>>, LocalStorage>,
+    /// Notified whenever the run on screen changed; every view reads through it.
+    changed: Trigger,
+    transport: StoredValue<Transport, LocalStorage>,
+    clock: StoredValue<fn() -> f64, LocalStorage>,
+    on_finish: StoredValue<Option<OnFinish>, LocalStorage>,
+    runs: StoredValue<u64>,
+}
+
+/// A run and what drives it: its requests, its backoff timer, its cancel signal.
+struct Active {
+    /// 1 for the first run on screen, then 2, 3, …: a new number means new rows.
+    id: u64,
+    account: String,
+    run: RefCell<SyncRun>,
+    url: String,
+    credentials: Credentials,
+    timeout_ms: u32,
+    abort: AbortController,
+    timer_at: Cell<Option<f64>>,
+    started_at: f64,
+    /// Set once, by `pump`, when the engine says the run is finished.
+    ended_at: Cell<Option<f64>>,
+    /// Positions whose outcome changed since the table last drew them.
+    unseen: RefCell<Vec<usize>>,
+    controller: RunController,
+}
+
+fn js_now() -> f64 {
+    js_sys::Date::now()
+}
+
+impl RunController {
+    /// A controller sending through `transport`, with `clock` giving ms since the epoch.
+    pub fn new(transport: Transport, clock: fn() -> f64) -> RunController {
+        RunController {
+            current: StoredValue::new_local(None),
+            changed: Trigger::new(),
+            transport: StoredValue::new_local(transport),
+            clock: StoredValue::new_local(clock),
+            on_finish: StoredValue::new_local(None),
+            runs: StoredValue::new(0),
+        }
+    }
+
+    /// The app's controller: the network and the browser's clock.
+    pub fn for_network() -> RunController {
+        RunController::new(network(), js_now)
+    }
+
+    /// Called once when each run ends, with its account and counts.
+    pub fn on_finish(&self, callback: impl Fn(&FinishedRun) + 'static) {
+        self.on_finish.set_value(Some(Rc::new(callback)));
+    }
+
+    /// Shows a new run and sends its first requests. Ignored while a run goes.
+    pub fn start(&self, request: RunRequest) {
+        if self.running_untracked() {
+            return;
+        }
+        let id = self.runs.get_value() + 1;
+        self.runs.set_value(id);
+        let active = Rc::new(Active {
+            id,
+            account: request.account,
+            run: RefCell::new(request.run),
+            url: request.url,
+            credentials: request.credentials,
+            timeout_ms: request.timeout_ms,
+            abort: AbortController::new().expect("AbortController is available"),
+            timer_at: Cell::new(None),
+            started_at: self.now(),
+            ended_at: Cell::new(None),
+            unseen: RefCell::new(Vec::new()),
+            controller: *self,
+        });
+        self.current.set_value(Some(active.clone()));
+        self.changed.notify();
+        active.pump();
+    }
+
+    /// Stops the run: requests in flight are aborted, devices without an answer are "Not sent".
+    pub fn cancel(&self) {
+        let Some(active) = self.current.get_value() else {
+            return;
+        };
+        let changes = active.run.borrow_mut().cancel();
+        active.abort.abort();
+        active.record(changes.into_iter().map(|(i, _)| i));
+        active.pump();
+    }
+
+    fn now(&self) -> f64 {
+        (self.clock.get_value())()
+    }
+
+    /// Reads the run on screen, tracking every change to it.
+    fn read<T>(&self, f: impl FnOnce(&Active) -> T) -> Option<T> {
+        self.changed.track();
+        self.current.with_value(|c| c.as_deref().map(f))
+    }
+
+    fn running_untracked(&self) -> bool {
+        self.current
+            .with_value(|c| c.as_ref().is_some_and(|a| a.ended_at.get().is_none()))
+    }
+
+    /// The number of the run on screen, 0 before the first.
+    pub fn run_id(&self) -> u64 {
+        self.read(|a| a.id).unwrap_or(0)
+    }
+
+    /// True from Synchronize until every device has its outcome.
+    pub fn running(&self) -> bool {
+        self.read(|a| a.ended_at.get().is_none()).unwrap_or(false)
+    }
+
+    pub fn summary(&self) -> Option<Summary> {
+        self.read(|a| a.run.borrow().summary())
+    }
+
+    pub fn progress(&self) -> Progress {
+        self.read(|a| a.run.borrow().progress()).unwrap_or_default()
+    }
+
+    /// What stopped the run, or the latest batch that failed for good.
+    pub fn error(&self) -> Option<ApiError> {
+        self.read(|a| a.run.borrow().error().cloned()).flatten()
+    }
+
+    /// The account the answers named.
+    pub fn answered_account(&self) -> Option<String> {
+        self.read(|a| a.run.borrow().account_name().map(str::to_owned))
+            .flatten()
+    }
+
+    /// The account the run was started for.
+    pub fn requested_account(&self) -> String {
+        self.read(|a| a.account.clone()).unwrap_or_default()
+    }
+
+    /// When the run started and, once over, ended (ms since the epoch).
+    pub fn times(&self) -> Option<(f64, Option<f64>)> {
+        self.read(|a| (a.started_at, a.ended_at.get()))
+    }
+
+    /// The devices of the ended run that did not succeed, for "Retry failed"; none while the
+    /// run goes.
+    pub fn unsuccessful(&self) -> Vec<Imei> {
+        self.read(|a| match a.ended_at.get() {
+            Some(_) => a.run.borrow().unsuccessful(),
+            None => Vec::new(),
+        })
+        .unwrap_or_default()
+    }
+
+    /// Every device of the run and its outcome so far, as CSV.
+    pub fn csv(&self) -> String {
+        self.current
+            .with_value(|c| {
+                c.as_ref().map(|a| {
+                    let run = a.run.borrow();
+                    crate::core::export::csv(run.devices().iter().zip(run.outcomes()))
+                })
+            })
+            .unwrap_or_default()
+    }
+
+    /// Calls `f` with the devices and outcomes of run `id`, if it is still on screen; untracked.
+    pub fn with_rows<T>(&self, id: u64, f: impl FnOnce(&[Imei], &[Outcome]) -> T) -> Option<T> {
+        self.current.try_with_value(|c| {
+            let a = c.as_ref().filter(|a| a.id == id)?;
+            let run = a.run.borrow();
+            Some(f(run.devices(), run.outcomes()))
+        })?
+    }
+
+    /// The positions of run `id` whose outcome changed since the last call; untracked.
+    pub fn take_changed_rows(&self, id: u64) -> Vec<usize> {
+        self.current
+            .try_with_value(|c| {
+                c.as_ref()
+                    .filter(|a| a.id == id)
+                    .map(|a| std::mem::take(&mut *a.unseen.borrow_mut()))
+            })
+            .flatten()
+            .unwrap_or_default()
+    }
+
+    /// Tracks every change to the run on screen, for views that redraw on their own terms.
+    pub fn track(&self) {
+        self.changed.track();
+    }
+}
+
+impl Active {
+    /// Fills every free request slot, waits out backoffs with a timer, and ends the run once.
+    fn pump(self: &Rc<Self>) {
+        if self.ended_at.get().is_some() {
+            return;
+        }
+        let ctl = self.controller;
+        loop {
+            let next = self.run.borrow_mut().next(ctl.now());
+            match next {
+                Next::Send(batch) => spawn_local(self.clone().send(batch)),
+                Next::WaitUntil(at) => {
+                    self.wake_at(at);
+                    break;
+                }
+                Next::Busy => break,
+                Next::Finished => {
+                    self.ended_at.set(Some(ctl.now()));
+                    if let Some(callback) = ctl.on_finish.try_get_value().flatten() {
+                        callback(&FinishedRun {
+                            account: self.account.clone(),
+                            summary: self.run.borrow().summary(),
+                        });
+                    }
+                    break;
+                }
+            }
+        }
+        ctl.changed.notify();
+    }
+
+    /// Asks to be pumped again at `at`, unless an earlier wake-up is already set.
+    fn wake_at(self: &Rc<Self>, at: f64) {
+        if self.timer_at.get().is_some_and(|t| t <= at) {
+            return;
+        }
+        self.timer_at.set(Some(at));
+        let active = self.clone();
+        let delay = Duration::from_millis((at - self.controller.now()).max(0.0).ceil() as u64);
+        set_timeout(
+            move || {
+                active.timer_at.set(None);
+                active.pump();
+            },
+            delay,
+        );
+    }
+
+    /// Sends one batch, and hands how it ended to the engine.
+    async fn send(self: Rc<Self>, batch: Batch) {
+        let Some(transport) = self.controller.transport.try_get_value() else {
+            return;
+        };
+        let result = transport(SyncRequest {
+            url: self.url.clone(),
+            credentials: self.credentials.clone(),
+            body: request_body(&batch.devices),
+            timeout_ms: self.timeout_ms,
+            cancel: self.abort.signal(),
+        })
+        .await;
+        let result = match result {
+            Err(CallError::Cancelled) => {
+                self.run.borrow_mut().abandon(batch.id);
+                self.pump();
+                return;
+            }
+            Ok(answer) => Ok(answer),
+            Err(CallError::Api(error)) => Err(error),
+        };
+        let changes = self.run.borrow_mut().complete(Completion {
+            batch_id: batch.id,
+            result,
+            now: self.controller.now(),
+            jitter: js_sys::Math::random(),
+        });
+        if self.run.borrow().is_stopped() {
+            self.abort.abort();
+        }
+        self.record(changes.into_iter().map(|(i, _)| i));
+        self.pump();
+    }
+
+    /// Remembers which rows the table must redraw.
+    fn record(&self, positions: impl Iterator<Item = usize>) {
+        self.unseen.borrow_mut().extend(positions);
+    }
+}
