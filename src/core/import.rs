@@ -243,7 +243,8 @@ fn column_by_content(rows: &[&Vec<Field>]) -> Option<(usize, Option<String>, usi
 /// and the field's value must stay the text that problems and suggestions point into.
 fn plain(text: &str, first_line: u32) -> Imported {
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
-    let lines = text.split('\n').count() as u32;
+    // A final line end starts no line of the file: what is typed after it is not the file's.
+    let lines = text.lines().count() as u32;
     Imported {
         text,
         column: None,
@@ -363,7 +364,8 @@ mod tests {
         let imported = extract(text);
         assert_eq!(imported.text, text);
         assert_eq!(imported.column, None);
-        assert_eq!(imported.file_lines, [1, 2, 3, 4]);
+        assert_eq!(imported.file_lines, [1, 2, 3]);
+        assert_eq!(extract("1\n2").file_lines, [1, 2]);
     }
 
     /// What goes into the field has only LF line ends, as a textarea's value has: suggestions
@@ -389,7 +391,13 @@ mod tests {
             "356938100000018\n356938100000034\n\n356938100000042\n"
         );
         origins.follow(&field, &accepted);
-        assert!(origins.holds(&format!("{accepted}356938100000059\n")));
+        let typed_after = format!("{accepted}abc\n");
+        assert!(origins.holds(&typed_after));
+        assert_eq!(
+            origins.place(5),
+            "line 5",
+            "a line typed after the file is the field's"
+        );
     }
 
     #[test]

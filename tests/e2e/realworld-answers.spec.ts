@@ -9,6 +9,7 @@
 // what the server's Retry-After and the app's 250 ms floor ask for.
 import type { Page } from '@playwright/test';
 import {
+  PROXY,
   SUCCESS,
   alertParts,
   downloadResults,
@@ -329,7 +330,12 @@ test.describe('the status alone decides a retry, whatever the body', () => {
     test(`${status} is retried`, async ({ page, emulator }) => {
       const { calls, rows } = await run(page, emulator, [{ kind: 'status', status, body, times: 1 }], ONE);
       expect(calls.map((c) => c.status)).toEqual([status, 200]);
-      expect(gapsMs(calls)[0]).toBeGreaterThanOrEqual(250);
+      // Behind a proxy that keeps its connections open, Chromium itself resends a request that
+      // got a 408 on a reused connection, at once and before the app sees the 408: the second
+      // request is the browser's, not a retry of the app's.
+      if (!(status === 408 && PROXY)) {
+        expect(gapsMs(calls)[0]).toBeGreaterThanOrEqual(250);
+      }
       expectDocumented(rows, await emulator.outcomes(ONE));
     });
   }
