@@ -19,6 +19,9 @@ pub struct Credentials {
     pub session_token: String,
 }
 
+/// The longest delay a browser timer takes, in ms (2^31 - 1, about 24.8 days).
+pub const MAX_TIMER_MS: u64 = i32::MAX as u64;
+
 /// Aborts the controller after `ms` unless dropped first; says whether it fired.
 struct Timeout {
     handle: Option<leptos::prelude::TimeoutHandle>,
@@ -36,7 +39,8 @@ impl Timeout {
                     controller.abort();
                 }
             },
-            std::time::Duration::from_millis(u64::from(ms)),
+            // Browsers' timers take a 32-bit count of ms; Leptos' helper throws past it.
+            std::time::Duration::from_millis(u64::from(ms).min(MAX_TIMER_MS)),
         )
         .ok();
         Timeout { handle, fired }
@@ -143,14 +147,15 @@ async fn probe(url: &str) -> Reach {
     let Some(origin) = web_sys::Url::new(url).ok().map(|u| u.origin()) else {
         return Reach::Unknown;
     };
-    if window.location().origin().ok().as_deref() == Some(origin.as_str()) {
+    let page_origin = window.location().origin().unwrap_or_default();
+    if page_origin == origin {
         return Reach::Unknown;
     }
     let now = js_sys::Date::now();
     let cached = LAST_PROBE.with_borrow(|last| {
         last.as_ref()
             .filter(|(o, at, _)| *o == origin && now - at < PROBE_REUSE_MS)
-            .map(|(_, _, reach)| *reach)
+            .map(|(_, _, reach)| reach.clone())
     });
     if let Some(reach) = cached {
         return reach;
@@ -167,11 +172,11 @@ async fn probe(url: &str) -> Reach {
         .send()
         .await;
     let reach = if sent.is_ok() {
-        Reach::CorsBlocked
+        Reach::CorsBlocked { page_origin }
     } else {
         Reach::NoServer
     };
-    LAST_PROBE.with_borrow_mut(|last| *last = Some((origin, js_sys::Date::now(), reach)));
+    LAST_PROBE.with_borrow_mut(|last| *last = Some((origin, js_sys::Date::now(), reach.clone())));
     reach
 }
 
@@ -204,7 +209,15 @@ async fn exchange(
     let response = request.send().await.map_err(|_| unreachable_at(url))?;
     let status = response.status();
     let retry_after = response.headers().get("retry-after");
-    let text = response.text().await.map_err(|_| unreachable_at(url))?;
+    // The server answered: a body that breaks off is the answer's fault, not the network's or
+    // CORS's, so it is never probed; a status that allows a retry still gets one.
+    let Ok(text) = response.text().await else {
+        return Err(if (200..300).contains(&status) {
+            ApiError::unreadable("the answer broke off before its end".into(), "")
+        } else {
+            ApiError::from_response(status, "", retry_after.as_deref())
+        });
+    };
     if (200..300).contains(&status) {
         decode_answer(&text).map_err(|e| ApiError::unreadable(e.why, &text))
     } else {

@@ -10,8 +10,10 @@ use serde_json::Value;
 /// How many characters of an unexpected body are shown.
 const SNIPPET_CHARS: usize = 200;
 
-/// The CORS answer a proxy on another origin must give, named once for every message.
-pub const CORS_REQUIREMENTS: &str = "answer the preflight (OPTIONS) with Access-Control-Allow-Origin set to this site's origin, Access-Control-Allow-Methods: PUT and Access-Control-Allow-Headers: Authorization, Content-Type, VZ-M2M-Token, Accept; send Access-Control-Expose-Headers: Retry-After; and add its CORS headers to error answers too (nginx: add_header … always), or the browser hides a 401 or 429 as a network error";
+/// The CORS answer a proxy on another origin must give to a page at `origin`.
+pub fn cors_requirements(origin: &str) -> String {
+    format!("answer the preflight (OPTIONS) with Access-Control-Allow-Origin: {origin}, Access-Control-Allow-Methods: PUT and Access-Control-Allow-Headers: Authorization, Content-Type, VZ-M2M-Token, Accept; send Access-Control-Expose-Headers: Retry-After; and add its CORS headers to error answers too (nginx: add_header … always), or the browser hides a 401 or 429 as a network error")
+}
 
 /// A `Retry-After` header (RFC 9110 §10.2.3): delay-seconds or an HTTP-date.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,13 +45,14 @@ impl RetryAfter {
 }
 
 /// Why a request got no answer the app could read.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Reach {
     /// The base URL is on this site's origin, or nothing more could be learnt.
     Unknown,
     /// A request without CORS (an opaque `no-cors` probe) reached the server: it answers, but
-    /// the browser withheld its answer, so the proxy's CORS headers do not allow this origin.
-    CorsBlocked,
+    /// the browser withheld its answer, so the proxy's CORS headers do not allow the page's
+    /// origin, `page_origin` (`https://fota.example.com`).
+    CorsBlocked { page_origin: String },
     /// The probe failed too: nothing answers at that address (down, wrong host or port, DNS,
     /// or the site's Content-Security-Policy does not list it).
     NoServer,
@@ -92,11 +95,7 @@ pub enum ApiError {
 }
 
 fn snippet(body: &str) -> String {
-    let trimmed = body.trim();
-    match trimmed.char_indices().nth(SNIPPET_CHARS) {
-        Some((cut, _)) => format!("{}…", &trimmed[..cut]),
-        None => trimmed.to_owned(),
-    }
+    super::shorten(body.trim(), SNIPPET_CHARS)
 }
 
 fn string_field(value: &Value, key: &str) -> Option<String> {
@@ -181,14 +180,28 @@ impl ApiError {
     pub fn from_response(status: u16, body: &str, retry_after: Option<&str>) -> ApiError {
         let retry_after = retry_after.and_then(RetryAfter::parse);
         if let Ok(json) = serde_json::from_str::<Value>(body) {
-            if let Some(fault) = json.get("fault") {
-                return ApiError::Gateway {
-                    status,
-                    code: string_field(fault, "code").unwrap_or_default(),
-                    message: string_field(fault, "message").unwrap_or_default(),
-                    description: string_field(fault, "description").unwrap_or_default(),
-                    retry_after,
-                };
+            // WSO2's `{"fault": {"code", "message", "description"}}`, or Apigee's
+            // `{"fault": {"faultstring", "detail": {"errorcode"}}}`.
+            if let Some(fault) = json.get("fault").filter(|f| f.is_object()) {
+                let code = string_field(fault, "code")
+                    .or_else(|| {
+                        fault
+                            .get("detail")
+                            .and_then(|d| string_field(d, "errorcode"))
+                    })
+                    .unwrap_or_default();
+                let message = string_field(fault, "message")
+                    .or_else(|| string_field(fault, "faultstring"))
+                    .unwrap_or_default();
+                if !code.is_empty() || !message.is_empty() {
+                    return ApiError::Gateway {
+                        status,
+                        code,
+                        message,
+                        description: string_field(fault, "description").unwrap_or_default(),
+                        retry_after,
+                    };
+                }
             }
             if let Some(code) = string_field(&json, "errorCode") {
                 let message = string_field(&json, "errorMessage").unwrap_or_default();
@@ -293,9 +306,9 @@ impl ApiError {
                 _ => return "ThingSpace refused the request.".into(),
             },
             ApiError::Unreachable { url, reach } => return match reach {
-                Reach::CorsBlocked => format!("The server at {url} answered, but the browser withheld the answer: its CORS headers do not allow this site. The proxy must {CORS_REQUIREMENTS}."),
+                Reach::CorsBlocked { page_origin } => format!("The server at {url} answered, but the browser withheld the answer: its CORS headers do not allow this site ({page_origin}). The proxy must {}.", cors_requirements(page_origin)),
                 Reach::NoServer => format!("Nothing answered at {url}: the server or proxy is down, the API base URL is wrong, or this site's Content-Security-Policy (connect-src) does not list it."),
-                Reach::Unknown => format!("Could not reach {url}. Check the network connection, the API base URL, and that the proxy allows this site's origin (CORS)."),
+                Reach::Unknown => format!("Could not reach {url}. Check the network connection, the API base URL, and the proxy in front of the API."),
             },
             ApiError::Timeout { after_ms } => return format!("No answer after {}; the request was stopped. Nothing you typed was lost: you can try again.", seconds(*after_ms)),
             ApiError::Unreadable { why, .. } => return format!("The answer could not be read: {why}."),
@@ -304,7 +317,7 @@ impl ApiError {
         let status = self.status().unwrap_or_default();
         let line = status_line(status);
         match status {
-            429 => format!("ThingSpace is limiting requests ({line}). The app waited and tried again; wait a few minutes, then use Retry failed."),
+            429 => format!("ThingSpace is limiting requests ({line}). Wait a few minutes, then use Retry failed."),
             403 => format!("Access was denied ({line}): check that your tokens may use the FOTA API."),
             404 => format!("Nothing was found at that address ({line}): check the API base URL."),
             408 | 500..=599 => format!("The server or a proxy failed ({line}). Try again later; if it persists, check the proxy."),
@@ -352,7 +365,7 @@ impl ApiError {
                 }
             }
             ApiError::Unreachable { reach, .. } => match reach {
-                Reach::CorsBlocked => {
+                Reach::CorsBlocked { .. } => {
                     "Blocked by the browser: the proxy's CORS headers do not allow this site".into()
                 }
                 Reach::NoServer => "No server answered".into(),
@@ -527,6 +540,26 @@ mod tests {
     }
 
     #[test]
+    fn apigee_faults_and_empty_faults_keep_the_servers_words() {
+        let apigee = from(
+            429,
+            r#"{"fault":{"faultstring":"Spike arrest violation. Allowed rate : 10ps","detail":{"errorcode":"policies.ratelimit.SpikeArrestViolation"}}}"#,
+        );
+        assert_eq!(
+            apigee.short(),
+            "Rate limited: HTTP 429 Too Many Requests: fault policies.ratelimit.SpikeArrestViolation: Spike arrest violation. Allowed rate : 10ps"
+        );
+        assert_eq!(
+            from(502, r#"{"fault":null}"#).short(),
+            r#"HTTP 502 Bad Gateway: {"fault":null}"#
+        );
+        assert_eq!(
+            from(503, r#"{"fault":{}}"#).short(),
+            r#"HTTP 503 Service Unavailable: {"fault":{}}"#
+        );
+    }
+
+    #[test]
     fn unknown_json_is_shown_as_text() {
         let e = from(418, r#"{"teapot": true}"#);
         assert_eq!(
@@ -544,9 +577,16 @@ mod tests {
         assert!(at(Reach::Unknown)
             .headline()
             .contains("http://127.0.0.1:9/api"));
-        assert!(at(Reach::Unknown).headline().contains("CORS"));
-        let cors = at(Reach::CorsBlocked).headline();
+        assert!(at(Reach::Unknown)
+            .headline()
+            .contains("the proxy in front of the API"));
+        let cors = at(Reach::CorsBlocked {
+            page_origin: "https://fota.example.com".into(),
+        })
+        .headline();
         for needed in [
+            "this site (https://fota.example.com)",
+            "Access-Control-Allow-Origin: https://fota.example.com,",
             "Access-Control-Allow-Methods: PUT",
             "VZ-M2M-Token",
             "Retry-After",

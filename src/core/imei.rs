@@ -112,7 +112,7 @@ impl fmt::Display for ImeiError {
                 write!(f, "Luhn check digit is wrong (expected {expected})")
             }
             ImeiError::ScientificNotation => f.write_str(
-                "is a number Excel rounded (scientific notation): its digits are lost and cannot be recovered. Re-export the column formatted as Text",
+                "is a number Excel rounded when it saved the file (scientific notation): the rest of the IMEI is not in this file. Re-export the column formatted as Text",
             ),
             ImeiError::Imeisv { suggestion } => write!(
                 f,
@@ -298,6 +298,25 @@ fn is_separator(b: u8) -> bool {
     matches!(b, b'\n' | b'\r' | b',' | b';' | b' ' | b'\t')
 }
 
+/// `text` with every space outside ASCII (no-break, narrow, zero-width, a byte-order mark: copied
+/// from web pages and spreadsheets) turned into as many ASCII spaces as it has bytes, so that it
+/// separates entries and every byte range still points where it did in `text`.
+fn ascii_separators(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.is_ascii() {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if (c.is_whitespace() && !c.is_ascii()) || matches!(c, '\u{200b}' | '\u{2060}' | '\u{feff}')
+        {
+            out.extend(std::iter::repeat_n(' ', c.len_utf8()));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// True when the comma at `at` is the decimal comma of Excel's scientific notation
 /// (`3,56938E+14`): one digit before it, then digits, an exponent and the entry's end.
 fn is_decimal_comma(bytes: &[u8], start: usize, at: usize) -> bool {
@@ -341,10 +360,7 @@ fn entries(text: &str) -> impl Iterator<Item = (usize, std::ops::Range<usize>)> 
 const MAX_SHOWN_ENTRY: usize = 40;
 
 fn shorten(text: &str) -> String {
-    match text.char_indices().nth(MAX_SHOWN_ENTRY) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_owned(),
-    }
+    super::shorten(text, MAX_SHOWN_ENTRY)
 }
 
 /// Splits `text` on newlines, commas, semicolons, spaces and tabs (not on the decimal comma of
@@ -352,6 +368,7 @@ fn shorten(text: &str) -> String {
 /// once, in first-seen order. Entries failing only the check digit are kept when
 /// `allow_bad_check_digit` is set (test devices), and reported either way.
 pub fn parse_list(text: &str, allow_bad_check_digit: bool) -> ImeiList {
+    let text = &*ascii_separators(text);
     let mut list = ImeiList::default();
     // Keyed by the IMEI's numeric value; entries that fail only the check digit share the map,
     // so their duplicates are reported too.
@@ -544,6 +561,19 @@ mod tests {
         let accepted = accept_suggestions(text, &list);
         assert_eq!(accepted, "356938100000018\n356938100000026 356938100000059");
         assert_eq!(parse_list(&accepted, false).devices.len(), 3);
+    }
+
+    #[test]
+    fn spaces_from_web_pages_separate_entries_and_keep_every_span() {
+        let text = "356938100000018\u{a0}356938100000026\u{200b}3569381000000112\u{202f}\u{feff}";
+        let list = parse_list(text, false);
+        let sent: Vec<&str> = list.devices.iter().map(Imei::as_str).collect();
+        assert_eq!(sent, ["356938100000018", "356938100000026"]);
+        assert_eq!(&text[list.problems[0].span.clone()], "3569381000000112");
+        assert_eq!(
+            accept_suggestions(text, &list),
+            "356938100000018\u{a0}356938100000026\u{200b}356938100000018\u{202f}\u{feff}"
+        );
     }
 
     #[test]

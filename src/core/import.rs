@@ -31,6 +31,20 @@ pub fn detect_encoding(bytes: &[u8]) -> (&'static str, usize) {
     }
 }
 
+/// Why a file's bytes are not text at all: a spreadsheet saved in its own format. The message
+/// says what to do instead; `None` for anything that may be text.
+pub fn not_text(bytes: &[u8]) -> Option<&'static str> {
+    match bytes {
+        [0x50, 0x4B, 0x03, 0x04, ..] => Some(
+            "it is an Excel workbook (.xlsx) or another zipped file, not text. Save it as CSV (in Excel: File, Save As, CSV UTF-8) and add that file",
+        ),
+        [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, ..] => Some(
+            "it is an old Excel workbook (.xls), not text. Save it as CSV (in Excel: File, Save As, CSV UTF-8) and add that file",
+        ),
+        _ => None,
+    }
+}
+
 /// What a file gives the IMEI field.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Imported {
@@ -136,45 +150,87 @@ fn records(text: &str, delimiter: Option<char>, first_line: u32) -> Vec<Vec<Fiel
 /// parser reports what is not an IMEI. `text` is the decoded file.
 pub fn extract(text: &str) -> Imported {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let (body, first_line, sep) = match excel_separator(text) {
+    // One line end, LF, as a textarea holds it: CR LF, and a lone CR (old Mac exports), too.
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let (body, first_line, sep) = match excel_separator(&text) {
         Some((sep, rest)) => (rest, 2, Some(sep)),
-        None => (text, 1, None),
+        None => (text.as_str(), 1, None),
     };
+    // The separators the header line uses, most used first, then none (a one-column file):
+    // the first that gives an IMEI column is the file's.
     let header = body
         .lines()
         .find(|l| !l.trim().is_empty())
         .unwrap_or_default();
-    let delimiter = sep.or_else(|| most_used_delimiter(header));
-    let rows = records(body, delimiter, first_line);
-    let rows: Vec<&Vec<Field>> = rows
-        .iter()
-        .filter(|r| r.iter().any(|f| !f.text.trim().is_empty()))
-        .collect();
-    let by_header = rows.first().and_then(|first| {
-        first
-            .iter()
-            .map(|f| header_rank(&f.text))
-            .enumerate()
-            .min_by_key(|&(_, rank)| rank)
-            .filter(|&(_, rank)| rank < IMEI_HEADERS.len())
-            .map(|(column, _)| (column, Some(first[column].text.trim().to_owned()), 1))
-    });
-    let Some((column, name, skip)) = by_header.or_else(|| column_by_content(&rows)) else {
-        return plain(body, first_line);
+    let candidates = match sep {
+        Some(sep) => vec![Some(sep)],
+        None => delimiters_by_use(header)
+            .into_iter()
+            .map(Some)
+            .chain([None])
+            .collect(),
     };
+    for delimiter in candidates {
+        let rows = records(body, delimiter, first_line);
+        let rows: Vec<&Vec<Field>> = rows
+            .iter()
+            .filter(|r| r.iter().any(|f| !f.text.trim().is_empty()))
+            .collect();
+        if let Some((column, name, skip)) = imei_column(&rows) {
+            return table(&rows[skip..], column, name, body.len());
+        }
+    }
+    plain(body, first_line)
+}
+
+/// The IMEI column of a table: `(column, its header, rows to skip)`. A column whose header
+/// names it wins, unless none of its cells looks like an IMEI while another column's do (`ID`
+/// beside `Serial`).
+fn imei_column(rows: &[&Vec<Field>]) -> Option<(usize, Option<String>, usize)> {
+    let first = rows.first()?;
+    let by_header = first
+        .iter()
+        .map(|f| header_rank(&f.text))
+        .enumerate()
+        .min_by_key(|&(_, rank)| rank)
+        .filter(|&(_, rank)| rank < NOT_A_HEADER)
+        .map(|(column, _)| (column, Some(first[column].text.trim().to_owned()), 1));
+    let by_content = column_by_content(rows);
+    match (by_header, by_content) {
+        (Some(header), Some(content)) => {
+            let named_holds_imeis = rows[1..].iter().any(|r| {
+                r.get(header.0)
+                    .is_some_and(|f| looks_like_imei(f.text.trim()))
+            });
+            Some(if named_holds_imeis { header } else { content })
+        }
+        (header, content) => header.or(content),
+    }
+}
+
+/// One entry per data row: the row's cell in `column` or, for a row too short to have one, the
+/// row's cells (an IMEI typed in the wrong column is still an entry, and every other cell is
+/// reported), each with the file line it starts on.
+fn table(rows: &[&Vec<Field>], column: usize, name: Option<String>, size: usize) -> Imported {
     let mut out = Imported {
-        text: String::with_capacity(body.len() / 2),
+        text: String::with_capacity(size / 2),
         column: name,
         file_lines: Vec::with_capacity(rows.len()),
     };
-    for field in rows.iter().skip(skip).filter_map(|r| r.get(column)) {
-        let value = field.text.trim();
+    for row in rows {
+        let (value, line) = match row.get(column) {
+            Some(field) => (field.text.trim().to_owned(), field.line),
+            None => {
+                let cells: Vec<&str> = row.iter().map(|f| f.text.trim()).collect();
+                (cells.join(" ").trim().to_owned(), row[0].line)
+            }
+        };
         if !value.is_empty() {
             // A line break inside a quoted cell must not start a second entry.
             out.text
                 .extend(value.chars().map(|c| if c == '\n' { ' ' } else { c }));
             out.text.push('\n');
-            out.file_lines.push(field.line);
+            out.file_lines.push(line);
         }
     }
     out
@@ -195,8 +251,9 @@ fn excel_separator(text: &str) -> Option<(char, &str)> {
     }
 }
 
-/// The separator a header line uses most, outside quotes.
-fn most_used_delimiter(header: &str) -> Option<char> {
+/// The separators a header line uses, outside quotes, most used first (ties in
+/// [`DELIMITERS`]'s order).
+fn delimiters_by_use(header: &str) -> Vec<char> {
     let mut counts = [0usize; DELIMITERS.len()];
     let mut quoted = false;
     for c in header.chars() {
@@ -208,11 +265,13 @@ fn most_used_delimiter(header: &str) -> Option<char> {
             }
         }
     }
-    let (i, &count) = counts
-        .iter()
-        .enumerate()
-        .max_by_key(|&(i, count)| (*count, usize::MAX - i))?;
-    (count > 0).then_some(DELIMITERS[i])
+    let mut used: Vec<(usize, char)> = counts
+        .into_iter()
+        .zip(DELIMITERS)
+        .filter(|&(count, _)| count > 0)
+        .collect();
+    used.sort_by_key(|&(count, _)| std::cmp::Reverse(count));
+    used.into_iter().map(|(_, d)| d).collect()
 }
 
 /// A table without a recognised header: its one column whose cells look like IMEIs. With
@@ -239,20 +298,23 @@ fn column_by_content(rows: &[&Vec<Field>]) -> Option<(usize, Option<String>, usi
     }
 }
 
-/// A list as it is, but with its line ends as LF only: a textarea turns CR LF and CR into LF,
-/// and the field's value must stay the text that problems and suggestions point into.
+/// A list as it is (its line ends already LF, as the field's value will have them).
 fn plain(text: &str, first_line: u32) -> Imported {
-    let text = text.replace("\r\n", "\n").replace('\r', "\n");
     // A final line end starts no line of the file: what is typed after it is not the file's.
     let lines = text.lines().count() as u32;
     Imported {
-        text,
+        text: text.to_owned(),
         column: None,
         file_lines: (first_line..first_line + lines).collect(),
     }
 }
 
-/// Where `name` stands in [`IMEI_HEADERS`]; past its end when it is not an IMEI header.
+/// The rank of a header that names no IMEI column.
+const NOT_A_HEADER: usize = usize::MAX;
+
+/// How telling `name` is as the IMEI column's header, 0 the most: `IMEI`, then a numbered
+/// `IMEI 1` (a dual-SIM device's first IMEI before its second), then the rest of
+/// [`IMEI_HEADERS`] in order; [`NOT_A_HEADER`] for any other name.
 fn header_rank(name: &str) -> usize {
     let key: String = name
         .trim()
@@ -260,10 +322,16 @@ fn header_rank(name: &str) -> usize {
         .filter(|c| !matches!(c, ' ' | '_' | '-'))
         .map(|c| c.to_ascii_lowercase())
         .collect();
-    IMEI_HEADERS
-        .iter()
-        .position(|h| *h == key)
-        .unwrap_or(IMEI_HEADERS.len())
+    if let Some(number) = key.strip_prefix("imei").filter(|n| !n.is_empty()) {
+        if number.bytes().all(|b| b.is_ascii_digit()) {
+            return 1;
+        }
+    }
+    match IMEI_HEADERS.iter().position(|h| *h == key) {
+        Some(0) => 0,
+        Some(i) => i + 1,
+        None => NOT_A_HEADER,
+    }
 }
 
 /// Where the lines of the IMEI field came from: typed, or a file's own line.
@@ -485,6 +553,36 @@ mod tests {
     }
 
     #[test]
+    fn what_a_review_found_reads_right() {
+        // A generic `ID` header does not beat a column of IMEIs.
+        let ids = extract("ID,Serial\n1,356938100000018\n2,356938100000026\n");
+        assert_eq!(ids.column.as_deref(), Some("Serial"));
+        assert_eq!(ids.text, "356938100000018\n356938100000026\n");
+        // Mac Excel's CR line ends: the sep= line, the header and the separator are found.
+        let mac = extract("sep=;\rIMEI;Battery\r356938100000018;4,1\r");
+        assert_eq!(mac.column.as_deref(), Some("IMEI"));
+        assert_eq!(
+            (mac.text.as_str(), mac.file_lines.as_slice()),
+            ("356938100000018\n", &[3][..])
+        );
+        let cr = extract("IMEI\r356938100000018\r3,56938E+14\r");
+        assert_eq!(cr.text, "356938100000018\n3,56938E+14\n");
+        // A row too short for the IMEI column is still read, so nothing vanishes.
+        let short = extract("Name,IMEI\nalpha,356938100000018\n356938100000026\n");
+        assert_eq!(short.text, "356938100000018\n356938100000026\n");
+        assert_eq!(short.file_lines, [2, 3]);
+        // A tie in the header's separators goes to the one that gives an IMEI column.
+        let tie = extract("IMEI;Notes, comments\n356938100000018;call, later\n");
+        assert_eq!(tie.text, "356938100000018\n");
+        // Dual-SIM inventories: the first IMEI column, and nothing else.
+        let dual = extract("IMEI1,IMEI2,Serial\n356938100000018,356938100000026,R58M12\n");
+        assert_eq!(dual.column.as_deref(), Some("IMEI1"));
+        assert_eq!(dual.text, "356938100000018\n");
+        let spaced = extract("Serial,IMEI 2,IMEI\nR58M12,356938100000026,356938100000018\n");
+        assert_eq!(spaced.column.as_deref(), Some("IMEI"));
+    }
+
+    #[test]
     fn the_most_telling_header_wins() {
         assert_eq!(
             extract("id,imei\n7,990000862471854\n").text,
@@ -500,11 +598,27 @@ mod tests {
     }
 
     #[test]
-    fn short_lines_and_odd_quotes_do_not_panic() {
+    fn short_lines_and_odd_quotes_are_entries_not_lost() {
+        // A quote left open runs to the end of the file: one short row, read whole.
         let text = "x,imei\nonly-one-field\n\"unterminated,990000862471854\n,356938035643809\n";
-        assert_eq!(extract(text).text, "");
+        assert_eq!(
+            extract(text).text,
+            "only-one-field\nunterminated,990000862471854 ,356938035643809\n"
+        );
         let text = "x,imei\nonly-one-field\n,356938035643809\n";
-        assert_eq!(extract(text).text, "356938035643809\n");
+        assert_eq!(extract(text).text, "only-one-field\n356938035643809\n");
+    }
+
+    #[test]
+    fn workbooks_are_refused_with_what_to_do() {
+        assert!(not_text(b"PK\x03\x04\x14\x00")
+            .unwrap()
+            .contains("CSV UTF-8"));
+        assert!(not_text(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\x00")
+            .unwrap()
+            .contains(".xls"));
+        assert_eq!(not_text(b"IMEI\r\n356938100000018"), None);
+        assert_eq!(not_text(b""), None);
     }
 
     #[test]

@@ -14,3 +14,12 @@ pub mod outcome;
 pub mod run;
 pub mod time;
 pub mod token;
+
+/// `text` cut to its first `chars` characters, with `…` when something was cut: for what the
+/// user typed or a server sent, shown in a message.
+pub fn shorten(text: &str, chars: usize) -> String {
+    match text.char_indices().nth(chars) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}

@@ -30,6 +30,9 @@ pub struct RunSettings {
     /// No retry sooner than this, in ms, whatever the jitter drew or `Retry-After` said
     /// (`Retry-After: 0` or a date in the past from a throttling gateway).
     pub retry_floor_ms: u32,
+    /// A `Retry-After` longer than this, in ms, fails the batch instead of holding the run (a
+    /// daily quota's `Retry-After: 86400`): the device says how long the server asked to wait.
+    pub longest_wait_ms: u32,
 }
 
 impl Default for RunSettings {
@@ -41,6 +44,7 @@ impl Default for RunSettings {
             backoff_base_ms: 500,
             backoff_cap_ms: 20_000,
             retry_floor_ms: 250,
+            longest_wait_ms: 300_000,
         }
     }
 }
@@ -56,6 +60,7 @@ impl RunSettings {
             backoff_base_ms: self.backoff_base_ms,
             backoff_cap_ms: self.backoff_cap_ms.max(self.backoff_base_ms),
             retry_floor_ms: self.retry_floor_ms,
+            longest_wait_ms: self.longest_wait_ms,
         }
     }
 
@@ -65,6 +70,11 @@ impl RunSettings {
         let exp = f64::from(self.backoff_base_ms) * 2f64.powi(attempt.saturating_sub(1) as i32);
         jitter.clamp(0.0, 1.0) * exp.min(f64::from(self.backoff_cap_ms))
     }
+}
+
+/// How long the server's `Retry-After` asks to wait from `now`, in ms; 0 without one.
+fn asked_wait(error: &ApiError, now: f64) -> f64 {
+    error.retry_after().map_or(0.0, |r| r.wait_ms(now))
 }
 
 /// One request's worth of devices.
@@ -325,11 +335,15 @@ impl SyncRun {
                 changes.extend(self.stop());
                 changes
             }
-            Err(error) if error.is_retryable() && attempt < self.settings.max_attempts => {
+            Err(error)
+                if error.is_retryable()
+                    && attempt < self.settings.max_attempts
+                    && asked_wait(&error, now) <= f64::from(self.settings.longest_wait_ms) =>
+            {
                 let wait = self
                     .settings
                     .backoff_ms(attempt, jitter)
-                    .max(error.retry_after().map_or(0.0, |r| r.wait_ms(now)))
+                    .max(asked_wait(&error, now))
                     .max(f64::from(self.settings.retry_floor_ms));
                 self.states[batch_id] = BatchState::Queued {
                     attempt: attempt + 1,
@@ -341,7 +355,13 @@ impl SyncRun {
             Err(error) => {
                 self.states[batch_id] = BatchState::Done;
                 let mut why = error.short();
-                if attempt > 1 {
+                let asked = asked_wait(&error, now);
+                if error.is_retryable() && asked > f64::from(self.settings.longest_wait_ms) {
+                    why.push_str(&format!(
+                        " (the server asked to wait {}; not retried)",
+                        super::time::format_seconds(asked)
+                    ));
+                } else if attempt > 1 {
                     why.push_str(&format!(" (after {attempt} tries)"));
                 }
                 self.error = Some(error);
@@ -558,6 +578,28 @@ mod tests {
         assert_eq!(
             RetryAfter::parse("Wed Oct 21 07:28:00 2015").map(|r| r.wait_ms(epoch_ms)),
             Some(2000.0)
+        );
+    }
+
+    #[test]
+    fn a_retry_after_beyond_the_longest_wait_fails_the_batch_with_the_servers_ask() {
+        let mut run = sequential(10);
+        let b = send(&mut run, 0.0);
+        let daily = ApiError::from_response(429, "", Some("86400"));
+        run.complete(done(b.id, Err(daily), 0.0, 0.0));
+        assert_eq!(run.next(0.0), Next::Finished, "nothing waits a day");
+        assert_eq!(
+            run.outcomes()[0].reason_text(),
+            "Rate limited: HTTP 429 Too Many Requests (the server asked to wait 86400 s; not retried)"
+        );
+        let mut run = sequential(10);
+        let b = send(&mut run, 0.0);
+        let minutes = ApiError::from_response(503, "", Some("300"));
+        run.complete(done(b.id, Err(minutes), 0.0, 0.0));
+        assert_eq!(
+            run.next(0.0),
+            Next::WaitUntil(300_000.0),
+            "five minutes are waited"
         );
     }
 

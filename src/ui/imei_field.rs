@@ -6,7 +6,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::core::imei::{accept_suggestions, ImeiList};
-use crate::core::import::{detect_encoding, extract, FieldOrigins};
+use crate::core::import::{detect_encoding, extract, not_text, FieldOrigins};
 
 /// Problems listed at most; a paste of 100,000 bad lines must not build 100,000 list items.
 const PROBLEMS_SHOWN: usize = 100;
@@ -14,13 +14,22 @@ const PROBLEMS_SHOWN: usize = 100;
 const MAX_FILE_BYTES: f64 = 32.0 * 1024.0 * 1024.0;
 
 /// The text of `file`, decoded by the browser's `TextDecoder` in the encoding its bytes show
-/// (`detect_encoding`): `Blob.text()` would read everything as UTF-8.
-async fn read_text(file: &web_sys::File) -> Option<String> {
-    let buffer = JsFuture::from(file.array_buffer()).await.ok()?;
+/// (`detect_encoding`): `Blob.text()` would read everything as UTF-8. The error is the note.
+async fn read_text(file: &web_sys::File) -> Result<String, String> {
+    let name = file.name();
+    let unreadable = || format!("{name} could not be read.");
+    let buffer = JsFuture::from(file.array_buffer())
+        .await
+        .map_err(|_| unreadable())?;
     let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
+    if let Some(why) = not_text(&bytes) {
+        return Err(format!("{name} was not imported: {why}."));
+    }
     let (label, bom) = detect_encoding(&bytes);
-    let decoder = web_sys::TextDecoder::new_with_label(label).ok()?;
-    decoder.decode_with_u8_array(&bytes[bom..]).ok()
+    let decoder = web_sys::TextDecoder::new_with_label(label).map_err(|_| unreadable())?;
+    decoder
+        .decode_with_u8_array(&bytes[bom..])
+        .map_err(|_| unreadable())
 }
 
 /// Reads `file` and adds its IMEIs to the end of the field, or says why it could not.
@@ -34,8 +43,9 @@ async fn import(
     if file.size() > MAX_FILE_BYTES {
         return format!("{name} was not imported: it is larger than 32 MB.");
     }
-    let Some(content) = read_text(&file).await else {
-        return format!("{name} could not be read.");
+    let content = match read_text(&file).await {
+        Ok(content) => content,
+        Err(note) => return note,
     };
     let imported = extract(&content);
     if imported.lines() == 0 {

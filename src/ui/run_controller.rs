@@ -170,8 +170,11 @@ impl RunController {
         active.pump();
     }
 
+    /// The clock's time; the browser's if the page that owned the controller is gone.
     fn now(&self) -> f64 {
-        (self.clock.get_value())()
+        self.clock
+            .try_get_value()
+            .map_or_else(js_now, |clock| clock())
     }
 
     /// Reads the run on screen, tracking every change to it.
@@ -311,7 +314,9 @@ impl Active {
         }
         self.timer_at.set(Some(at));
         let active = self.clone();
-        let delay = Duration::from_millis((at - self.controller.now()).max(0.0).ceil() as u64);
+        let delay = Duration::from_millis(
+            ((at - self.controller.now()).max(0.0).ceil() as u64).min(crate::net::MAX_TIMER_MS),
+        );
         set_timeout(
             move || {
                 active.timer_at.set(None);

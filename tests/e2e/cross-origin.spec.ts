@@ -95,7 +95,7 @@ test.describe('a base URL on another origin', () => {
     await expect(headline).toHaveText(
       new RegExp(
         `^The server at ${escape(`${apiBaseUrl}/firmware/${ACCOUNT}/devices`)} answered, but the browser withheld the answer: ` +
-          escape("its CORS headers do not allow this site. The proxy must answer the preflight (OPTIONS) with Access-Control-Allow-Origin set to this site's origin") +
+          escape(`its CORS headers do not allow this site (${new URL(page.url()).origin}). The proxy must answer the preflight (OPTIONS) with Access-Control-Allow-Origin: ${new URL(page.url()).origin},`) +
           '.*Retry-After',
       ),
       { timeout: 20_000 },

@@ -253,7 +253,7 @@ test.describe('separate CORS proxy', () => {
     // Allow for the app's retries with back-off before it gives up. The app probes the proxy
     // without CORS, finds it answers, and so names CORS as the cause.
     await expect(alert).toContainText(
-      `The server at ${endpoint()} answered, but the browser withheld the answer: its CORS headers do not allow this site. The proxy must answer the preflight (OPTIONS) with`,
+      `The server at ${endpoint()} answered, but the browser withheld the answer: its CORS headers do not allow this site (${new URL(FOREIGN_URL).origin}). The proxy must answer the preflight (OPTIONS) with Access-Control-Allow-Origin: ${new URL(FOREIGN_URL).origin},`,
       { timeout: 20_000 },
     );
     await expect(await new Results(page).column('Reason')).toHaveText(

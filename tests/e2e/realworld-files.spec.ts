@@ -57,7 +57,7 @@ function fixture(name: string): ExpectedFile {
 function message(problem: ExpectedProblem): string | RegExp {
   switch (problem.kind) {
     case 'scientific-notation':
-      return 'is a number Excel rounded (scientific notation): its digits are lost and cannot be recovered. Re-export the column formatted as Text';
+      return 'is a number Excel rounded when it saved the file (scientific notation): the rest of the IMEI is not in this file. Re-export the column formatted as Text';
     case 'check-digit':
       return `Luhn check digit is wrong (expected ${luhnCheckDigit(problem.text.slice(0, 14))})`;
     case 'missing-check-digit':
@@ -300,7 +300,7 @@ test.describe('typed as labels and spreadsheets write them', () => {
     );
     await expect(page.locator('#imei-count')).toHaveText('3 valid, unique IMEIs');
     await expect(problemItems(page)).toHaveText([
-      'Entry 4 (line 4): "3.56938E+14" is a number Excel rounded (scientific notation): its digits are lost and cannot be recovered. Re-export the column formatted as Text',
+      'Entry 4 (line 4): "3.56938E+14" is a number Excel rounded when it saved the file (scientific notation): the rest of the IMEI is not in this file. Re-export the column formatted as Text',
       'Entry 5 (line 5): "3569381000000430" has 16 digits: an IMEISV (IMEI and software version)? Its IMEI is 356938100000042',
       'Entry 6 (line 6): "35693810000006" has 14 digits: an IMEI without its check digit? With it: 356938100000067',
     ]);
