@@ -3,7 +3,7 @@
 // violation), and `App`, the one page object, for the app as a page or inside a portal's frame.
 import { readFile } from 'node:fs/promises';
 import { expect, test as base, type FrameLocator, type Locator, type Page } from '@playwright/test';
-import { Emulator } from './emulator';
+import { Emulator, type DocumentedDevice } from './emulator';
 
 export { expect };
 
@@ -172,7 +172,8 @@ export class App {
   /** The file input, "Add IMEIs from a file". */
   readonly fileInput: Locator;
   readonly imeiCount: Locator;
-  /** The problem list's items under the IMEI field. */
+  /** The list of problems under the IMEI field, and its items. */
+  readonly problemList: Locator;
   readonly problems: Locator;
   readonly bearer: Locator;
   readonly session: Locator;
@@ -196,6 +197,8 @@ export class App {
   readonly alertHeadline: Locator;
   /** The alert's raw line, as the server said it. */
   readonly alertRaw: Locator;
+  /** The alert's list of what to fix in the form. */
+  readonly alertItems: Locator;
   readonly summaryList: Locator;
   readonly progressBar: Locator;
   /** The run's progress line ("… of … devices, … retries, finished in …"). */
@@ -211,7 +214,8 @@ export class App {
     this.allowBadCheckDigit = root.getByRole('checkbox', { name: 'Include IMEIs that fail only the check digit' });
     this.fileInput = root.getByLabel('Add IMEIs from a file', { exact: true });
     this.imeiCount = root.locator('#imei-count');
-    this.problems = root.getByRole('list', { name: 'Problems' }).getByRole('listitem');
+    this.problemList = root.getByRole('list', { name: 'Problems' });
+    this.problems = this.problemList.getByRole('listitem');
     this.bearer = root.getByLabel('Bearer token', { exact: true });
     this.session = root.getByLabel('Session token', { exact: true });
     this.showBearer = root.getByRole('button', { name: 'Show bearer token' });
@@ -230,6 +234,7 @@ export class App {
     this.alert = root.getByRole('alert');
     this.alertHeadline = this.alert.locator('.headline');
     this.alertRaw = this.alert.locator('.raw');
+    this.alertItems = this.alert.getByRole('listitem');
     this.summaryList = root.locator('dl[aria-label="Summary"]');
     this.progressBar = root.getByRole('progressbar', { name: 'Run progress' });
     this.progress = root.locator('section[aria-label="Run summary"] [role="status"]');
@@ -429,6 +434,13 @@ export class App {
     const rows = records.slice(1).map(([imei, status, reason, firmware, updated]) => ({ imei, status, reason, firmware, updated }));
     return { name: download.suggestedFilename(), text, rows };
   }
+}
+
+/** Each row (from the table or the CSV) shows what the emulator documents for its device. */
+export function expectDocumented(rows: Omit<ResultRow, 'updated'>[], documented: DocumentedDevice[]): void {
+  expect(rows.map((r) => [r.imei, r.status, r.reason, r.firmware])).toEqual(
+    documented.map((d) => [d.deviceId, d.status, d.Reason, d.firmwareVersion]),
+  );
 }
 
 /** Reads RFC 4180 CSV: quoted fields, doubled quotes, CRLF line ends. */

@@ -1,8 +1,8 @@
 // Bulk runs (issue 4): hundreds and thousands of devices in concurrent batches, retries the
 // server asks for, a token error or Cancel in the middle, and "Retry failed"; every case checks
 // that each device ends with exactly one outcome and that the summary adds up to the total.
-import { ACCOUNT, SUCCESS, expect, test, type App } from './app';
-import type { DocumentedDevice, LoggedRequest } from './emulator';
+import { ACCOUNT, SUCCESS, expect, expectDocumented, test, type App } from './app';
+import type { LoggedRequest } from './emulator';
 import { validImeis } from './imei';
 
 const BEARER = 'bearer-bulk';
@@ -68,13 +68,6 @@ async function expectTableAndSummary(app: App, imeis: string[]): Promise<Row[]> 
   await expect(app.progressBar).toHaveAttribute('value', String(imeis.length));
   await expect(app.progress).toContainText(`${imeis.length} of ${imeis.length} devices`);
   return rows;
-}
-
-/** Each row shows what the emulator documents for its device. */
-function expectDocumented(rows: Row[], documented: DocumentedDevice[]): void {
-  expect(rows.map((r) => [r.imei, r.status, r.reason, r.firmware])).toEqual(
-    documented.map((d) => [d.deviceId, d.status, d.Reason, d.firmwareVersion]),
-  );
 }
 
 function deviceList(call: LoggedRequest): string[] {

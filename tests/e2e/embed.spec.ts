@@ -420,7 +420,7 @@ test.describe('handoff from the parent page', () => {
     await expect(app.providedByPortal).toHaveCount(2);
     await app.fill({ imeis: IMEIS });
     await app.synchronize();
-    await expect(app.alert.getByRole('listitem')).toHaveText([
+    await expect(app.alertItems).toHaveText([
       'The bearer token has a space or line break inside it. Copy it again in one piece and paste it.',
     ]);
     expect(await emulator.syncCalls()).toEqual([]);
@@ -430,7 +430,7 @@ test.describe('handoff from the parent page', () => {
     // The message arrives in its own time: press again until the form has read it.
     await expect(async () => {
       await app.synchronize();
-      await expect(app.alert.getByRole('listitem')).toHaveText(
+      await expect(app.alertItems).toHaveText(
         ['The session token has a space or line break inside it. Copy it again in one piece and paste it.'],
         { timeout: 1_000 },
       );

@@ -1,6 +1,6 @@
 // IMEIs added from a file, and the results downloaded as CSV: the way a fleet's list comes in
 // from a spreadsheet and the outcome goes back to one.
-import { ACCOUNT, expect, test, type App } from './app';
+import { ACCOUNT, expect, expectDocumented, test, type App } from './app';
 import { validImeis } from './imei';
 
 /** Adds a file of this name and text through the file input. */
@@ -19,7 +19,7 @@ test.describe('adding IMEIs from a file', () => {
     await expect(page.getByText('Added 3 lines from the “IMEI” column of fleet.csv.')).toBeVisible();
     await expect(app.imeis).toHaveValue(`${[typed, ...listed].join('\n')}\n`);
     await expect(app.imeiCount).toHaveText('4 valid, unique IMEIs');
-    await expect(app.root.getByRole('list', { name: 'Problems' })).toHaveCount(0);
+    await expect(app.problemList).toHaveCount(0);
   });
 
   test('a plain list is added as it is, and its problems are named', async ({ page, app }) => {
@@ -56,9 +56,7 @@ test.describe('Download CSV', () => {
     const { name, rows, text } = await app.downloadResults();
     expect(name).toMatch(new RegExp(`^fota-sync-${ACCOUNT}-\\d{8}T\\d{6}Z\\.csv$`));
     const documented = await Promise.all(imeis.map((imei) => emulator.outcome(imei)));
-    expect(rows.map((r) => [r.imei, r.status, r.reason, r.firmware])).toEqual(
-      documented.map((d) => [d.deviceId, d.status, d.Reason, d.firmwareVersion]),
-    );
+    expectDocumented(rows, documented);
     // The exact UTC time the table gives in each Updated cell's tooltip, as RFC 3339.
     const titles = await app.rows.locator('td.updated time').evaluateAll((times) =>
       times.map((t) => t.getAttribute('title') ?? ''),

@@ -7,7 +7,7 @@
 //
 // The backoff's jitter is pinned to 0 (`pinJitter`), so that the wait between two tries is only
 // what the server's Retry-After and the app's 250 ms floor ask for.
-import { SUCCESS, expect, gapsMs, test, type App, type ConfigOverrides, type ResultRow } from './app';
+import { SUCCESS, expect, expectDocumented, gapsMs, test, type App, type ConfigOverrides, type ResultRow } from './app';
 import type { DocumentedDevice, Emulator, FaultRule, LoggedRequest } from './emulator';
 import { validImeis } from './imei';
 
@@ -34,13 +34,6 @@ async function run(
   expect(rows.map((r) => r.imei)).toEqual(imeis);
   await app.expectTableShows(rows);
   return { calls: await emulator.syncCalls(), rows };
-}
-
-/** Each row shows what the emulator documents for its device. */
-function expectDocumented(rows: ResultRow[], documented: DocumentedDevice[]): void {
-  expect(rows.map((r) => [r.imei, r.status, r.reason, r.firmware])).toEqual(
-    documented.map((d) => [d.deviceId, d.status, d.Reason, d.firmwareVersion]),
-  );
 }
 
 /** Go's layout `2022-08-20 16:38:35.412 +0000 UTC` as the CSV gives it: `2022-08-20T16:38:35.412Z`. */

@@ -99,7 +99,7 @@ test.describe('what cannot be a token is refused, and nothing is sent', () => {
     test(name, async ({ app, emulator }) => {
       await start(app, bearer, session);
       await expect(app.alert).toContainText('Please check the form:');
-      await expect(app.alert.getByRole('listitem')).toHaveText([message]);
+      await expect(app.alertItems).toHaveText([message]);
       // The same words under the field, as soon as it was pasted.
       const note = bearer === JWT ? app.sessionNote : app.bearerNote;
       await expect(note).toHaveText(message);
