@@ -75,8 +75,10 @@ function start(command, args, stdio) {
   });
   child.on('exit', (code, signal) => {
     if (stopping) return;
-    process.stderr.write(`servers.js: ${path.basename(command)} exited (${signal ?? code})\n`);
-    void stop(code || 1);
+    // Playwright signals the whole process group at once: a child may stop before our handler runs.
+    const stopped = code === 0 || signal === 'SIGTERM' || signal === 'SIGINT';
+    if (!stopped) process.stderr.write(`servers.js: ${path.basename(command)} exited (${signal ?? code})\n`);
+    void stop(stopped ? 0 : code || 1);
   });
   return child;
 }
