@@ -243,7 +243,9 @@ fn column_by_content(rows: &[&Vec<Field>]) -> Option<(usize, Option<String>, usi
 /// and the field's value must stay the text that problems and suggestions point into.
 fn plain(text: &str, first_line: u32) -> Imported {
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
-    let lines = text.split('\n').count() as u32;
+    // A final line break ends the last line; it does not start another, or a line typed after
+    // the import would be named by the file.
+    let lines = (text.split('\n').count() - usize::from(text.ends_with('\n'))) as u32;
     Imported {
         text,
         column: None,
@@ -363,7 +365,7 @@ mod tests {
         let imported = extract(text);
         assert_eq!(imported.text, text);
         assert_eq!(imported.column, None);
-        assert_eq!(imported.file_lines, [1, 2, 3, 4]);
+        assert_eq!(imported.file_lines, [1, 2, 3]);
     }
 
     /// What goes into the field has only LF line ends, as a textarea's value has: suggestions
