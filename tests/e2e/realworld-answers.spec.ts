@@ -291,7 +291,9 @@ test.describe('the status alone decides a retry, whatever the body', () => {
   const body = JSON.stringify({ errorCode: 'SOME_ERROR', errorMessage: 'Some words' });
   const ONE = validImeis(1, 2_020);
   for (const status of [408, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524]) {
-    test(`${status} is retried`, async ({ app, emulator }) => {
+    // Chromium itself resends a request answered 408 on a reused keep-alive connection, so the
+    // app sees a 408 only on a connection of its own (the emulator closes every one).
+    test(`${status} is retried`, status === 408 ? { tag: '@fresh-connection' } : {}, async ({ app, emulator }) => {
       const { calls, rows } = await run(app, emulator, [{ kind: 'status', status, body, times: 1 }], ONE);
       expect(calls.map((c) => c.status)).toEqual([status, 200]);
       expect(gapsMs(calls)[0]).toBeGreaterThanOrEqual(250);
