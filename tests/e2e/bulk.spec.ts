@@ -1,18 +1,20 @@
 // Bulk runs (issue 4): hundreds and thousands of devices in concurrent batches, retries the
 // server asks for, a token error or Cancel in the middle, and "Retry failed"; every case checks
 // that each device ends with exactly one outcome and that the summary adds up to the total.
-import type { Page } from '@playwright/test';
-import { ACCOUNT, SUCCESS, downloadResults, expect, expectTableShows, test, useConfig } from './app';
-import type { DocumentedDevice, LoggedRequest } from './emulator';
+import { ACCOUNT, SUCCESS, expect, expectDocumented, test, type App } from './app';
+import type { LoggedRequest } from './emulator';
 import { validImeis } from './imei';
 
 const BEARER = 'bearer-bulk';
 const SESSION = 'session-bulk';
 
-// The shared fixtures: the emulator, reset per test, and the page-error check (app.ts).
+// The shared fixtures: the emulator, reset per test, the page object, and the page-error and
+// Content-Security-Policy checks (app.ts).
 
 // Thousands of rows on a busy 2-core machine: allow for it, but every wait stays bounded.
 test.describe.configure({ timeout: 60_000 });
+/** How long a run of hundreds or thousands of devices may take to end. */
+const RUN = { timeout: 30_000 };
 
 /** One row of the results table, as the user reads it. */
 interface Row {
@@ -25,45 +27,14 @@ interface Row {
 /** The summary's counts, by term (Total, Succeeded, Failed, No result, Error, Not sent, Waiting). */
 type Counts = Record<string, number>;
 
-/**
- * Puts `text` in the IMEI field in one input event, as a paste does. (Playwright's `fill` types
- * through Chromium's editing commands: over 15 s for 2,000 lines on a busy 2-core machine.)
- */
-async function paste(page: Page, text: string): Promise<void> {
-  await page.getByRole('textbox', { name: 'IMEIs', exact: true }).evaluate((field: HTMLTextAreaElement, value) => {
-    field.value = value;
-    field.dispatchEvent(new Event('input', { bubbles: true }));
-  }, text);
-}
-
-/** Opens the app, fills the form with `imeis` and presses Synchronize. */
-async function synchronize(page: Page, imeis: string[]): Promise<void> {
-  await page.goto('/');
-  await page.getByRole('textbox', { name: 'Account', exact: true }).fill(ACCOUNT);
-  await paste(page, imeis.join('\n'));
-  await expect(page.locator('#imei-count')).toHaveText(`${imeis.length} valid, unique IMEIs`);
-  await page.getByLabel('Bearer token', { exact: true }).fill(BEARER);
-  await page.getByLabel('Session token', { exact: true }).fill(SESSION);
-  await page.getByRole('button', { name: 'Synchronize' }).click();
-}
-
-function progressLine(page: Page) {
-  return page.locator('section[aria-label="Run summary"] [role="status"]');
-}
-
-/** Waits until the run on screen has ended (every device has its outcome). */
-async function expectRunOver(page: Page, timeout = 30_000): Promise<void> {
-  await expect(progressLine(page)).toContainText('finished in', { timeout });
-  await expect(page.getByRole('button', { name: 'Cancel' })).toHaveCount(0);
-  await expect(page.getByRole('button', { name: 'Synchronize' })).toBeEnabled();
-}
-
-async function summaryCounts(page: Page): Promise<Counts> {
-  return page.locator('dl[aria-label="Summary"] > div').evaluateAll((divs) =>
-    Object.fromEntries(
-      divs.map((d) => [d.querySelector('dt')?.textContent?.trim() ?? '', Number(d.querySelector('dd')?.textContent)]),
-    ),
-  );
+/** Opens the app, pastes `imeis` as one paste, fills the rest and presses Synchronize. */
+async function start(app: App, imeis: string[]): Promise<void> {
+  await app.open();
+  await app.fill({ account: ACCOUNT });
+  await app.pasteImeis(imeis.join('\n'));
+  await expect(app.imeiCount).toHaveText(`${imeis.length} valid, unique IMEIs`);
+  await app.fill({ bearer: BEARER, session: SESSION });
+  await app.synchronize();
 }
 
 /** The summary term a row's status counts under. */
@@ -78,33 +49,25 @@ function termOf(status: string): string {
  * the rows and add up to the total. The CSV download and the table on screen agree row for row.
  * Returns the rows.
  */
-async function expectTableAndSummary(page: Page, imeis: string[]): Promise<Row[]> {
-  const { rows } = await downloadResults(page);
+async function expectTableAndSummary(app: App, imeis: string[]): Promise<Row[]> {
+  const { rows } = await app.downloadResults();
   expect(rows.map((r) => r.imei)).toEqual(imeis);
-  await expectTableShows(page, rows);
+  await app.expectTableShows(rows);
   const tally: Counts = { Succeeded: 0, Failed: 0, 'No result': 0, Error: 0, 'Not sent': 0, Waiting: 0 };
   for (const row of rows) tally[termOf(row.status)] += 1;
   expect(tally.Waiting, 'rows still waiting').toBe(0);
 
-  const counts = await summaryCounts(page);
+  const counts = await app.summaryCounts();
   expect(counts.Total).toBe(imeis.length);
   // Total, Succeeded, Failed and No result are always shown; the rest only when not zero.
   for (const term of Object.keys(tally)) expect(counts[term] ?? 0, `summary "${term}"`).toBe(tally[term]);
   const parts = Object.entries(counts).filter(([term]) => term !== 'Total');
   expect(parts.reduce((sum, [, n]) => sum + n, 0), `summary ${JSON.stringify(counts)} adds up`).toBe(imeis.length);
 
-  const bar = page.getByRole('progressbar', { name: 'Run progress' });
-  await expect(bar).toHaveAttribute('max', String(imeis.length));
-  await expect(bar).toHaveAttribute('value', String(imeis.length));
-  await expect(progressLine(page)).toContainText(`${imeis.length} of ${imeis.length} devices`);
+  await expect(app.progressBar).toHaveAttribute('max', String(imeis.length));
+  await expect(app.progressBar).toHaveAttribute('value', String(imeis.length));
+  await expect(app.progress).toContainText(`${imeis.length} of ${imeis.length} devices`);
   return rows;
-}
-
-/** Each row shows what the emulator documents for its device. */
-function expectDocumented(rows: Row[], documented: DocumentedDevice[]): void {
-  expect(rows.map((r) => [r.imei, r.status, r.reason, r.firmware])).toEqual(
-    documented.map((d) => [d.deviceId, d.status, d.Reason, d.firmwareVersion]),
-  );
 }
 
 function deviceList(call: LoggedRequest): string[] {
@@ -125,49 +88,49 @@ function batchesOf<T>(items: T[], size = 100): T[][] {
 }
 
 test.describe('bulk runs', () => {
-  test('250 devices: every row shows its documented outcome and the counts add up', async ({ page, emulator }) => {
+  test('250 devices: every row shows its documented outcome and the counts add up', async ({ app, emulator }) => {
     const imeis = validImeis(250, 10_000);
-    await synchronize(page, imeis);
-    await expectRunOver(page);
+    await start(app, imeis);
+    await app.expectRunOver(RUN);
 
-    const rows = await expectTableAndSummary(page, imeis);
+    const rows = await expectTableAndSummary(app, imeis);
     expectDocumented(rows, await emulator.outcomes(imeis));
-    await expect(progressLine(page)).toContainText('0 retries');
+    await expect(app.progress).toContainText('0 retries');
     const calls = await emulator.syncCalls();
     expect(sentInOrder(calls, imeis)).toEqual(batchesOf(imeis));
     expect(calls.every((c) => c.status === 200)).toBeTruthy();
-    await expect(page.getByRole('alert')).toHaveCount(0);
+    await expect(app.alert).toHaveCount(0);
   });
 
-  test('the table can show only the devices that did not succeed; the CSV keeps them all', async ({ page }) => {
+  test('the table can show only the devices that did not succeed; the CSV keeps them all', async ({ app }) => {
     const imeis = validImeis(250, 15_000);
-    await synchronize(page, imeis);
-    await expectRunOver(page);
-    const rows = await expectTableAndSummary(page, imeis);
+    await start(app, imeis);
+    await app.expectRunOver(RUN);
+    const rows = await expectTableAndSummary(app, imeis);
     const unsuccessful = rows.filter((r) => r.status !== SUCCESS).map((r) => r.imei);
     expect(unsuccessful.length).toBeGreaterThan(0);
     expect(unsuccessful.length).toBeLessThan(imeis.length);
 
     const shownImeis = () =>
-      page.locator('table.results tbody tr').evaluateAll((trs) =>
+      app.rows.evaluateAll((trs) =>
         trs.filter((tr) => tr.checkVisibility()).map((tr) => tr.querySelector('td.imei')?.textContent ?? ''),
       );
-    const only = page.getByRole('checkbox', { name: 'Show only devices that did not succeed' });
+    const only = app.onlyUnsuccessful;
     await only.check();
     await expect.poll(shownImeis).toEqual(unsuccessful);
-    const { rows: exported } = await downloadResults(page);
+    const { rows: exported } = await app.downloadResults();
     expect(exported.map((r) => r.imei)).toEqual(imeis);
     await only.uncheck();
     await expect.poll(shownImeis).toEqual(imeis);
   });
 
-  test('2,500 devices: 25 requests of 100, each device sent once, every outcome shown', async ({ page, emulator }) => {
+  test('2,500 devices: 25 requests of 100, each device sent once, every outcome shown', async ({ app, emulator }) => {
     test.setTimeout(150_000);
     const imeis = validImeis(2_500, 20_000);
-    await synchronize(page, imeis);
-    await expectRunOver(page, 90_000);
+    await start(app, imeis);
+    await app.expectRunOver({ timeout: 90_000 });
 
-    const rows = await expectTableAndSummary(page, imeis);
+    const rows = await expectTableAndSummary(app, imeis);
     expectDocumented(rows, await emulator.outcomes(imeis));
     const calls = await emulator.syncCalls();
     expect(calls).toHaveLength(25);
@@ -177,11 +140,11 @@ test.describe('bulk runs', () => {
 });
 
 test.describe('retries the server asks for', () => {
-  test('a 503 on one batch is retried and the batch then succeeds', async ({ page, emulator }) => {
+  test('a 503 on one batch is retried and the batch then succeeds', async ({ app, emulator }) => {
     const imeis = validImeis(250, 30_000);
     await emulator.addFault({ kind: 503, skip: 1, times: 1 });
-    await synchronize(page, imeis);
-    await expectRunOver(page);
+    await start(app, imeis);
+    await app.expectRunOver(RUN);
 
     const calls = await emulator.syncCalls();
     expect(calls.map((c) => c.status).sort()).toEqual([200, 200, 200, 503]);
@@ -191,17 +154,17 @@ test.describe('retries the server asks for', () => {
     expect(retry[0].status).toBe(200);
     expect(sentInOrder(calls.filter((c) => c.status === 200), imeis)).toEqual(batchesOf(imeis));
 
-    const rows = await expectTableAndSummary(page, imeis);
+    const rows = await expectTableAndSummary(app, imeis);
     expectDocumented(rows, await emulator.outcomes(imeis));
-    await expect(progressLine(page)).toContainText('1 retry');
-    await expect(page.getByRole('alert')).toHaveCount(0);
+    await expect(app.progress).toContainText('1 retry');
+    await expect(app.alert).toHaveCount(0);
   });
 
-  test('a 429 with Retry-After: 2 is retried no sooner than 2 s later', async ({ page, emulator }) => {
+  test('a 429 with Retry-After: 2 is retried no sooner than 2 s later', async ({ app, emulator }) => {
     const imeis = validImeis(250, 40_000);
     await emulator.addFault({ kind: 429, skip: 1, times: 1, retryAfter: '2' });
-    await synchronize(page, imeis);
-    await expectRunOver(page);
+    await start(app, imeis);
+    await app.expectRunOver(RUN);
 
     const calls = await emulator.syncCalls();
     expect(calls).toHaveLength(4);
@@ -217,69 +180,69 @@ test.describe('retries the server asks for', () => {
     const others = calls.filter((c) => c.body !== throttled.body);
     expect(others.every((c) => Date.parse(c.time) < Date.parse(retry.time))).toBeTruthy();
 
-    const rows = await expectTableAndSummary(page, imeis);
+    const rows = await expectTableAndSummary(app, imeis);
     expectDocumented(rows, await emulator.outcomes(imeis));
-    await expect(progressLine(page)).toContainText('1 retry');
+    await expect(app.progress).toContainText('1 retry');
   });
 });
 
 test.describe('a run stopped in the middle', () => {
-  test('a session-token error stops the run: nothing more is sent, the rest is Not sent', async ({
-    page,
-    emulator,
-  }) => {
+  test('a session-token error stops the run: nothing more is sent, the rest is Not sent', async ({ app, emulator }) => {
     // One request at a time, so "the middle" is exact: two batches answered, the third refused.
-    await useConfig(page, { concurrency: 1 });
+    await app.useConfig({ concurrency: 1 });
     const imeis = validImeis(500, 50_000);
     await emulator.addFault({ kind: 'session_expired', skip: 2, times: 1 });
-    await synchronize(page, imeis);
-    await expectRunOver(page);
+    await start(app, imeis);
+    await app.expectRunOver(RUN);
 
-    const alert = page.getByRole('alert');
-    await expect(alert).toContainText('REQUEST_FAILED.SessionToken.Expired');
-    await expect(alert).toContainText(/session token/i);
+    await expect(app.alert).toContainText('REQUEST_FAILED.SessionToken.Expired');
+    await expect(app.alert).toContainText(/session token/i);
 
-    const rows = await expectTableAndSummary(page, imeis);
+    const rows = await expectTableAndSummary(app, imeis);
     expectDocumented(rows.slice(0, 200), await emulator.outcomes(imeis.slice(0, 200)));
     expect(rows.slice(200, 300).every((r) => r.status === 'Error')).toBeTruthy();
     expect(rows.slice(300).every((r) => r.status === 'Not sent' && r.reason === '')).toBeTruthy();
-    const counts = await summaryCounts(page);
+    const counts = await app.summaryCounts();
     expect([counts.Succeeded + counts.Failed, counts.Error, counts['Not sent']]).toEqual([200, 100, 200]);
 
-    // Nothing after the refusal, even a while later.
-    await page.waitForTimeout(1_000);
+    // Nothing after the refusal: the next requests the emulator sees are the next run's. Retry
+    // failed (the fault is used up) sends the devices that did not succeed; once that run is over,
+    // the log holds the three requests of the first run and then exactly the retry's.
+    const unsuccessful = rows.filter((r) => r.status !== SUCCESS).map((r) => r.imei);
+    await app.retryFailedButton.click();
+    await expect(app.summaryValue('Total')).toHaveText(String(unsuccessful.length));
+    await app.expectRunOver(RUN);
     const calls = await emulator.syncCalls();
-    expect(calls.map((c) => c.status)).toEqual([200, 200, 400]);
-    expect(calls.map(deviceList)).toEqual(batchesOf(imeis).slice(0, 3));
+    expect(calls.slice(0, 3).map((c) => c.status)).toEqual([200, 200, 400]);
+    expect(calls.slice(0, 3).map(deviceList)).toEqual(batchesOf(imeis).slice(0, 3));
+    expect(calls.slice(3).map(deviceList), 'after the refusal, only the retry').toEqual(batchesOf(unsuccessful));
+    expect(calls.slice(3).every((c) => c.status === 200)).toBeTruthy();
   });
 
-  test('Cancel aborts what is in flight, sends nothing more, and marks the rest Not sent', async ({
-    page,
-    emulator,
-  }) => {
+  test('Cancel aborts what is in flight, sends nothing more, and marks the rest Not sent', async ({ app, emulator }) => {
     // 20 requests, two at a time, 600 ms each: about 6 s, time enough to cancel in the middle.
-    await useConfig(page, { concurrency: 2 });
+    await app.useConfig({ concurrency: 2 });
     await emulator.setLatency(600);
     const imeis = validImeis(2_000, 60_000);
-    await synchronize(page, imeis);
+    await start(app, imeis);
 
     await expect
       .poll(
         async () => {
-          const c = await summaryCounts(page);
+          const c = await app.summaryCounts();
           return c.Succeeded + c.Failed;
         },
         { intervals: [100] },
       )
       .toBeGreaterThanOrEqual(200);
-    await expect(page.getByRole('button', { name: 'Synchronize' })).toBeDisabled();
-    await page.getByRole('button', { name: 'Cancel' }).click();
-    await expectRunOver(page, 15_000);
+    await expect(app.synchronizeButton).toBeDisabled();
+    await app.cancelButton.click();
+    await app.expectRunOver({ timeout: 15_000 });
     const cancelled = Date.now();
     const sentBeforeCancel = await emulator.syncCalls();
 
-    const rows = await expectTableAndSummary(page, imeis);
-    const counts = await summaryCounts(page);
+    const rows = await expectTableAndSummary(app, imeis);
+    const counts = await app.summaryCounts();
     expect(counts.Succeeded + counts.Failed).toBeGreaterThanOrEqual(200);
     expect(counts['Not sent']).toBeGreaterThanOrEqual(200);
     expect(counts.Succeeded + counts.Failed + counts['Not sent']).toBe(imeis.length);
@@ -294,42 +257,54 @@ test.describe('a run stopped in the middle', () => {
     expect(sentBeforeCancel.length).toBeLessThan(20);
     expectDocumented(answered.flat(), await emulator.outcomes(answered.flat().map((r) => r.imei)));
 
-    // No request after Cancel: wait longer than one answer takes, then look again.
-    await page.waitForTimeout(1_500);
+    await expect(app.progress).toContainText('finished in');
+
+    // No request after Cancel: the next requests the emulator sees are the next run's. Retry
+    // failed (answered at once now) sends the devices that did not succeed; once that run is
+    // over, the log holds the cancelled run's requests, all from before Cancel, and then exactly
+    // the retry's.
+    const unsuccessful = rows.filter((r) => r.status !== SUCCESS).map((r) => r.imei);
+    await emulator.setLatency(0);
+    await app.retryFailedButton.click();
+    await expect(app.summaryValue('Total')).toHaveText(String(unsuccessful.length));
+    await app.expectRunOver(RUN);
     const calls = await emulator.syncCalls();
-    expect(calls.map((c) => c.seq)).toEqual(sentBeforeCancel.map((c) => c.seq));
-    expect(calls.every((c) => Date.parse(c.time) <= cancelled)).toBeTruthy();
-    await expect(progressLine(page)).toContainText('finished in');
+    const before = calls.slice(0, sentBeforeCancel.length);
+    expect(before.map((c) => c.seq)).toEqual(sentBeforeCancel.map((c) => c.seq));
+    expect(before.every((c) => Date.parse(c.time) <= cancelled)).toBeTruthy();
+    const after = calls.slice(sentBeforeCancel.length);
+    expect(sentInOrder(after, unsuccessful), 'after Cancel, only the retry').toEqual(batchesOf(unsuccessful));
+    expect(after.every((c) => c.status === 200)).toBeTruthy();
   });
 });
 
 test.describe('Retry failed', () => {
-  test('after a partial failure, sends exactly the devices that did not succeed', async ({ page, emulator }) => {
+  test('after a partial failure, sends exactly the devices that did not succeed', async ({ app, emulator }) => {
     const imeis = validImeis(500, 70_000);
     // Two requests refused for good (a 400 is not retried); the other three answered.
     await emulator.addFault({ kind: 'inactive', skip: 1, times: 2 });
-    await synchronize(page, imeis);
-    await expectRunOver(page);
+    await start(app, imeis);
+    await app.expectRunOver(RUN);
 
-    const first = await expectTableAndSummary(page, imeis);
+    const first = await expectTableAndSummary(app, imeis);
     const firstCalls = await emulator.syncCalls();
     expect(firstCalls.map((c) => c.status).sort()).toEqual([200, 200, 200, 400, 400]);
     const refused = new Set(firstCalls.filter((c) => c.status === 400).flatMap(deviceList));
     expect(first.filter((r) => r.status === 'Error').map((r) => r.imei)).toEqual(
       imeis.filter((imei) => refused.has(imei)),
     );
-    await expect(page.getByRole('alert')).toContainText('INVALID_PARAMETER');
+    await expect(app.alert).toContainText('INVALID_PARAMETER');
     const unsuccessful = first.filter((r) => r.status !== SUCCESS).map((r) => r.imei);
     // Both kinds of failure are in: the refused batches and devices the server reported failed.
     expect(unsuccessful.length).toBeGreaterThan(refused.size);
 
-    const retry = page.getByRole('button', { name: 'Retry failed' });
+    const retry = app.retryFailedButton;
     await expect(retry).toHaveAttribute('title', `Run again with the ${unsuccessful.length} devices that did not succeed`);
     await retry.click();
-    await expect(page.locator('dl[aria-label="Summary"] dt:text-is("Total") + dd')).toHaveText(
+    await expect(app.summaryValue('Total')).toHaveText(
       String(unsuccessful.length),
     );
-    await expectRunOver(page);
+    await app.expectRunOver(RUN);
 
     const secondCalls = (await emulator.syncCalls()).slice(firstCalls.length);
     expect(sentInOrder(secondCalls, unsuccessful)).toEqual(batchesOf(unsuccessful));
@@ -340,12 +315,12 @@ test.describe('Retry failed', () => {
       expect(call.headers['vz-m2m-token']).toBe(SESSION);
     }
 
-    const second = await expectTableAndSummary(page, unsuccessful);
+    const second = await expectTableAndSummary(app, unsuccessful);
     expectDocumented(second, await emulator.outcomes(unsuccessful));
-    await expect(page.getByRole('alert')).toHaveCount(0);
+    await expect(app.alert).toHaveCount(0);
     // Devices that failed on the server's side fail again: Retry failed is offered for them alone.
     const stillFailing = second.filter((r) => r.status !== SUCCESS).length;
-    await expect(page.getByRole('button', { name: 'Retry failed' })).toHaveAttribute(
+    await expect(app.retryFailedButton).toHaveAttribute(
       'title',
       `Run again with the ${stillFailing} devices that did not succeed`,
     );

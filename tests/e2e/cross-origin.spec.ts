@@ -3,23 +3,10 @@
 // where nothing answers, and says which. The page is served by the suite's emulator; the "proxy"
 // is a second emulator this file starts on another port, allowing another origin only.
 //
-// Runs against the emulator alone (`.ci/test e2e`): behind nginx the site's policy
-// (connect-src) would refuse any other origin before CORS is reached.
+// In the e2e project only (playwright.config.ts): behind nginx the site's policy (connect-src)
+// would refuse any other origin before CORS is reached.
 import * as net from 'node:net';
-import type { Page } from '@playwright/test';
-import {
-  ACCOUNT,
-  PROXY,
-  alertParts,
-  downloadResults,
-  expect,
-  expectFormUsable,
-  expectRunOver,
-  expectTableShows,
-  fillForm,
-  openWithConfig,
-  test as base,
-} from './app';
+import { ACCOUNT, expect, test as base, type App } from './app';
 import { Emulator, launchEmulator, type LaunchedEmulator } from './emulator';
 import { validImeis } from './imei';
 
@@ -44,8 +31,6 @@ const test = base.extend<{ api: Emulator }, { corsProxy: LaunchedEmulator }>({
   },
 });
 
-test.skip(!!PROXY, "behind nginx the site's connect-src allows no other origin: .ci/test e2e only");
-
 /** A port on 127.0.0.1 where nothing listens (taken, then given back). */
 async function closedPort(): Promise<number> {
   const server = net.createServer();
@@ -56,18 +41,13 @@ async function closedPort(): Promise<number> {
 }
 
 /** Every device ended as Error with `reason`, in the table and the CSV, and the summary says so. */
-async function expectAllErrors(page: Page, imeis: string[], reason: string): Promise<void> {
-  const { rows } = await downloadResults(page);
+async function expectAllErrors(app: App, imeis: string[], reason: string): Promise<void> {
+  const { rows } = await app.downloadResults();
   expect(rows.map((r) => [r.imei, r.status, r.reason, r.firmware, r.updated])).toEqual(
     imeis.map((imei) => [imei, 'Error', reason, '', '']),
   );
-  await expectTableShows(page, rows);
-  const summary = await page.locator('dl[aria-label="Summary"]').evaluate((dl) =>
-    Object.fromEntries(
-      Array.from(dl.querySelectorAll('dt'), (dt) => [dt.textContent?.trim(), dt.nextElementSibling?.textContent?.trim()]),
-    ),
-  );
-  expect(summary).toEqual({ Total: String(imeis.length), Succeeded: '0', Failed: '0', 'No result': '0', Error: String(imeis.length) });
+  await app.expectTableShows(rows);
+  expect(await app.summary()).toEqual({ Total: String(imeis.length), Succeeded: '0', Failed: '0', 'No result': '0', Error: String(imeis.length) });
 }
 
 const CONFIG = { batchSize: 2, concurrency: 2, maxAttempts: 2 };
@@ -76,34 +56,33 @@ const CONFIG = { batchSize: 2, concurrency: 2, maxAttempts: 2 };
  * Fills the form with FOUR and presses Synchronize, on a page opened with `openWithConfig`: no
  * route may be left, or Playwright would answer the CORS preflight itself.
  */
-async function submit(page: Page): Promise<void> {
-  await fillForm(page, { imeis: FOUR });
-  await page.getByRole('button', { name: 'Synchronize' }).click();
+async function start(app: App): Promise<void> {
+  await app.fillForm({ imeis: FOUR });
+  await app.synchronize();
 }
 
 test.describe('a base URL on another origin', () => {
   test('a proxy whose CORS headers do not allow this site: the CORS message and reason', async ({
-    page,
+    app,
     emulator,
     corsProxy,
     api,
   }) => {
     const apiBaseUrl = `${corsProxy.url}/api/fota/v3`;
-    await openWithConfig(page, { ...CONFIG, apiBaseUrl });
-    await submit(page);
-    const { headline, raw } = alertParts(page);
-    await expect(headline).toHaveText(
+    await app.openWithConfig({ ...CONFIG, apiBaseUrl });
+    await start(app);
+    await expect(app.alertHeadline).toHaveText(
       new RegExp(
         `^The server at ${escape(`${apiBaseUrl}/firmware/${ACCOUNT}/devices`)} answered, but the browser withheld the answer: ` +
-          escape(`its CORS headers do not allow this site (${new URL(page.url()).origin}). The proxy must answer the preflight (OPTIONS) with Access-Control-Allow-Origin: ${new URL(page.url()).origin},`) +
+          escape(`its CORS headers do not allow this site (${new URL(app.page.url()).origin}). The proxy must answer the preflight (OPTIONS) with Access-Control-Allow-Origin: ${new URL(app.page.url()).origin},`) +
           '.*Retry-After',
       ),
       { timeout: 20_000 },
     );
-    await expect(raw).toHaveCount(0);
-    await expectRunOver(page);
-    await expectAllErrors(page, FOUR, "Blocked by the browser: the proxy's CORS headers do not allow this site (after 2 tries)");
-    await expectFormUsable(page, { imeis: FOUR });
+    await expect(app.alertRaw).toHaveCount(0);
+    await app.expectRunOver();
+    await expectAllErrors(app, FOUR, "Blocked by the browser: the proxy's CORS headers do not allow this site (after 2 tries)");
+    await app.expectFormKept({ imeis: FOUR });
 
     // The preflight was refused, so no PUT ever reached the proxy; the app's probe (a plain GET)
     // did. Nothing went to the page's own emulator.
@@ -113,19 +92,19 @@ test.describe('a base URL on another origin', () => {
     expect(await emulator.syncCalls()).toEqual([]);
   });
 
-  test('the same proxy allowing this site: the run succeeds (the difference is CORS alone)', async ({ page, baseURL }) => {
+  test('the same proxy allowing this site: the run succeeds (the difference is CORS alone)', async ({ page, app, baseURL }) => {
     const origin = new URL(baseURL!).origin;
     const allowing = await launchEmulator(['--allow-origin', origin]);
     try {
       const api = new Emulator(page.request, allowing.url);
-      await openWithConfig(page, { ...CONFIG, apiBaseUrl: `${allowing.url}/api/fota/v3` });
-      await submit(page);
-      await expectRunOver(page);
-      await expect(page.getByRole('alert')).toHaveCount(0);
+      await app.openWithConfig({ ...CONFIG, apiBaseUrl: `${allowing.url}/api/fota/v3` });
+      await start(app);
+      await app.expectRunOver();
+      await expect(app.alert).toHaveCount(0);
       const calls = await api.syncCalls();
       expect(calls.map((c) => c.status)).toEqual([200, 200]);
       expect(calls.every((c) => c.headers['origin'] === origin)).toBe(true);
-      const { rows } = await downloadResults(page);
+      const { rows } = await app.downloadResults();
       expect(rows.map((r) => [r.imei, r.status])).toEqual(
         (await api.outcomes(FOUR)).map((d) => [d.deviceId, d.status]),
       );
@@ -134,19 +113,19 @@ test.describe('a base URL on another origin', () => {
     }
   });
 
-  test('a closed port: "Nothing answered at", and every device says no server answered', async ({ page, emulator }) => {
+  test('a closed port: "Nothing answered at", and every device says no server answered', async ({ app, emulator }) => {
     const port = await closedPort();
     const apiBaseUrl = `http://127.0.0.1:${port}/api/fota/v3`;
-    await openWithConfig(page, { ...CONFIG, apiBaseUrl });
-    await submit(page);
-    await expect(alertParts(page).headline).toHaveText(
+    await app.openWithConfig({ ...CONFIG, apiBaseUrl });
+    await start(app);
+    await expect(app.alertHeadline).toHaveText(
       `Nothing answered at ${apiBaseUrl}/firmware/${ACCOUNT}/devices: the server or proxy is down, the API base URL is wrong, or this site's Content-Security-Policy (connect-src) does not list it.`,
       { timeout: 20_000 },
     );
-    await expectRunOver(page);
-    await expectAllErrors(page, FOUR, 'No server answered (after 2 tries)');
-    await expectFormUsable(page, { imeis: FOUR });
-    await expect(page.getByRole('textbox', { name: 'API base URL', exact: true })).toHaveValue(apiBaseUrl);
+    await app.expectRunOver();
+    await expectAllErrors(app, FOUR, 'No server answered (after 2 tries)');
+    await app.expectFormKept({ imeis: FOUR });
+    await expect(app.baseUrl).toHaveValue(apiBaseUrl);
     expect(await emulator.syncCalls()).toEqual([]);
   });
 });

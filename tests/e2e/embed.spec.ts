@@ -4,25 +4,17 @@
 //
 // This file starts its own servers, so it controls the policy and config.json: an emulator
 // serving a copy of dist/ at / and at /tools/fota-sync/ under the strict policy (connect-src
-// 'self' only), and three portal pages (tests/e2e/fixtures/) on origins of their own. Every test
-// fails on any `securitypolicyviolation` event and on any uncaught page error.
+// 'self' only), and three portal pages (tests/e2e/fixtures/) on origins of their own. As in every
+// spec (app.ts), a test fails on any `securitypolicyviolation` event and any uncaught page error.
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {
-  expect,
-  test as base,
-  type APIRequestContext,
-  type Frame,
-  type FrameLocator,
-  type Page,
-  type TestInfo,
-} from '@playwright/test';
+import type { APIRequestContext, Frame, Page, TestInfo } from '@playwright/test';
+import { ACCOUNT, App, SUCCESS, expect, test as base } from './app';
 import { DIST_DIR, Emulator, launchEmulator, type FaultRule } from './emulator';
 
-const ACCOUNT = '0000123456-00001';
 const IMEIS = ['490154203237518', '356938035643809', '353879234252633'];
 const SUB_PATH = '/tools/fota-sync/';
 
@@ -42,14 +34,6 @@ interface Servers {
   policy: string;
   /** Control API requests to the app's emulator. */
   api: APIRequestContext;
-}
-
-/** What the browser reported while a test ran. */
-interface Watch {
-  /** Every console message, from the page and its frames. */
-  console: string[];
-  /** Returns and clears the policy violations seen so far (for a test that causes one). */
-  takeViolations(): string[];
 }
 
 /** Serves the portal fixtures on 127.0.0.1 at a port of its own: an origin of its own. */
@@ -78,7 +62,7 @@ async function startPortal(): Promise<{ origin: string; close(): Promise<void> }
   };
 }
 
-const test = base.extend<{ emulator: Emulator; watch: Watch }, { servers: Servers }>({
+const test = base.extend<{ fresh: void }, { servers: Servers }>({
   servers: [
     async ({ playwright }, use) => {
       if (!fs.existsSync(path.join(DIST_DIR, 'index.html'))) {
@@ -121,48 +105,17 @@ const test = base.extend<{ emulator: Emulator; watch: Watch }, { servers: Server
     { scope: 'worker' },
   ],
 
-  // Every test starts from the default config.json and a reset emulator.
-  emulator: [
-    async ({ servers }, use) => {
-      writeConfig(servers);
-      // Control calls go to this file's emulator, whatever E2E_CONTROL_URL says.
-      const emulator = new Emulator(servers.api, servers.app);
-      await emulator.reset();
-      await use(emulator);
-    },
-    { auto: true },
-  ],
+  // Control calls go to this file's emulator.
+  emulator: async ({ servers }, use) => {
+    await use(new Emulator(servers.api, servers.app));
+  },
 
-  watch: [
-    async ({ context }, use) => {
-      let violations: string[] = [];
-      const errors: string[] = [];
-      const messages: string[] = [];
-      await context.exposeBinding('__fotaReportViolation', ({ frame }, text: string) => {
-        violations.push(`${frame.url()}: ${text}`);
-      });
-      await context.addInitScript(() => {
-        document.addEventListener(
-          'securitypolicyviolation',
-          (e) => {
-            const report = (window as unknown as { __fotaReportViolation: (t: string) => void }).__fotaReportViolation;
-            report(`${e.effectiveDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber}`);
-          },
-          true,
-        );
-      });
-      context.on('weberror', (error) => errors.push(String(error.error())));
-      context.on('console', (message) => messages.push(message.text()));
-      await use({
-        console: messages,
-        takeViolations() {
-          const taken = violations;
-          violations = [];
-          return taken;
-        },
-      });
-      expect(violations, 'Content-Security-Policy violations').toEqual([]);
-      expect(errors, 'uncaught errors in the page').toEqual([]);
+  // Every test starts from the default config.json and a reset emulator.
+  fresh: [
+    async ({ servers, emulator }, use) => {
+      writeConfig(servers);
+      await emulator.reset();
+      await use();
     },
     { auto: true },
   ],
@@ -190,9 +143,21 @@ interface PortalOptions {
   credentials?: Credentials;
 }
 
-/** Opens a portal page framing the app and waits for the app's form. */
-async function openPortal(page: Page, servers: Servers, options: PortalOptions = {}): Promise<FrameLocator> {
+/**
+ * Opens a portal page framing the app and waits for the app's form; returns the app in its frame.
+ * The app's window also counts the messages it receives (`messagesAtApp`).
+ */
+async function openPortal(page: Page, servers: Servers, options: PortalOptions = {}): Promise<App> {
   const portal = options.portal ?? servers.allowed;
+  // Registered before the app's own listener, so when a message is counted here, the app has
+  // had it too (the same dispatch), and what it did with it is on screen by the next look.
+  await page.addInitScript((appOrigin) => {
+    const w = window as unknown as { __fotaMessages?: string[] };
+    if (location.origin !== appOrigin || w.__fotaMessages) return;
+    const seen: string[] = [];
+    w.__fotaMessages = seen;
+    addEventListener('message', (event) => seen.push(event.origin));
+  }, new URL(servers.app).origin);
   if (options.credentials) {
     await page.addInitScript(
       ({ origin, credentials }) => {
@@ -203,8 +168,8 @@ async function openPortal(page: Page, servers: Servers, options: PortalOptions =
   }
   const appUrl = servers.app + (options.appPath ?? '/');
   await page.goto(`${portal}/portal.html?app=${encodeURIComponent(appUrl)}`);
-  const app = page.frameLocator('#fota-sync');
-  await expect(app.getByRole('button', { name: 'Synchronize' })).toBeVisible();
+  const app = new App(page.frameLocator('#fota-sync'));
+  await expect(app.synchronizeButton).toBeVisible();
   return app;
 }
 
@@ -213,6 +178,11 @@ function appFrame(page: Page): Frame {
   const frame = page.frame({ name: 'fota-sync' });
   if (!frame) throw new Error('the portal has no app frame');
   return frame;
+}
+
+/** How many messages the app's window has received. */
+async function messagesAtApp(page: Page): Promise<number> {
+  return appFrame(page).evaluate(() => (window as unknown as { __fotaMessages: string[] }).__fotaMessages.length);
 }
 
 interface Received {
@@ -242,33 +212,16 @@ interface PortalApi {
   openSibling(credentials: Credentials): Promise<void>;
 }
 
-type Root = Page | FrameLocator;
-
-async function fillImeis(root: Root, imeis: string[] = IMEIS): Promise<void> {
-  await root.getByRole('textbox', { name: 'IMEIs', exact: true }).fill(imeis.join('\n'));
-}
-
-async function fillTokens(root: Root, bearer: string, session: string): Promise<void> {
-  await root.getByLabel('Bearer token', { exact: true }).fill(bearer);
-  await root.getByLabel('Session token', { exact: true }).fill(session);
-}
-
-/** Presses Synchronize and waits for the run to end (the summary total is shown, the button is back). */
-async function synchronize(root: Root, rows: number = IMEIS.length): Promise<void> {
-  await root.getByRole('button', { name: 'Synchronize' }).click();
-  await expect(root.locator('table.results tbody tr')).toHaveCount(rows);
-  await expect(summaryValue(root, 'Total')).toHaveText(String(rows));
-  await expect(root.getByRole('button', { name: 'Synchronize' })).toBeEnabled();
-}
-
-function summaryValue(root: Root, term: string) {
-  return root.locator(`dl[aria-label="Summary"] dt:text-is("${term}") + dd`);
+/** Presses Synchronize and waits for the run of `devices` to end. */
+async function synchronize(app: App, devices: number = IMEIS.length): Promise<void> {
+  await app.synchronize();
+  await app.expectRunOver({ devices });
 }
 
 /** The expected result message for IMEIS, from the emulator's documented outcomes. */
 async function expectedResult(emulator: Emulator, imeis: string[] = IMEIS) {
   const outcomes = await Promise.all(imeis.map((imei) => emulator.outcome(imei)));
-  const succeeded = outcomes.filter((o) => o.status === 'FirmwareVersionUpdateSuccess').length;
+  const succeeded = outcomes.filter((o) => o.status === SUCCESS).length;
   return {
     type: 'fota-sync:result',
     account: ACCOUNT,
@@ -294,16 +247,16 @@ test.describe('handoff from the parent page', () => {
     page,
     servers,
     emulator,
-    watch,
+    consoleMessages,
   }) => {
     const app = await openPortal(page, servers, { credentials });
-    await expect(app.getByText('Provided by the portal', { exact: true })).toHaveCount(2);
-    await expect(app.getByLabel('Bearer token', { exact: true })).toHaveCount(0);
-    await expect(app.getByLabel('Session token', { exact: true })).toHaveCount(0);
-    await expect(app.getByRole('textbox', { name: 'Account', exact: true })).toHaveValue(ACCOUNT);
+    await expect(app.providedByPortal).toHaveCount(2);
+    await expect(app.bearer).toHaveCount(0);
+    await expect(app.session).toHaveCount(0);
+    await expect(app.account).toHaveValue(ACCOUNT);
     expect(await appFrame(page).evaluate(() => document.documentElement.classList.contains('framed'))).toBe(true);
 
-    await fillImeis(app);
+    await app.fill({ imeis: IMEIS });
     await synchronize(app);
     const calls = await emulator.syncCalls();
     expect(calls).toHaveLength(1);
@@ -317,7 +270,7 @@ test.describe('handoff from the parent page', () => {
     expect(messages[1].data).toEqual(await expectedResult(emulator));
     const posted = JSON.stringify(await received(page));
     expectNone(posted, [credentials.bearerToken, credentials.sessionToken, ...IMEIS], 'messages to the parent');
-    expectNone(watch.console.join('\n'), [credentials.bearerToken, credentials.sessionToken], 'the console');
+    expectNone(consoleMessages.join('\n'), [credentials.bearerToken, credentials.sessionToken], 'the console');
     expectNone(appFrame(page).url(), [credentials.bearerToken, credentials.sessionToken], "the app's URL");
   });
 
@@ -327,25 +280,25 @@ test.describe('handoff from the parent page', () => {
     emulator,
   }) => {
     const app = await openPortal(page, servers, { credentials });
-    await expect(app.getByText('Provided by the portal', { exact: true })).toHaveCount(2);
-    await app.getByRole('button', { name: 'Use my own tokens' }).click();
-    await fillTokens(app, 'own-bearer', 'own-session');
-    await fillImeis(app);
+    await expect(app.providedByPortal).toHaveCount(2);
+    await app.useOwnTokens.click();
+    await app.fill({ bearer: 'own-bearer', session: 'own-session' });
+    await app.fill({ imeis: IMEIS });
     await synchronize(app);
     const [call] = await emulator.syncCalls();
     expect([call.headers['authorization'], call.headers['vz-m2m-token']]).toEqual(['Bearer own-bearer', 'own-session']);
     await expect.poll(() => typesFromApp(page)).toEqual(['fota-sync:ready', 'fota-sync:result']);
     expectNone(JSON.stringify(await received(page)), ['own-bearer', 'own-session'], 'messages to the parent');
 
-    await app.getByRole('button', { name: "Use the portal's tokens" }).click();
-    await expect(app.getByText('Provided by the portal', { exact: true })).toHaveCount(2);
-    await app.getByRole('button', { name: 'Forget tokens' }).click();
-    await expect(app.getByText('Provided by the portal', { exact: true })).toHaveCount(0);
-    await expect(app.getByRole('button', { name: "Use the portal's tokens" })).toHaveCount(0);
-    await expect(app.getByLabel('Bearer token', { exact: true })).toHaveValue('');
-    await expect(app.getByLabel('Session token', { exact: true })).toHaveValue('');
-    await app.getByRole('button', { name: 'Synchronize' }).click();
-    await expect(app.getByRole('alert')).toContainText('Paste the bearer token.');
+    await app.usePortalTokens.click();
+    await expect(app.providedByPortal).toHaveCount(2);
+    await app.forgetTokens.click();
+    await expect(app.providedByPortal).toHaveCount(0);
+    await expect(app.usePortalTokens).toHaveCount(0);
+    await expect(app.bearer).toHaveValue('');
+    await expect(app.session).toHaveValue('');
+    await app.synchronize();
+    await expect(app.alert).toContainText('Paste the bearer token.');
     expect(await emulator.syncCalls()).toHaveLength(1);
   });
 
@@ -356,17 +309,17 @@ test.describe('handoff from the parent page', () => {
   }) => {
     const app = await openPortal(page, servers, { portal: servers.foreign, credentials });
     await portalDo(page, (portal) => portal.send({ bearerToken: 'foreign-bearer', sessionToken: 'foreign-session', account: '0000111111-00001' }));
-    // Nothing to wait for when a message is ignored: give the app time to (wrongly) act.
-    await page.waitForTimeout(500);
-    await expect(app.getByText('Provided by the portal', { exact: true })).toHaveCount(0);
-    await expect(app.getByRole('textbox', { name: 'Account', exact: true })).toHaveValue('');
+    // The message reached the app's window, and the app did nothing with it.
+    await expect.poll(() => messagesAtApp(page)).toBe(1);
+    await expect(app.providedByPortal).toHaveCount(0);
+    await expect(app.account).toHaveValue('');
 
-    await app.getByRole('textbox', { name: 'Account', exact: true }).fill(ACCOUNT);
-    await fillTokens(app, 'typed-bearer', 'typed-session');
-    await fillImeis(app);
+    // What the user types is what is sent.
+    await app.fill({ account: ACCOUNT, bearer: 'typed-bearer', session: 'typed-session', imeis: IMEIS });
     await synchronize(app);
     const [call] = await emulator.syncCalls();
     expect(call.headers['authorization']).toBe('Bearer typed-bearer');
+    await expect(app.providedByPortal).toHaveCount(0);
     // The app posts only to allowed origins: the browser delivered nothing here.
     expect(await received(page)).toEqual([]);
   });
@@ -374,37 +327,61 @@ test.describe('handoff from the parent page', () => {
   test('the allowed origin is heard only from the parent, and only with a well-formed message', async ({
     page,
     servers,
+    emulator,
   }) => {
     const app = await openPortal(page, servers);
     await expect.poll(() => typesFromApp(page)).toEqual(['fota-sync:ready']);
-    await portalDo(page, (portal) => portal.openSibling({ bearerToken: 'sibling-bearer', sessionToken: 'sibling-session' }));
+    // Each message to ignore also names another account and API base URL: one read by mistake
+    // would leave them in the form, which the valid message sent last cannot undo (it fills the
+    // account only when empty, and names no API base URL).
+    await portalDo(page, (portal) =>
+      portal.openSibling({
+        bearerToken: 'sibling-bearer',
+        sessionToken: 'sibling-session',
+        account: '0000111111-00001',
+        apiBaseUrl: '/elsewhere/api/fota/v3',
+      }),
+    );
     await portalDo(page, (portal) => {
+      const elsewhere = { account: '0000111111-00001', apiBaseUrl: '/elsewhere/api/fota/v3' };
       portal.post('fota-sync:credentials');
-      portal.post({ type: 'fota-sync:credentials', bearerToken: 'b' });
-      portal.post({ type: 'fota-sync:credentials', bearerToken: 1, sessionToken: 's' });
-      portal.post({ type: 'fota-sync:credentials', bearerToken: ' ', sessionToken: 's' });
-      portal.post({ type: 'something-else', bearerToken: 'b', sessionToken: 's' });
+      portal.post({ type: 'fota-sync:credentials', bearerToken: 'b', ...elsewhere });
+      portal.post({ type: 'fota-sync:credentials', bearerToken: 1, sessionToken: 's', ...elsewhere });
+      portal.post({ type: 'fota-sync:credentials', bearerToken: ' ', sessionToken: 's', ...elsewhere });
+      portal.post({ type: 'something-else', bearerToken: 'b', sessionToken: 's', ...elsewhere });
     });
-    await page.waitForTimeout(500);
-    await expect(app.getByText('Provided by the portal', { exact: true })).toHaveCount(0);
-    await expect(app.getByLabel('Bearer token', { exact: true })).toBeVisible();
+    // All six reached the app's window, and the app did nothing with them.
+    await expect.poll(() => messagesAtApp(page)).toBe(6);
+    await expect(app.providedByPortal).toHaveCount(0);
+    await expect(app.bearer).toBeVisible();
 
-    await portalDo(page, (portal) => portal.send({ bearerToken: 'parent-bearer', sessionToken: 'parent-session' }));
-    await expect(app.getByText('Provided by the portal', { exact: true })).toHaveCount(2);
+    // Then a well-formed message from the parent: read, and nothing before it was.
+    await portalDo(page, (portal) =>
+      portal.send({ bearerToken: 'parent-bearer', sessionToken: 'parent-session', account: '0000123456-00001' }),
+    );
+    await expect(app.providedByPortal).toHaveCount(2);
+    await expect(app.account).toHaveValue(ACCOUNT);
+    await expect(app.baseUrl).toHaveValue('api/fota/v3');
+    await app.fill({ imeis: IMEIS });
+    await synchronize(app);
+    const calls = await emulator.syncCalls();
+    expect(calls.map((c) => [c.path, c.headers['authorization'], c.headers['vz-m2m-token']])).toEqual([
+      [`/api/fota/v3/firmware/${ACCOUNT}/devices`, 'Bearer parent-bearer', 'parent-session'],
+    ]);
   });
 
   test('fresh credentials mid-session: the next run uses the new session token', async ({ page, servers, emulator }) => {
     const app = await openPortal(page, servers, { credentials });
-    await expect(app.getByText('Provided by the portal', { exact: true })).toHaveCount(2);
-    await fillImeis(app);
+    await expect(app.providedByPortal).toHaveCount(2);
+    await app.fill({ imeis: IMEIS });
     await synchronize(app);
 
     await portalDo(page, (portal) =>
       portal.send({ bearerToken: 'portal-bearer-K7f2', sessionToken: 'renewed-session-M3p8', account: '0000654321-00001' }),
     );
     // The account the user already has is kept; only the tokens change.
-    await expect(app.getByText('Provided by the portal', { exact: true })).toHaveCount(2);
-    await expect(app.getByRole('textbox', { name: 'Account', exact: true })).toHaveValue(ACCOUNT);
+    await expect(app.providedByPortal).toHaveCount(2);
+    await expect(app.account).toHaveValue(ACCOUNT);
     await synchronize(app);
 
     const calls = await emulator.syncCalls();
@@ -426,10 +403,10 @@ test.describe('handoff from the parent page', () => {
         account: ACCOUNT,
       },
     });
-    await expect(app.getByText('Provided by the portal', { exact: true })).toHaveCount(2);
-    await fillImeis(app);
+    await expect(app.providedByPortal).toHaveCount(2);
+    await app.fill({ imeis: IMEIS });
     await synchronize(app);
-    await expect(app.getByRole('alert')).toHaveCount(0);
+    await expect(app.alert).toHaveCount(0);
     const calls = await emulator.syncCalls();
     expect(calls.map((c) => [c.status, c.headers['authorization'], c.headers['vz-m2m-token']])).toEqual([
       [200, `Bearer ${credentials.bearerToken}`, credentials.sessionToken],
@@ -440,10 +417,10 @@ test.describe('handoff from the parent page', () => {
     const app = await openPortal(page, servers, {
       credentials: { bearerToken: 'portal-bearer\nK7f2', sessionToken: credentials.sessionToken, account: ACCOUNT },
     });
-    await expect(app.getByText('Provided by the portal', { exact: true })).toHaveCount(2);
-    await fillImeis(app);
-    await app.getByRole('button', { name: 'Synchronize' }).click();
-    await expect(app.getByRole('alert').getByRole('listitem')).toHaveText([
+    await expect(app.providedByPortal).toHaveCount(2);
+    await app.fill({ imeis: IMEIS });
+    await app.synchronize();
+    await expect(app.alertItems).toHaveText([
       'The bearer token has a space or line break inside it. Copy it again in one piece and paste it.',
     ]);
     expect(await emulator.syncCalls()).toEqual([]);
@@ -452,22 +429,22 @@ test.describe('handoff from the parent page', () => {
     await portalDo(page, (portal) => portal.send({ bearerToken: 'portal-bearer-K7f2', sessionToken: 'portal session' }));
     // The message arrives in its own time: press again until the form has read it.
     await expect(async () => {
-      await app.getByRole('button', { name: 'Synchronize' }).click();
-      await expect(app.getByRole('alert').getByRole('listitem')).toHaveText(
+      await app.synchronize();
+      await expect(app.alertItems).toHaveText(
         ['The session token has a space or line break inside it. Copy it again in one piece and paste it.'],
         { timeout: 1_000 },
       );
     }).toPass();
     expect(await emulator.syncCalls()).toEqual([]);
-    await expect(app.getByRole('button', { name: 'Synchronize' })).toBeEnabled();
+    await expect(app.synchronizeButton).toBeEnabled();
   });
 
   test('the apiBaseUrl from the portal replaces the configured one', async ({ page, servers, emulator }) => {
     const app = await openPortal(page, servers, {
       credentials: { ...credentials, apiBaseUrl: '/tools/fota-sync/api/fota/v3' },
     });
-    await expect(app.getByRole('textbox', { name: 'API base URL', exact: true })).toHaveValue('/tools/fota-sync/api/fota/v3');
-    await fillImeis(app);
+    await expect(app.baseUrl).toHaveValue('/tools/fota-sync/api/fota/v3');
+    await app.fill({ imeis: IMEIS });
     await synchronize(app);
     expect((await emulator.syncCallsAnywhere()).map((c) => c.path)).toEqual([
       `/tools/fota-sync/api/fota/v3/firmware/${ACCOUNT}/devices`,
@@ -485,8 +462,8 @@ test('hosted under a sub-path: assets, config.json and the API resolve under it'
     appPath: SUB_PATH,
     credentials: { bearerToken: 'sub-bearer', sessionToken: 'sub-session', account: ACCOUNT },
   });
-  await expect(app.getByText('Provided by the portal', { exact: true })).toHaveCount(2);
-  await fillImeis(app);
+  await expect(app.providedByPortal).toHaveCount(2);
+  await app.fill({ imeis: IMEIS });
   await synchronize(app);
 
   expect(requested).toContain(`${SUB_PATH}config.json`);
@@ -500,7 +477,7 @@ test('hosted under a sub-path: assets, config.json and the API resolve under it'
   // Opened directly, without the trailing slash: redirected so relative URLs stay under it.
   await page.goto(servers.app + SUB_PATH.replace(/\/$/, ''));
   expect(page.url()).toBe(servers.app + SUB_PATH);
-  await expect(page.getByRole('button', { name: 'Synchronize' })).toBeVisible();
+  await expect(new App(page).synchronizeButton).toBeVisible();
 });
 
 test.describe('Content Security Policy', () => {
@@ -518,13 +495,11 @@ test.describe('Content Security Policy', () => {
     }
   });
 
-  test('a whole sync runs under it, and a violation would be caught, framed or not', async ({ page, servers, emulator, watch }) => {
-    await page.goto(servers.app + '/');
-    await page.getByRole('textbox', { name: 'Account', exact: true }).fill(ACCOUNT);
-    await fillImeis(page);
-    await fillTokens(page, 'csp-bearer', 'csp-session');
-    await synchronize(page);
-    await expect(page.getByRole('alert')).toHaveCount(0);
+  test('a whole sync runs under it, and a violation would be caught, framed or not', async ({ page, app, servers, emulator, csp }) => {
+    await app.open(servers.app + '/');
+    await app.fill({ account: ACCOUNT, imeis: IMEIS, bearer: 'csp-bearer', session: 'csp-session' });
+    await synchronize(app);
+    await expect(app.alert).toHaveCount(0);
     expect(await emulator.syncCalls()).toHaveLength(1);
 
     // The guard is live: an inline script is refused and reported.
@@ -533,7 +508,7 @@ test.describe('Content Security Policy', () => {
       script.textContent = 'window.__inlineRan = true';
       document.body.append(script);
     });
-    await expect.poll(() => watch.takeViolations()).toEqual([expect.stringContaining('script-src-elem blocked inline')]);
+    await expect.poll(() => csp.take()).toEqual([expect.stringContaining('script-src-elem blocked inline')]);
     expect(await page.evaluate(() => (window as unknown as { __inlineRan?: boolean }).__inlineRan)).toBeUndefined();
 
     // In the app framed by a portal on another origin too.
@@ -544,7 +519,7 @@ test.describe('Content Security Policy', () => {
       document.head.append(style);
     });
     await expect
-      .poll(() => watch.takeViolations())
+      .poll(() => csp.take())
       .toEqual([expect.stringMatching(new RegExp(`^${servers.app}/: style-src-elem blocked inline`))]);
   });
 
@@ -552,7 +527,7 @@ test.describe('Content Security Policy', () => {
     await page.goto(`${servers.stranger}/portal.html?app=${encodeURIComponent(servers.app + '/')}`);
     await expect.poll(() => page.evaluate(() => (window as unknown as { portal: { loaded: boolean } }).portal.loaded)).toBe(true);
     expect(appFrame(page).url()).not.toContain(servers.app);
-    await expect(page.frameLocator('#fota-sync').getByRole('button', { name: 'Synchronize' })).toHaveCount(0);
+    await expect(new App(page.frameLocator('#fota-sync')).synchronizeButton).toHaveCount(0);
   });
 });
 
@@ -572,14 +547,14 @@ test('markup and script from the server and the portal are shown as text and nev
   const nothingRan = async () => {
     expect(await frame.evaluate(() => (window as unknown as { __xss?: number }).__xss), 'window.__xss in the app').toBeUndefined();
     expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss), 'window.__xss in the portal').toBeUndefined();
-    const injected = app.locator('body').locator('img[src="x"], [onerror], [onload], [onclick], iframe, script, #xss');
+    const injected = app.root.locator('body').locator('img[src="x"], [onerror], [onload], [onclick], iframe, script, #xss');
     await expect(injected).toHaveCount(0);
   };
-  const account = app.getByRole('textbox', { name: 'Account', exact: true });
+  const account = app.account;
   await expect(account).toHaveValue(markupAccount);
-  await fillImeis(app, [imei]);
-  await app.getByRole('button', { name: 'Synchronize' }).click();
-  await expect(app.getByRole('alert')).toBeVisible();
+  await app.fill({ imeis: [imei] });
+  await app.synchronize();
+  await expect(app.alert).toBeVisible();
   await nothingRan();
   expect(await emulator.syncCalls()).toEqual([]);
   await account.fill(ACCOUNT);
@@ -599,7 +574,7 @@ test('markup and script from the server and the portal are shown as text and nev
     body: JSON.stringify({ accountName: '<b id="xss">0000123456-00001</b>', deviceFirmwarVersionList: [device] }),
   });
   await synchronize(app, 1);
-  const row = app.locator('table.results tbody tr');
+  const row = app.rows;
   await expect(row.locator('td.status')).toHaveText(device.status);
   await expect(row.locator('td.reason')).toHaveText(device.Reason);
   await expect(row.locator('td.firmware')).toHaveText(device.firmwareVersion);
@@ -630,18 +605,19 @@ test('markup and script from the server and the portal are shown as text and nev
   ];
   for (const [rule, shown] of errors) {
     await emulator.addFault({ kind: 'status', times: 1, ...rule });
-    await app.getByRole('button', { name: 'Synchronize' }).click();
-    for (const text of shown) await expect(app.getByRole('alert')).toContainText(text);
-    await expect(app.getByRole('button', { name: 'Synchronize' })).toBeEnabled();
+    await app.synchronize();
+    for (const text of shown) await expect(app.alert).toContainText(text);
+    await expect(app.synchronizeButton).toBeEnabled();
     await nothingRan();
   }
 });
 
 test('tokens stay secret: memory only by default, sessionStorage only when asked, gone when forgotten', async ({
   page,
+  app,
   servers,
   emulator,
-  watch,
+  consoleMessages,
 }) => {
   const bearer = 'tok-bearer-Zr81XvQ';
   const session = 'tok-session-Hd52WkP';
@@ -657,15 +633,13 @@ test('tokens stay secret: memory only by default, sessionStorage only when asked
       text: document.body.innerText,
     }));
 
-  await page.goto(servers.app + '/');
-  await page.getByRole('textbox', { name: 'Account', exact: true }).fill(ACCOUNT);
-  await fillImeis(page);
-  await fillTokens(page, bearer, session);
-  await synchronize(page);
+  await app.open(servers.app + '/');
+  await app.fill({ account: ACCOUNT, imeis: IMEIS, bearer, session });
+  await synchronize(app);
   // An error answer must not echo them either.
   await emulator.addFault({ kind: 'session_expired', times: 1 });
-  await page.getByRole('button', { name: 'Synchronize' }).click();
-  await expect(page.getByRole('alert')).toContainText('REQUEST_FAILED.SessionToken.Expired');
+  await app.synchronize();
+  await expect(app.alert).toContainText('REQUEST_FAILED.SessionToken.Expired');
   expect((await emulator.syncCalls()).map((c) => c.headers['vz-m2m-token'])).toEqual([session, session]);
 
   const before = await storage();
@@ -673,7 +647,7 @@ test('tokens stay secret: memory only by default, sessionStorage only when asked
   expect(before.cookie).toBe('');
 
   // Opt in: this tab's sessionStorage, nowhere else; a reload brings them back.
-  await page.getByRole('checkbox', { name: 'Remember tokens in this tab' }).check();
+  await app.rememberTokens.check();
   await expect
     .poll(() => page.evaluate(() => [sessionStorage.getItem('fota-sync.bearerToken'), sessionStorage.getItem('fota-sync.sessionToken')]))
     .toEqual(secrets);
@@ -681,18 +655,18 @@ test('tokens stay secret: memory only by default, sessionStorage only when asked
   expectNone(remembered.local, secrets, 'localStorage');
   expect(remembered.cookie).toBe('');
   await page.reload();
-  await expect(page.getByLabel('Bearer token', { exact: true })).toHaveValue(bearer);
-  await expect(page.getByLabel('Session token', { exact: true })).toHaveValue(session);
-  await expect(page.getByRole('checkbox', { name: 'Remember tokens in this tab' })).toBeChecked();
+  await expect(app.bearer).toHaveValue(bearer);
+  await expect(app.session).toHaveValue(session);
+  await expect(app.rememberTokens).toBeChecked();
 
-  await page.getByRole('button', { name: 'Forget tokens' }).click();
-  await expect(page.getByLabel('Bearer token', { exact: true })).toHaveValue('');
-  await expect(page.getByRole('checkbox', { name: 'Remember tokens in this tab' })).not.toBeChecked();
+  await app.forgetTokens.click();
+  await expect(app.bearer).toHaveValue('');
+  await expect(app.rememberTokens).not.toBeChecked();
   const after = await storage();
   for (const [where, value] of Object.entries(after)) expectNone(value, secrets, where);
 
   expectNone(urls.join('\n'), secrets, 'request URLs');
-  expectNone(watch.console.join('\n'), secrets, 'the console');
+  expectNone(consoleMessages.join('\n'), secrets, 'the console');
 });
 
 test.describe('looks', () => {
@@ -713,6 +687,7 @@ test.describe('looks', () => {
 
   test('light and dark follow the system unless config.json fixes one; screenshots kept', async ({
     page,
+    app,
     servers,
     emulator,
   }, testInfo) => {
@@ -721,11 +696,9 @@ test.describe('looks', () => {
       writeConfig(servers, { theme: { colorScheme: config } });
       await page.emulateMedia({ colorScheme: system });
       await emulator.reset();
-      await page.goto(servers.app + '/');
-      await page.getByRole('textbox', { name: 'Account', exact: true }).fill(ACCOUNT);
-      await fillImeis(page);
-      await fillTokens(page, 'theme-bearer', 'theme-session');
-      await synchronize(page);
+      await app.open(servers.app + '/');
+      await app.fill({ account: ACCOUNT, imeis: IMEIS, bearer: 'theme-bearer', session: 'theme-session' });
+      await synchronize(app);
       const colours = await page.evaluate(() => {
         const body = getComputedStyle(document.body);
         return { background: body.backgroundColor, text: body.color, theme: document.documentElement.dataset.theme ?? null };
@@ -737,33 +710,31 @@ test.describe('looks', () => {
     expect(seen.light).not.toBe(seen.dark);
   });
 
-  test('theme properties from config.json reach the page', async ({ page, servers }) => {
+  test('theme properties from config.json reach the page', async ({ app, servers }) => {
     writeConfig(servers, { theme: { colorScheme: 'light', properties: { accent: '#0a58ca', '--fota-radius': '0px' } } });
-    await page.goto(servers.app + '/');
-    const button = page.getByRole('button', { name: 'Synchronize' });
+    await app.open(servers.app + '/');
+    const button = app.synchronizeButton;
     await expect(button).toHaveCSS('background-color', 'rgb(10, 88, 202)');
     await expect(button).toHaveCSS('border-top-left-radius', '0px');
   });
 
-  test('360 px wide: no horizontal page scroll, alone or framed', async ({ page, servers }, testInfo) => {
+  test('360 px wide: no horizontal page scroll, alone or framed', async ({ page, app, servers }, testInfo) => {
     await page.setViewportSize({ width: 360, height: 740 });
     const noHorizontalScroll = (target: Page | Frame) =>
       target.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth);
 
-    await page.goto(servers.app + '/');
-    await page.getByRole('textbox', { name: 'Account', exact: true }).fill(ACCOUNT);
+    await app.open(servers.app + '/');
     // A long unbroken entry makes a long problem line.
-    await fillImeis(page, [...IMEIS, '9'.repeat(80)]);
-    await fillTokens(page, 'narrow-bearer', 'narrow-session');
-    await synchronize(page);
+    await app.fill({ account: ACCOUNT, imeis: [...IMEIS, '9'.repeat(80)], bearer: 'narrow-bearer', session: 'narrow-session' });
+    await synchronize(app);
     expect(await noHorizontalScroll(page), 'the page alone').toBe(true);
     await screenshot(page, testInfo, 'narrow');
 
-    const app = await openPortal(page, servers, {
+    const framed = await openPortal(page, servers, {
       credentials: { bearerToken: 'narrow-bearer', sessionToken: 'narrow-session', account: ACCOUNT },
     });
-    await fillImeis(app, [...IMEIS, '9'.repeat(80)]);
-    await synchronize(app);
+    await framed.fill({ imeis: [...IMEIS, '9'.repeat(80)] });
+    await synchronize(framed);
     expect(await noHorizontalScroll(appFrame(page)), 'the app in a 360 px portal').toBe(true);
     expect(await noHorizontalScroll(page), 'the portal').toBe(true);
     await screenshot(page, testInfo, 'narrow-framed');

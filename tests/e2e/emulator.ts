@@ -1,9 +1,11 @@
-// The FOTA emulator's control API (tests/emulator/README.md): on the origin that serves the app,
-// or at E2E_CONTROL_URL when the app is served by something else (nginx in front of the emulator).
+// The FOTA emulator's control API (tests/emulator/README.md), at the emulator's own URL, and
+// `launchEmulator` for a spec that needs an emulator of its own.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { expect, type APIRequestContext } from '@playwright/test';
+import { DIST_DIR, EMULATOR_BIN } from './servers';
+
+export { DIST_DIR, EMULATOR_BIN };
 
 /** One entry of `GET /_emulator/requests`. */
 export interface LoggedRequest {
@@ -78,12 +80,12 @@ const ENDPOINT_ANYWHERE = /^(\/[A-Za-z0-9._~-]+)*\/api\/fota\/v3\/firmware\/[^/]
 
 export class Emulator {
   /**
-   * `controlUrl`: the emulator's own URL when it does not serve the page (default
-   * E2E_CONTROL_URL); without one, control calls go to the page's origin (Playwright's baseURL).
+   * `controlUrl`: the emulator's own URL (the `deployment` option's, for the suite's emulator);
+   * without one, control calls go to the request context's base URL.
    */
   constructor(
     private readonly api: APIRequestContext,
-    private readonly controlUrl: string | undefined = process.env.E2E_CONTROL_URL,
+    private readonly controlUrl?: string,
   ) {}
 
   private url(path: string): string {
@@ -158,15 +160,6 @@ export class Emulator {
     return (await response.json()) as FaultState[];
   }
 }
-
-/** The repository root, for the default paths below. */
-const REPO_ROOT = path.resolve(__dirname, '..', '..');
-
-/** The emulator binary: `E2E_EMULATOR_BIN`, or the debug build `.ci/test e2e` makes first. */
-export const EMULATOR_BIN = process.env.E2E_EMULATOR_BIN ?? path.join(REPO_ROOT, 'target', 'debug', 'fota-emulator');
-
-/** The release build to serve: `E2E_DIST_DIR`, or `dist/` as `.ci/test build` leaves it. */
-export const DIST_DIR = process.env.E2E_DIST_DIR ?? path.join(REPO_ROOT, 'dist');
 
 /** An emulator process a spec started for itself. */
 export interface LaunchedEmulator {

@@ -1,22 +1,10 @@
 // Every documented error and every fault the emulator injects, end to end: the one message in
 // role="alert", each row's outcome, a summary that adds up, results already received kept, and a
-// form that still works. Runs against the emulator alone (`.ci/test e2e`) and through both nginx
-// set-ups (`e2e-nginx-same`, `e2e-nginx-cors`).
-import type { Page } from '@playwright/test';
+// form that still works. Runs in every project: against the emulator alone (`e2e`) and through
+// both nginx set-ups (`e2e-nginx-same`, `e2e-nginx-cors`).
 import type { Emulator, FaultRule } from './emulator';
 import { validImeis } from './imei';
-import {
-  PROXY,
-  Results,
-  SUCCESS,
-  expect,
-  expectFormUsable,
-  expectRunOver,
-  gapMs,
-  synchronize,
-  test,
-  useConfig,
-} from './app';
+import { SUCCESS, expect, gapMs, test, type App } from './app';
 
 const ONE = validImeis(1, 900);
 const THREE = validImeis(3, 910);
@@ -25,8 +13,8 @@ const SIX = validImeis(6, 930);
 
 /**
  * For cases that differ from another only in the answer's body, with the same status: nginx
- * passes bodies through untouched, so the nginx layers leave these out (`--grep-invert
- * @body-only`) and the emulator-only layer covers them.
+ * passes bodies through untouched, so the nginx projects leave these out (`grepInvert` in
+ * playwright.config.ts) and the e2e project covers them.
  */
 const BODY_ONLY = { tag: '@body-only' };
 
@@ -38,7 +26,7 @@ type Row = 'answered' | 'No result' | 'Error' | 'Not sent';
  * row's reason contains `errorReason`, or is exactly it when given as `{ exact }`.
  */
 async function expectOutcome(
-  page: Page,
+  app: App,
   emulator: Emulator,
   imeis: string[],
   rows: Row[],
@@ -46,16 +34,15 @@ async function expectOutcome(
 ) {
   const documented = await Promise.all(imeis.map((imei) => emulator.outcome(imei)));
   const answered = (i: number) => rows[i] === 'answered';
-  const results = new Results(page);
   // Wait for the statuses, then read the whole table and the summary at once.
-  await expect(await results.column('Status')).toHaveText(
+  await expect(await app.column('Status')).toHaveText(
     rows.map((row, i) => (answered(i) ? documented[i].status : row)),
     { timeout: 20_000 },
   );
-  const table = await results.rows.evaluateAll((trs) =>
+  const table = await app.rows.evaluateAll((trs) =>
     trs.map((tr) => Array.from(tr.children, (cell) => (cell.textContent ?? '').trim())),
   );
-  const headers = (await results.table.locator('thead th').allTextContents()).map((h) => h.trim());
+  const headers = await app.headers();
   const cell = (row: string[], header: string) => row[headers.indexOf(header)];
   expect(table.map((row) => cell(row, 'IMEI'))).toEqual(imeis);
   expect(table.map((row) => cell(row, 'Firmware version'))).toEqual(
@@ -83,12 +70,7 @@ async function expectOutcome(
     const n = count((row) => row === term);
     if (n > 0) expected[term] = String(n);
   }
-  const summary = await page.locator('dl[aria-label="Summary"]').evaluate((dl) =>
-    Object.fromEntries(
-      Array.from(dl.querySelectorAll('dt'), (dt) => [dt.textContent?.trim(), dt.nextElementSibling?.textContent?.trim()]),
-    ),
-  );
-  expect(summary).toEqual(expected);
+  expect(await app.summary()).toEqual(expected);
 }
 
 /** The raw code comes beside the message in the alert. */
@@ -136,14 +118,13 @@ const DOCUMENTED_ERRORS: DocumentedError[] = [
 
 test.describe('documented errors: one message with the code, no retry, the form kept', () => {
   for (const { name, rule, status, texts, bodyOnly } of DOCUMENTED_ERRORS) {
-    test(name, bodyOnly ? BODY_ONLY : {}, async ({ page, emulator }) => {
+    test(name, bodyOnly ? BODY_ONLY : {}, async ({ app, emulator }) => {
       await emulator.addFault(rule);
-      await synchronize(page, { imeis: THREE });
-      const alert = page.getByRole('alert');
-      for (const text of texts) await expect(alert).toContainText(text);
-      await expectRunOver(page);
-      await expectOutcome(page, emulator, THREE, ['Error', 'Error', 'Error']);
-      await expectFormUsable(page, { imeis: THREE });
+      await app.start({ imeis: THREE });
+      for (const text of texts) await expect(app.alert).toContainText(text);
+      await app.expectRunOver();
+      await expectOutcome(app, emulator, THREE, ['Error', 'Error', 'Error']);
+      await app.expectFormKept({ imeis: THREE });
       expect((await emulator.syncCalls()).map((c) => c.status)).toEqual([status]);
     });
   }
@@ -154,37 +135,37 @@ test.describe('token errors stop the run', () => {
     ['an expired session token', 'session_expired', 'REQUEST_FAILED.SessionToken.Expired'],
     ['an invalid bearer token', 'bearer_invalid', '900901'],
   ]) {
-    test(`${name} on the second batch: answered rows stay, the rest is not sent`, async ({ page, emulator }) => {
-      await useConfig(page, { batchSize: 2, concurrency: 1 });
+    test(`${name} on the second batch: answered rows stay, the rest is not sent`, async ({ app, emulator }) => {
+      await app.useConfig({ batchSize: 2, concurrency: 1 });
       await emulator.addFault({ kind, skip: 1, times: 1 });
-      await synchronize(page, { imeis: SIX });
-      await expect(page.getByRole('alert')).toContainText(code);
-      await expectRunOver(page);
-      await expectOutcome(page, emulator, SIX, ['answered', 'answered', 'Error', 'Error', 'Not sent', 'Not sent'], code);
+      await app.start({ imeis: SIX });
+      await expect(app.alert).toContainText(code);
+      await app.expectRunOver();
+      await expectOutcome(app, emulator, SIX, ['answered', 'answered', 'Error', 'Error', 'Not sent', 'Not sent'], code);
       expect(await emulator.sentDeviceLists()).toEqual([SIX.slice(0, 2), SIX.slice(2, 4)]);
-      await expectFormUsable(page, { imeis: SIX });
+      await app.expectFormKept({ imeis: SIX });
     });
   }
 });
 
 test.describe('throttling and server failures', () => {
-  test('a 503 on the second batch is retried, and every device gets its answer', async ({ page, emulator }) => {
-    await useConfig(page, { batchSize: 2, concurrency: 1 });
+  test('a 503 on the second batch is retried, and every device gets its answer', async ({ app, emulator }) => {
+    await app.useConfig({ batchSize: 2, concurrency: 1 });
     await emulator.addFault({ kind: 503, skip: 1, times: 1 });
-    await synchronize(page, { imeis: FOUR });
-    await expectRunOver(page);
-    await expectOutcome(page, emulator, FOUR, Array<Row>(4).fill('answered'));
-    await expect(page.locator('section[aria-label="Run summary"] [role="status"]')).toContainText('1 retry');
-    await expect(page.getByRole('alert')).toHaveCount(0);
+    await app.start({ imeis: FOUR });
+    await app.expectRunOver();
+    await expectOutcome(app, emulator, FOUR, Array<Row>(4).fill('answered'));
+    await expect(app.progress).toContainText('1 retry');
+    await expect(app.alert).toHaveCount(0);
     expect(await emulator.sentDeviceLists()).toEqual([FOUR.slice(0, 2), FOUR.slice(2), FOUR.slice(2)]);
     expect((await emulator.syncCalls()).map((c) => c.status)).toEqual([200, 503, 200]);
   });
 
-  test('a 429 with Retry-After in seconds: retried no sooner', async ({ page, emulator }) => {
+  test('a 429 with Retry-After in seconds: retried no sooner', async ({ app, emulator }) => {
     await emulator.addFault({ kind: 429, times: 1, retryAfter: '1' });
-    await synchronize(page, { imeis: ONE });
-    await expectRunOver(page);
-    await expectOutcome(page, emulator, ONE, ['answered']);
+    await app.start({ imeis: ONE });
+    await app.expectRunOver();
+    await expectOutcome(app, emulator, ONE, ['answered']);
     const calls = await emulator.syncCalls();
     expect(calls.map((c) => c.status)).toEqual([429, 200]);
     // The back-off alone would wait under 500 ms: the wait shows Retry-After was read (through a
@@ -192,26 +173,25 @@ test.describe('throttling and server failures', () => {
     expect(gapMs(calls[0], calls[1])).toBeGreaterThanOrEqual(950);
   });
 
-  test('a 429 with Retry-After as an HTTP-date: retried no sooner', async ({ page, emulator }) => {
+  test('a 429 with Retry-After as an HTTP-date: retried no sooner', async ({ app, emulator }) => {
     await emulator.addFault({ kind: 429, times: 1, retryAfterDate: 2 });
-    await synchronize(page, { imeis: ONE });
-    await expectRunOver(page);
-    await expectOutcome(page, emulator, ONE, ['answered']);
+    await app.start({ imeis: ONE });
+    await app.expectRunOver();
+    await expectOutcome(app, emulator, ONE, ['answered']);
     const calls = await emulator.syncCalls();
     expect(calls.map((c) => c.status)).toEqual([429, 200]);
     // An HTTP-date has whole seconds: 2 s ahead is at least 1 s ahead.
     expect(gapMs(calls[0], calls[1])).toBeGreaterThanOrEqual(900);
   });
 
-  test('a 429 on every try ends in the throttling message', async ({ page, emulator }) => {
-    await useConfig(page, { maxAttempts: 2 });
+  test('a 429 on every try ends in the throttling message', async ({ app, emulator }) => {
+    await app.useConfig({ maxAttempts: 2 });
     await emulator.addFault({ kind: 429, retryAfter: '0' });
-    await synchronize(page, { imeis: ONE });
-    const alert = page.getByRole('alert');
-    await expect(alert).toContainText('HTTP 429 Too Many Requests');
-    await expect(alert).toContainText('limiting requests');
-    await expectRunOver(page);
-    await expectOutcome(page, emulator, ONE, ['Error'], {
+    await app.start({ imeis: ONE });
+    await expect(app.alert).toContainText('HTTP 429 Too Many Requests');
+    await expect(app.alert).toContainText('limiting requests');
+    await app.expectRunOver();
+    await expectOutcome(app, emulator, ONE, ['Error'], {
       exact: 'Rate limited: HTTP 429 Too Many Requests (after 2 tries)',
     });
     const calls = await emulator.syncCalls();
@@ -220,15 +200,14 @@ test.describe('throttling and server failures', () => {
     expect(gapMs(calls[0], calls[1])).toBeGreaterThanOrEqual(250);
   });
 
-  test('a 503 with an HTML body on all four tries', async ({ page, emulator }) => {
+  test('a 503 with an HTML body on all four tries', async ({ app, emulator }) => {
     await emulator.addFault({ kind: 503, times: 4 });
-    await synchronize(page, { imeis: ONE });
-    const alert = page.getByRole('alert');
-    await expect(alert).toContainText('HTTP 503 Service Unavailable', { timeout: 20_000 });
-    await expectRunOver(page);
-    await expectOutcome(page, emulator, ONE, ['Error'], { exact: 'HTTP 503 Service Unavailable (after 4 tries)' });
+    await app.start({ imeis: ONE });
+    await expect(app.alert).toContainText('HTTP 503 Service Unavailable', { timeout: 20_000 });
+    await app.expectRunOver();
+    await expectOutcome(app, emulator, ONE, ['Error'], { exact: 'HTTP 503 Service Unavailable (after 4 tries)' });
     expect((await emulator.syncCalls()).map((c) => c.status)).toEqual([503, 503, 503, 503]);
-    await expectFormUsable(page, { imeis: ONE });
+    await app.expectFormKept({ imeis: ONE });
   });
 
   // Retried like a 503; one try here to keep the test short (and no "after N tries" for one).
@@ -236,157 +215,155 @@ test.describe('throttling and server failures', () => {
     [502, 'Bad Gateway'],
     [504, 'Gateway Timeout'],
   ] as const) {
-    test(`a ${status} with an HTML body`, async ({ page, emulator }) => {
-      await useConfig(page, { maxAttempts: 1 });
+    test(`a ${status} with an HTML body`, async ({ app, emulator }) => {
+      await app.useConfig({ maxAttempts: 1 });
       await emulator.addFault({ kind: status });
-      await synchronize(page, { imeis: THREE });
-      await expect(page.getByRole('alert')).toContainText(`HTTP ${status} ${phrase}`);
-      await expectRunOver(page);
-      await expectOutcome(page, emulator, THREE, ['Error', 'Error', 'Error'], { exact: `HTTP ${status} ${phrase}` });
-      await expectFormUsable(page, { imeis: THREE });
+      await app.start({ imeis: THREE });
+      await expect(app.alert).toContainText(`HTTP ${status} ${phrase}`);
+      await app.expectRunOver();
+      await expectOutcome(app, emulator, THREE, ['Error', 'Error', 'Error'], { exact: `HTTP ${status} ${phrase}` });
+      await app.expectFormKept({ imeis: THREE });
       expect(await emulator.syncCalls()).toHaveLength(1);
     });
   }
 
   // The status decides: a 500 may well pass on the next try.
-  test('a 500 with an HTML body is retried like a 503', async ({ page, emulator }) => {
+  test('a 500 with an HTML body is retried like a 503', async ({ app, emulator }) => {
     await emulator.addFault({ kind: 500 });
-    await synchronize(page, { imeis: THREE });
-    await expect(page.getByRole('alert')).toContainText('HTTP 500 Internal Server Error', { timeout: 20_000 });
-    await expectRunOver(page);
+    await app.start({ imeis: THREE });
+    await expect(app.alert).toContainText('HTTP 500 Internal Server Error', { timeout: 20_000 });
+    await app.expectRunOver();
     const reason = { exact: 'HTTP 500 Internal Server Error (after 4 tries)' };
-    await expectOutcome(page, emulator, THREE, ['Error', 'Error', 'Error'], reason);
-    await expectFormUsable(page, { imeis: THREE });
+    await expectOutcome(app, emulator, THREE, ['Error', 'Error', 'Error'], reason);
+    await app.expectFormKept({ imeis: THREE });
     expect((await emulator.syncCalls()).map((c) => c.status)).toEqual([500, 500, 500, 500]);
   });
 });
 
 test.describe('no answer, or no connection', () => {
-  test('a request that hangs past the timeout: the batch fails, answered rows stay', async ({ page, emulator }) => {
-    await useConfig(page, { requestTimeoutMs: 1500, maxAttempts: 1, batchSize: 2, concurrency: 1 });
+  test('a request that hangs past the timeout: the batch fails, answered rows stay', async ({ app, emulator }) => {
+    await app.useConfig({ requestTimeoutMs: 1500, maxAttempts: 1, batchSize: 2, concurrency: 1 });
     await emulator.addFault({ kind: 'hang', ms: 4000, skip: 1, times: 1 });
-    await synchronize(page, { imeis: FOUR });
-    await expect(page.getByRole('alert')).toContainText('No answer after 1.5 s');
-    await expectRunOver(page);
-    await expectOutcome(page, emulator, FOUR, ['answered', 'answered', 'Error', 'Error'], 'No answer after 1.5 s');
-    await expectFormUsable(page, { imeis: FOUR });
+    await app.start({ imeis: FOUR });
+    await expect(app.alert).toContainText('No answer after 1.5 s');
+    await app.expectRunOver();
+    await expectOutcome(app, emulator, FOUR, ['answered', 'answered', 'Error', 'Error'], 'No answer after 1.5 s');
+    await app.expectFormKept({ imeis: FOUR });
   });
 
-  test('a timed-out request is retried', async ({ page, emulator }) => {
-    await useConfig(page, { requestTimeoutMs: 1500, maxAttempts: 2 });
+  test('a timed-out request is retried', async ({ app, emulator }) => {
+    await app.useConfig({ requestTimeoutMs: 1500, maxAttempts: 2 });
     await emulator.addFault({ kind: 'hang', ms: 4000, times: 1 });
-    await synchronize(page, { imeis: ONE });
-    await expectRunOver(page);
-    await expectOutcome(page, emulator, ONE, ['answered']);
-    await expect(page.getByRole('alert')).toHaveCount(0);
+    await app.start({ imeis: ONE });
+    await app.expectRunOver();
+    await expectOutcome(app, emulator, ONE, ['answered']);
+    await expect(app.alert).toHaveCount(0);
     expect((await emulator.syncCalls()).map((c) => c.status)).toEqual([null, 200]);
   });
 
-  test('a dropped connection on every try', async ({ page, emulator }) => {
+  test('a dropped connection on every try', async ({ app, emulator, deployment }) => {
     await emulator.addFault({ kind: 'drop' });
-    await synchronize(page, { imeis: ONE });
-    const alert = page.getByRole('alert');
-    if (PROXY) {
+    await app.start({ imeis: ONE });
+        if (deployment.proxy) {
       // nginx answers for the upstream that hung up: 502 Bad Gateway.
-      await expect(alert).toContainText('HTTP 502', { timeout: 20_000 });
-      await expectRunOver(page);
-      await expectOutcome(page, emulator, ONE, ['Error'], { exact: 'HTTP 502 Bad Gateway (after 4 tries)' });
+      await expect(app.alert).toContainText('HTTP 502', { timeout: 20_000 });
+      await app.expectRunOver();
+      await expectOutcome(app, emulator, ONE, ['Error'], { exact: 'HTTP 502 Bad Gateway (after 4 tries)' });
     } else {
-      await expect(alert).toContainText('Could not reach', { timeout: 20_000 });
-      await expectRunOver(page);
-      await expectOutcome(page, emulator, ONE, ['Error'], { exact: 'Server not reached (after 4 tries)' });
+      await expect(app.alert).toContainText('Could not reach', { timeout: 20_000 });
+      await app.expectRunOver();
+      await expectOutcome(app, emulator, ONE, ['Error'], { exact: 'Server not reached (after 4 tries)' });
     }
     expect(await emulator.syncCalls()).toHaveLength(4);
-    await expectFormUsable(page, { imeis: ONE });
+    await app.expectFormKept({ imeis: ONE });
   });
 
-  test('a dropped connection is retried', async ({ page, emulator }) => {
+  test('a dropped connection is retried', async ({ app, emulator }) => {
     await emulator.addFault({ kind: 'drop', times: 1 });
-    await synchronize(page, { imeis: ONE });
-    await expectRunOver(page);
-    await expectOutcome(page, emulator, ONE, ['answered']);
-    await expect(page.getByRole('alert')).toHaveCount(0);
+    await app.start({ imeis: ONE });
+    await app.expectRunOver();
+    await expectOutcome(app, emulator, ONE, ['answered']);
+    await expect(app.alert).toHaveCount(0);
     expect(await emulator.syncCalls()).toHaveLength(2);
   });
 });
 
 test.describe('a 200 that cannot be read', () => {
-  test('a truncated body on the second batch: not retried, answered rows stay', async ({ page, emulator }) => {
-    await useConfig(page, { batchSize: 2, concurrency: 1 });
+  test('a truncated body on the second batch: not retried, answered rows stay', async ({ app, emulator }) => {
+    await app.useConfig({ batchSize: 2, concurrency: 1 });
     await emulator.addFault({ kind: 'truncated', skip: 1, times: 1 });
-    await synchronize(page, { imeis: FOUR });
-    await expect(page.getByRole('alert')).toContainText('could not be read');
-    await expectRunOver(page);
-    await expectOutcome(page, emulator, FOUR, ['answered', 'answered', 'Error', 'Error'], 'Answer could not be read');
-    await expectFormUsable(page, { imeis: FOUR });
+    await app.start({ imeis: FOUR });
+    await expect(app.alert).toContainText('could not be read');
+    await app.expectRunOver();
+    await expectOutcome(app, emulator, FOUR, ['answered', 'answered', 'Error', 'Error'], 'Answer could not be read');
+    await app.expectFormKept({ imeis: FOUR });
     expect((await emulator.syncCalls()).map((c) => c.status)).toEqual([200, 200]);
   });
 
-  test('an HTML sign-in page instead of JSON', async ({ page, emulator }) => {
+  test('an HTML sign-in page instead of JSON', async ({ app, emulator }) => {
     await emulator.addFault({ kind: 'not_json' });
-    await synchronize(page, { imeis: THREE });
-    const alert = page.getByRole('alert');
-    await expect(alert).toContainText('could not be read');
-    await expect(alert).toContainText('It began: <');
-    await expectRunOver(page);
-    await expectOutcome(page, emulator, THREE, ['Error', 'Error', 'Error'], 'Answer could not be read');
-    await expectFormUsable(page, { imeis: THREE });
+    await app.start({ imeis: THREE });
+    await expect(app.alert).toContainText('could not be read');
+    await expect(app.alert).toContainText('It began: <');
+    await app.expectRunOver();
+    await expectOutcome(app, emulator, THREE, ['Error', 'Error', 'Error'], 'Answer could not be read');
+    await app.expectFormKept({ imeis: THREE });
     expect(await emulator.syncCalls()).toHaveLength(1);
   });
 });
 
 test.describe('answers the app accepts', () => {
-  test('an answer without every second device: those have no result', BODY_ONLY, async ({ page, emulator }) => {
+  test('an answer without every second device: those have no result', BODY_ONLY, async ({ app, emulator }) => {
     await emulator.addFault({ kind: 'omit', every: 2 });
-    await synchronize(page, { imeis: FOUR });
-    await expectRunOver(page);
-    await expectOutcome(page, emulator, FOUR, ['answered', 'No result', 'answered', 'No result']);
-    await expect(page.getByRole('alert')).toHaveCount(0);
+    await app.start({ imeis: FOUR });
+    await app.expectRunOver();
+    await expectOutcome(app, emulator, FOUR, ['answered', 'No result', 'answered', 'No result']);
+    await expect(app.alert).toHaveCount(0);
   });
 
-  test('an answer without its last device', BODY_ONLY, async ({ page, emulator }) => {
+  test('an answer without its last device', BODY_ONLY, async ({ app, emulator }) => {
     await emulator.addFault({ kind: 'omit', count: 1 });
-    await synchronize(page, { imeis: THREE });
-    await expectRunOver(page);
-    await expectOutcome(page, emulator, THREE, ['answered', 'answered', 'No result']);
+    await app.start({ imeis: THREE });
+    await app.expectRunOver();
+    await expectOutcome(app, emulator, THREE, ['answered', 'answered', 'No result']);
   });
 
   for (const time of ['rfc3339', 'go', 'empty'] as const) {
-    test(`the other field spellings, times ${time}`, BODY_ONLY, async ({ page, emulator }) => {
+    test(`the other field spellings, times ${time}`, BODY_ONLY, async ({ app, emulator }) => {
       await emulator.addFault({ kind: 'variant', time });
-      await synchronize(page, { imeis: THREE });
-      await expectRunOver(page);
-      await expectOutcome(page, emulator, THREE, ['answered', 'answered', 'answered']);
-      const updated = await new Results(page).column('Updated');
+      await app.start({ imeis: THREE });
+      await app.expectRunOver();
+      await expectOutcome(app, emulator, THREE, ['answered', 'answered', 'answered']);
+      const updated = await app.column('Updated');
       if (time === 'empty') await expect(updated).toHaveText(['', '', '']);
       else await expect(updated).toHaveText([/\d{4}/, /\d{4}/, /\d{4}/]);
-      await expect(page.getByRole('alert')).toHaveCount(0);
+      await expect(app.alert).toHaveCount(0);
     });
   }
 
-  test('added latency only slows the answer', BODY_ONLY, async ({ page, emulator }) => {
+  test('added latency only slows the answer', BODY_ONLY, async ({ app, emulator }) => {
     await emulator.addFault({ kind: 'latency', ms: 400, jitterMs: 100 });
-    await synchronize(page, { imeis: THREE });
-    await expectRunOver(page);
-    await expectOutcome(page, emulator, THREE, ['answered', 'answered', 'answered']);
+    await app.start({ imeis: THREE });
+    await app.expectRunOver();
+    await expectOutcome(app, emulator, THREE, ['answered', 'answered', 'answered']);
     expect((await emulator.syncCalls()).map((c) => c.fault)).toEqual(['latency']);
   });
 });
 
 test.describe('after a failure', () => {
-  test('Synchronize again: the new run replaces every row, the alert goes', async ({ page, emulator }) => {
-    await useConfig(page, { batchSize: 2, concurrency: 1 });
+  test('Synchronize again: the new run replaces every row, the alert goes', async ({ app, emulator }) => {
+    await app.useConfig({ batchSize: 2, concurrency: 1 });
     await emulator.addFault({ kind: 'session_expired', skip: 1, times: 1 });
-    await synchronize(page, { imeis: SIX });
-    await expect(page.getByRole('alert')).toContainText('REQUEST_FAILED.SessionToken.Expired');
-    await expectRunOver(page);
-    await expectOutcome(page, emulator, SIX, ['answered', 'answered', 'Error', 'Error', 'Not sent', 'Not sent']);
+    await app.start({ imeis: SIX });
+    await expect(app.alert).toContainText('REQUEST_FAILED.SessionToken.Expired');
+    await app.expectRunOver();
+    await expectOutcome(app, emulator, SIX, ['answered', 'answered', 'Error', 'Error', 'Not sent', 'Not sent']);
 
     // With a new session token (here: the fault used up), the same form runs again in full.
-    await expectFormUsable(page, { imeis: SIX });
-    await page.getByRole('button', { name: 'Synchronize' }).click();
-    await expectOutcome(page, emulator, SIX, Array<Row>(6).fill('answered'));
-    await expect(page.getByRole('alert')).toHaveCount(0);
+    await app.expectFormKept({ imeis: SIX });
+    await app.synchronize();
+    await expectOutcome(app, emulator, SIX, Array<Row>(6).fill('answered'));
+    await expect(app.alert).toHaveCount(0);
     expect(await emulator.syncCalls()).toHaveLength(5);
   });
 });

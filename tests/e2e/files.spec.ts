@@ -1,93 +1,76 @@
 // IMEIs added from a file, and the results downloaded as CSV: the way a fleet's list comes in
 // from a spreadsheet and the outcome goes back to one.
-import {
-  ACCOUNT,
-  downloadResults,
-  expect,
-  expectRunOver,
-  expectTableShows,
-  open,
-  synchronize,
-  test,
-} from './app';
+import { ACCOUNT, expect, expectDocumented, test, type App } from './app';
 import { validImeis } from './imei';
-import type { Page } from '@playwright/test';
 
-function imeiField(page: Page) {
-  return page.getByRole('textbox', { name: 'IMEIs', exact: true });
-}
-
-async function addFile(page: Page, name: string, text: string): Promise<void> {
-  await page
-    .getByLabel('Add IMEIs from a file', { exact: true })
-    .setInputFiles({ name, mimeType: name.endsWith('.csv') ? 'text/csv' : 'text/plain', buffer: Buffer.from(text) });
+/** Adds a file of this name and text through the file input. */
+async function addFile(app: App, name: string, text: string): Promise<void> {
+  await app.importFile({ name, mimeType: name.endsWith('.csv') ? 'text/csv' : 'text/plain', buffer: Buffer.from(text) });
 }
 
 test.describe('adding IMEIs from a file', () => {
-  test("a CSV's IMEI column is added after what was typed", async ({ page }) => {
-    await open(page);
+  test("a CSV's IMEI column is added after what was typed", async ({ page, app }) => {
+    await app.open();
     const [typed, ...listed] = validImeis(4, 1_300);
-    await imeiField(page).fill(typed);
+    await app.imeis.fill(typed);
     const csv = ['Name,IMEI,Notes', ...listed.map((imei, i) => `Truck ${i + 1},${imei},"front, left"`)].join('\r\n');
-    await addFile(page, 'fleet.csv', csv);
+    await addFile(app, 'fleet.csv', csv);
 
     await expect(page.getByText('Added 3 lines from the “IMEI” column of fleet.csv.')).toBeVisible();
-    await expect(imeiField(page)).toHaveValue(`${[typed, ...listed].join('\n')}\n`);
-    await expect(page.locator('#imei-count')).toHaveText('4 valid, unique IMEIs');
-    await expect(page.getByRole('list', { name: 'Problems' })).toHaveCount(0);
+    await expect(app.imeis).toHaveValue(`${[typed, ...listed].join('\n')}\n`);
+    await expect(app.imeiCount).toHaveText('4 valid, unique IMEIs');
+    await expect(app.problemList).toHaveCount(0);
   });
 
-  test('a plain list is added as it is, and its problems are named', async ({ page }) => {
-    await open(page);
+  test('a plain list is added as it is, and its problems are named', async ({ page, app }) => {
+    await app.open();
     const imeis = validImeis(2, 1_310);
-    await addFile(page, 'list.txt', `${imeis[0]}\n12345\n${imeis[1]}\n`);
+    await addFile(app, 'list.txt', `${imeis[0]}\n12345\n${imeis[1]}\n`);
 
     await expect(page.getByText('Added 3 lines from list.txt.')).toBeVisible();
-    await expect(page.locator('#imei-count')).toHaveText('2 valid, unique IMEIs');
+    await expect(app.imeiCount).toHaveText('2 valid, unique IMEIs');
     // An imported entry is named by its file and the file's own line.
-    await expect(page.getByRole('list', { name: 'Problems' }).getByRole('listitem')).toHaveText([
+    await expect(app.problems).toHaveText([
       'Entry 2 (list.txt line 2): "12345" is not 15 digits (it has 5)',
     ]);
   });
 
-  test('a file without IMEIs says so and leaves the field as it was', async ({ page }) => {
-    await open(page);
+  test('a file without IMEIs says so and leaves the field as it was', async ({ page, app }) => {
+    await app.open();
     const [typed] = validImeis(1, 1_320);
-    await imeiField(page).fill(typed);
-    await addFile(page, 'empty.csv', '\r\n \r\n');
+    await app.imeis.fill(typed);
+    await addFile(app, 'empty.csv', '\r\n \r\n');
 
     await expect(page.getByText('empty.csv has no IMEIs. Nothing was added.', { exact: true })).toBeVisible();
-    await expect(imeiField(page)).toHaveValue(typed);
-    await expect(page.locator('#imei-count')).toHaveText('1 valid, unique IMEI');
+    await expect(app.imeis).toHaveValue(typed);
+    await expect(app.imeiCount).toHaveText('1 valid, unique IMEI');
   });
 });
 
 test.describe('Download CSV', () => {
-  test('every device with what the table shows; the file reads back as input', async ({ page, emulator }) => {
+  test('every device with what the table shows; the file reads back as input', async ({ page, app, emulator }) => {
     const imeis = validImeis(3, 1_400);
-    await synchronize(page, { imeis });
-    await expectRunOver(page);
+    await app.start({ imeis });
+    await app.expectRunOver();
 
-    const { name, rows, text } = await downloadResults(page);
+    const { name, rows, text } = await app.downloadResults();
     expect(name).toMatch(new RegExp(`^fota-sync-${ACCOUNT}-\\d{8}T\\d{6}Z\\.csv$`));
     const documented = await Promise.all(imeis.map((imei) => emulator.outcome(imei)));
-    expect(rows.map((r) => [r.imei, r.status, r.reason, r.firmware])).toEqual(
-      documented.map((d) => [d.deviceId, d.status, d.Reason, d.firmwareVersion]),
-    );
+    expectDocumented(rows, documented);
     // The exact UTC time the table gives in each Updated cell's tooltip, as RFC 3339.
-    const titles = await page.locator('table.results td.updated time').evaluateAll((times) =>
+    const titles = await app.rows.locator('td.updated time').evaluateAll((times) =>
       times.map((t) => t.getAttribute('title') ?? ''),
     );
     expect(rows.map((r) => r.updated)).toEqual(
       titles.map((t) => (t ? t.replace(' ', 'T').replace(' UTC', 'Z') : '')),
     );
     expect(rows.some((r) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(r.updated))).toBeTruthy();
-    await expectTableShows(page, rows);
+    await app.expectTableShows(rows);
 
     // Straight back in: the IMEI column of the export is what a new run takes.
-    await open(page);
-    await addFile(page, name, text);
+    await app.open();
+    await addFile(app, name, text);
     await expect(page.getByText(`Added 3 lines from the “IMEI” column of ${name}.`)).toBeVisible();
-    await expect(page.locator('#imei-count')).toHaveText('3 valid, unique IMEIs');
+    await expect(app.imeiCount).toHaveText('3 valid, unique IMEIs');
   });
 });

@@ -1,78 +1,68 @@
 // The deploy/ nginx configurations, as a browser and a curious client see them: headers, caching,
 // compression, the Content-Security-Policy, CORS for the allow-list only, and no token in the
-// logs. Runs only behind nginx (`.ci/test e2e-nginx-same`, `e2e-nginx-cors`), which sets:
-//   E2E_PROXY          same-origin | cors-proxy
-//   E2E_NGINX_LOG_DIR  where this nginx writes its access and error logs
-//   E2E_API_BASE_URL   the apiBaseUrl of the config.json nginx serves
-//   E2E_FOREIGN_URL    (cors-proxy) the same site on an origin the proxy does not allow
+// logs. In the nginx projects only (playwright.config.ts), whose `deployment` option says:
+//   proxy        same-origin | cors-proxy
+//   nginxLogDir  where this nginx writes its access and error logs
+//   apiBaseUrl   the apiBaseUrl of the config.json nginx serves
+//   foreignUrl   (cors-proxy) the same site on an origin the proxy does not allow
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { APIResponse, Page } from '@playwright/test';
+import type { APIResponse } from '@playwright/test';
 import { validImeis } from './imei';
-import { ACCOUNT, PROXY, Results, expect, expectRunOver, fillForm, synchronize, test } from './app';
+import { ACCOUNT, expect, test as base } from './app';
 
-const LOG_DIR = process.env.E2E_NGINX_LOG_DIR ?? '';
-const API_BASE_URL = process.env.E2E_API_BASE_URL ?? '';
-const FOREIGN_URL = process.env.E2E_FOREIGN_URL ?? '';
 const IMEIS = validImeis(3, 950);
 const ENDPOINT = `/api/fota/v3/firmware/${ACCOUNT}/devices`;
 
-test.skip(!PROXY, 'runs behind nginx only: .ci/test e2e-nginx-same or e2e-nginx-cors');
+/** nginx's logs, in the deployment's log directory. */
+class NginxLogs {
+  constructor(private readonly dir: string) {}
 
-function logFiles(): string[] {
-  return fs
-    .readdirSync(LOG_DIR)
-    .filter((name) => name.endsWith('.log'))
-    .map((name) => path.join(LOG_DIR, name));
+  private files(): string[] {
+    return fs
+      .readdirSync(this.dir)
+      .filter((name) => name.endsWith('.log'))
+      .map((name) => path.join(this.dir, name));
+  }
+
+  /** Every log, concatenated. */
+  all(): string {
+    return this.files()
+      .map((file) => fs.readFileSync(file, 'utf8'))
+      .join('\n');
+  }
+
+  /** How far each log has got, for `since`. */
+  mark(): Map<string, number> {
+    return new Map(this.files().map((file) => [file, fs.statSync(file).size]));
+  }
+
+  /** What nginx logged after `mark`, every log concatenated. */
+  since(mark: Map<string, number>): string {
+    return this.files()
+      .map((file) => fs.readFileSync(file).subarray(mark.get(file) ?? 0).toString('utf8'))
+      .join('\n');
+  }
 }
 
-/** Every nginx log, concatenated. */
-function readLogs(): string {
-  return logFiles()
-    .map((file) => fs.readFileSync(file, 'utf8'))
-    .join('\n');
-}
-
-/** How far each log has got, for `logsSince`. */
-function logMark(): Map<string, number> {
-  return new Map(logFiles().map((file) => [file, fs.statSync(file).size]));
-}
-
-/** What nginx logged after `mark`, every log concatenated. */
-function logsSince(mark: Map<string, number>): string {
-  return logFiles()
-    .map((file) => fs.readFileSync(file).subarray(mark.get(file) ?? 0).toString('utf8'))
-    .join('\n');
-}
+const test = base.extend<{ logs: NginxLogs }>({
+  logs: async ({ deployment }, use) => {
+    expect(deployment.nginxLogDir, 'the deployment has nginx logs').toBeTruthy();
+    await use(new NginxLogs(deployment.nginxLogDir!));
+  },
+});
 
 /** The API's origin, as the Content-Security-Policy must name it ('' when on the page's own). */
-function apiOrigin(): string {
-  return /^https?:\/\//.test(API_BASE_URL) ? new URL(API_BASE_URL).origin : '';
+function apiOrigin(apiBaseUrl: string): string {
+  return /^https?:\/\//.test(apiBaseUrl) ? new URL(apiBaseUrl).origin : '';
 }
 
 function accessControlHeaders(response: APIResponse): string[] {
   return Object.keys(response.headers()).filter((name) => name.startsWith('access-control-'));
 }
 
-/** Collects every Content-Security-Policy violation the page reports. */
-async function watchCsp(page: Page): Promise<string[]> {
-  const violations: string[] = [];
-  page.on('console', (message) => {
-    if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
-  });
-  await page.exposeFunction('reportCspViolation', (text: string) => violations.push(text));
-  await page.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (event) => {
-      (window as unknown as { reportCspViolation(text: string): void }).reportCspViolation(
-        `${event.violatedDirective} blocked ${event.blockedURI}`,
-      );
-    });
-  });
-  return violations;
-}
-
 test.describe('the static site', () => {
-  test('types, caching, compression and security headers', async ({ request }) => {
+  test('types, caching, compression and security headers', async ({ request, deployment }) => {
     const index = await request.get('/', { headers: { 'Accept-Encoding': 'gzip' } });
     expect(index.status()).toBe(200);
     const headers = index.headers();
@@ -86,7 +76,7 @@ test.describe('the static site', () => {
       "script-src 'self' 'wasm-unsafe-eval'",
       "style-src 'self'",
       "img-src 'self'",
-      `connect-src 'self'${apiOrigin() ? ` ${apiOrigin()}` : ''}`,
+      `connect-src 'self'${apiOrigin(deployment.apiBaseUrl) ? ` ${apiOrigin(deployment.apiBaseUrl)}` : ''}`,
       "frame-ancestors 'none'",
       "base-uri 'self'",
       "form-action 'self'",
@@ -96,7 +86,7 @@ test.describe('the static site', () => {
     const config = await request.get('config.json');
     expect(config.headers()['cache-control']).toBe('no-store');
     expect(config.headers()['content-type']).toMatch(/^application\/json/);
-    expect(((await config.json()) as { apiBaseUrl: string }).apiBaseUrl).toBe(API_BASE_URL);
+    expect(((await config.json()) as { apiBaseUrl: string }).apiBaseUrl).toBe(deployment.apiBaseUrl);
 
     // Every asset the page loads, by the hashed names index.html gives it.
     const html = await index.text();
@@ -124,28 +114,28 @@ test.describe('the static site', () => {
     }
   });
 
-  test('the app runs under its Content-Security-Policy without a violation', async ({ page, emulator }) => {
-    const violations = await watchCsp(page);
-    await synchronize(page, { imeis: IMEIS });
-    await expectRunOver(page);
+  test('the app runs under its Content-Security-Policy without a violation', async ({ app, emulator, deployment, csp }) => {
+    await app.start({ imeis: IMEIS });
+    await app.expectRunOver();
     const documented = await Promise.all(IMEIS.map((imei) => emulator.outcome(imei)));
-    await expect(await new Results(page).column('Status')).toHaveText(documented.map((d) => d.status));
-    await expect(page.getByRole('textbox', { name: 'API base URL', exact: true })).toHaveValue(API_BASE_URL);
-    expect(violations).toEqual([]);
+    await expect(await app.column('Status')).toHaveText(documented.map((d) => d.status));
+    await expect(app.baseUrl).toHaveValue(deployment.apiBaseUrl);
+    // Reported as an event, or only in the console.
+    expect([...csp.take(), ...csp.console]).toEqual([]);
   });
 });
 
 test.describe('tokens', () => {
-  test('pass through untouched and never reach the logs', async ({ page, emulator }) => {
+  test('pass through untouched and never reach the logs', async ({ app, emulator, logs }) => {
     // Distinctive, so that any trace of them in a log is found.
     const bearer = `bearer-LOGCHECK-${Date.now()}-b7f3`;
     const session = `session-LOGCHECK-${Date.now()}-5c1e`;
-    const mark = logMark();
+    const mark = logs.mark();
     // A dropped connection makes nginx write an error-log line about this very request.
     await emulator.addFault({ kind: 'drop', times: 1 });
-    await synchronize(page, { imeis: IMEIS, bearer, session });
-    await expectRunOver(page);
-    await expect(page.getByRole('alert')).toHaveCount(0);
+    await app.start({ imeis: IMEIS, bearer, session });
+    await app.expectRunOver();
+    await expect(app.alert).toHaveCount(0);
 
     const calls = await emulator.syncCalls();
     expect(calls).toHaveLength(2);
@@ -155,36 +145,30 @@ test.describe('tokens', () => {
     }
 
     // This run's lines, to show logging works; then every log from the start, for the tokens.
-    const run = logsSince(mark);
+    const run = logs.since(mark);
     expect(run).toContain(`"PUT ${ENDPOINT} HTTP/1.1" 200`);
     expect(run).toContain('upstream prematurely closed connection');
-    const logs = readLogs();
+    const all = logs.all();
     for (const secret of [bearer, session, 'LOGCHECK', 'Bearer ']) {
-      expect(logs.includes(secret), `"${secret}" in nginx's logs`).toBe(false);
+      expect(all.includes(secret), `"${secret}" in nginx's logs`).toBe(false);
     }
   });
 });
 
-test.describe('same origin', () => {
-  test.skip(PROXY !== 'same-origin', 'same-origin set-up only');
-
-  test('the API is a path on the site: no preflight', async ({ page, emulator }) => {
-    const mark = logMark();
-    await synchronize(page, { imeis: IMEIS });
-    await expectRunOver(page);
+test.describe('same origin', { tag: '@same-origin-api' }, () => {
+  test('the API is a path on the site: no preflight', async ({ app, emulator, logs }) => {
+    const mark = logs.mark();
+    await app.start({ imeis: IMEIS });
+    await app.expectRunOver();
     expect(await emulator.syncCalls()).toHaveLength(1);
-    const run = logsSince(mark);
+    const run = logs.since(mark);
     expect(run).toContain(`"PUT ${ENDPOINT} HTTP/1.1" 200`);
     expect(run).not.toContain('"OPTIONS ');
   });
 });
 
-test.describe('separate CORS proxy', () => {
-  test.skip(PROXY !== 'cors-proxy', 'cors-proxy set-up only');
-
-  const siteOrigin = () => new URL(process.env.E2E_BASE_URL ?? '').origin;
-  const foreignOrigin = () => new URL(FOREIGN_URL).origin;
-  const endpoint = () => `${API_BASE_URL}/firmware/${ACCOUNT}/devices`;
+test.describe('separate CORS proxy', { tag: '@cors-proxy' }, () => {
+  const endpoint = (apiBaseUrl: string) => `${apiBaseUrl}/firmware/${ACCOUNT}/devices`;
   const preflight = (origin: string) => ({
     Origin: origin,
     'Access-Control-Request-Method': 'PUT',
@@ -195,20 +179,23 @@ test.describe('separate CORS proxy', () => {
     data: JSON.stringify({ deviceList: IMEIS }),
   });
 
-  test('the browser preflights, and nginx answers it without ThingSpace', async ({ page, emulator }) => {
-    const mark = logMark();
-    await synchronize(page, { imeis: IMEIS });
-    await expectRunOver(page);
-    await expect(page.getByRole('alert')).toHaveCount(0);
+  test('the browser preflights, and nginx answers it without ThingSpace', async ({ app, emulator, logs }) => {
+    const mark = logs.mark();
+    await app.start({ imeis: IMEIS });
+    await app.expectRunOver();
+    await expect(app.alert).toHaveCount(0);
     expect(await emulator.syncCalls()).toHaveLength(1);
-    const run = logsSince(mark);
+    const run = logs.since(mark);
     expect(run).toContain(`"OPTIONS ${ENDPOINT} HTTP/1.1" 204`);
     expect(run).toContain(`"PUT ${ENDPOINT} HTTP/1.1" 200`);
     expect((await emulator.requests()).filter((r) => r.method === 'OPTIONS')).toHaveLength(0);
   });
 
-  test('CORS headers for the allowed origin only, errors included', async ({ request, emulator }) => {
-    const allowed = await request.fetch(endpoint(), { method: 'OPTIONS', headers: preflight(siteOrigin()) });
+  test('CORS headers for the allowed origin only, errors included', async ({ request, emulator, baseURL, deployment }) => {
+    const siteOrigin = () => new URL(baseURL!).origin;
+    const foreignOrigin = () => new URL(deployment.foreignUrl!).origin;
+    const url = endpoint(deployment.apiBaseUrl);
+    const allowed = await request.fetch(url, { method: 'OPTIONS', headers: preflight(siteOrigin()) });
     expect(allowed.status()).toBe(204);
     expect(allowed.headers()).toMatchObject({
       'access-control-allow-origin': siteOrigin(),
@@ -219,12 +206,12 @@ test.describe('separate CORS proxy', () => {
       vary: 'Origin',
     });
 
-    const denied = await request.fetch(endpoint(), { method: 'OPTIONS', headers: preflight(foreignOrigin()) });
+    const denied = await request.fetch(url, { method: 'OPTIONS', headers: preflight(foreignOrigin()) });
     expect(denied.status()).toBe(403);
     expect(accessControlHeaders(denied)).toEqual([]);
 
     // ThingSpace's 401 reaches the allowed origin readable, with Retry-After exposed.
-    const refused = await request.put(endpoint(), put(siteOrigin(), 'invalid'));
+    const refused = await request.put(url, put(siteOrigin(), 'invalid'));
     expect(refused.status()).toBe(401);
     expect(refused.headers()['access-control-allow-origin']).toBe(siteOrigin());
     expect(refused.headers()['access-control-expose-headers']).toBe('Retry-After');
@@ -232,37 +219,35 @@ test.describe('separate CORS proxy', () => {
 
     // So does nginx's own 502 when the upstream hangs up.
     await emulator.addFault({ kind: 'drop', times: 1 });
-    const badGateway = await request.put(endpoint(), put(siteOrigin(), 'bearer-e2e'));
+    const badGateway = await request.put(url, put(siteOrigin(), 'bearer-e2e'));
     expect(badGateway.status()).toBe(502);
     expect(badGateway.headers()['access-control-allow-origin']).toBe(siteOrigin());
 
     // Another origin gets the answer without any CORS header: its browser withholds it.
-    const foreign = await request.put(endpoint(), put(foreignOrigin(), 'invalid'));
+    const foreign = await request.put(url, put(foreignOrigin(), 'invalid'));
     expect(foreign.status()).toBe(401);
     expect(accessControlHeaders(foreign)).toEqual([]);
     expect(foreign.headers()['vary']).toBe('Origin');
   });
 
-  test('a site on an origin not on the allow-list gets the CORS message', async ({ page, emulator }) => {
+  test('a site on an origin not on the allow-list gets the CORS message', async ({ app, emulator, deployment, logs }) => {
     const imeis = IMEIS;
-    await page.goto(FOREIGN_URL);
-    await expect(page.getByRole('button', { name: 'Synchronize' })).toBeVisible();
-    await fillForm(page, { imeis });
-    await page.getByRole('button', { name: 'Synchronize' }).click();
-    const alert = page.getByRole('alert');
+    await app.open(deployment.foreignUrl);
+    await app.fillForm({ imeis });
+    await app.synchronize();
     // Allow for the app's retries with back-off before it gives up. The app probes the proxy
     // without CORS, finds it answers, and so names CORS as the cause.
-    await expect(alert).toContainText(
-      `The server at ${endpoint()} answered, but the browser withheld the answer: its CORS headers do not allow this site (${new URL(FOREIGN_URL).origin}). The proxy must answer the preflight (OPTIONS) with Access-Control-Allow-Origin: ${new URL(FOREIGN_URL).origin},`,
+    await expect(app.alert).toContainText(
+      `The server at ${endpoint(deployment.apiBaseUrl)} answered, but the browser withheld the answer: its CORS headers do not allow this site (${new URL(deployment.foreignUrl!).origin}). The proxy must answer the preflight (OPTIONS) with Access-Control-Allow-Origin: ${new URL(deployment.foreignUrl!).origin},`,
       { timeout: 20_000 },
     );
-    await expect(await new Results(page).column('Reason')).toHaveText(
+    await expect(await app.column('Reason')).toHaveText(
       Array(imeis.length).fill("Blocked by the browser: the proxy's CORS headers do not allow this site (after 4 tries)"),
     );
     expect(await emulator.syncCalls()).toHaveLength(0);
-    expect(readLogs()).toContain(`"OPTIONS ${ENDPOINT} HTTP/1.1" 403`);
+    expect(logs.all()).toContain(`"OPTIONS ${ENDPOINT} HTTP/1.1" 403`);
     // The form is as typed, ready for a corrected set-up.
-    await expect(page.getByRole('textbox', { name: 'IMEIs', exact: true })).toHaveValue(imeis.join('\n'));
-    await expect(page.getByRole('button', { name: 'Synchronize' })).toBeEnabled();
+    await expect(app.imeis).toHaveValue(imeis.join('\n'));
+    await expect(app.synchronizeButton).toBeEnabled();
   });
 });

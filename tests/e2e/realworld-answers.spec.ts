@@ -7,25 +7,7 @@
 //
 // The backoff's jitter is pinned to 0 (`pinJitter`), so that the wait between two tries is only
 // what the server's Retry-After and the app's 250 ms floor ask for.
-import type { Page } from '@playwright/test';
-import {
-  PROXY,
-  SUCCESS,
-  alertParts,
-  downloadResults,
-  expect,
-  expectFormUsable,
-  expectRunOver,
-  expectTableShows,
-  gapsMs,
-  pinJitter,
-  progressLine,
-  synchronize,
-  test,
-  useConfig,
-  type ConfigOverrides,
-  type ResultRow,
-} from './app';
+import { SUCCESS, expect, expectDocumented, gapsMs, test, type App, type ConfigOverrides, type ResultRow } from './app';
 import type { DocumentedDevice, Emulator, FaultRule, LoggedRequest } from './emulator';
 import { validImeis } from './imei';
 
@@ -36,29 +18,22 @@ const KNOWN = ['356938100000018', '356938100000026', '356938100000000', '3569381
 
 /** Pins the jitter, serves `config`, adds `rules`, synchronizes `imeis` and waits for the end. */
 async function run(
-  page: Page,
+  app: App,
   emulator: Emulator,
   rules: FaultRule[],
   imeis: string[],
   config: ConfigOverrides = {},
 ): Promise<{ calls: LoggedRequest[]; rows: ResultRow[] }> {
-  await pinJitter(page, 0);
-  await useConfig(page, config);
+  await app.pinJitter(0);
+  await app.useConfig(config);
   for (const rule of rules) await emulator.addFault(rule);
-  await synchronize(page, { imeis });
-  await expectRunOver(page);
+  await app.start({ imeis });
+  await app.expectRunOver();
   // The CSV download and the table on screen agree row for row.
-  const { rows } = await downloadResults(page);
+  const { rows } = await app.downloadResults();
   expect(rows.map((r) => r.imei)).toEqual(imeis);
-  await expectTableShows(page, rows);
+  await app.expectTableShows(rows);
   return { calls: await emulator.syncCalls(), rows };
-}
-
-/** Each row shows what the emulator documents for its device. */
-function expectDocumented(rows: ResultRow[], documented: DocumentedDevice[]): void {
-  expect(rows.map((r) => [r.imei, r.status, r.reason, r.firmware])).toEqual(
-    documented.map((d) => [d.deviceId, d.status, d.Reason, d.firmwareVersion]),
-  );
 }
 
 /** Go's layout `2022-08-20 16:38:35.412 +0000 UTC` as the CSV gives it: `2022-08-20T16:38:35.412Z`. */
@@ -70,21 +45,12 @@ function rfc3339FromGo(go: string): string {
 }
 
 /** The Updated cell of each row: its text and its tooltip (the UTC time). */
-async function updatedCells(page: Page): Promise<{ text: string; title: string }[]> {
-  return page.locator('table.results tbody tr td.updated').evaluateAll((cells) =>
+async function updatedCells(app: App): Promise<{ text: string; title: string }[]> {
+  return app.rows.locator('td.updated').evaluateAll((cells) =>
     cells.map((cell) => ({
       text: (cell.textContent ?? '').trim(),
       title: cell.querySelector('time')?.getAttribute('title') ?? '',
     })),
-  );
-}
-
-/** The summary's counts, by term. */
-async function summaryCounts(page: Page): Promise<Record<string, string>> {
-  return page.locator('dl[aria-label="Summary"]').evaluate((dl) =>
-    Object.fromEntries(
-      Array.from(dl.querySelectorAll('dt'), (dt) => [dt.textContent?.trim(), dt.nextElementSibling?.textContent?.trim()]),
-    ),
   );
 }
 
@@ -220,8 +186,8 @@ const FAILS_FOR_GOOD: FailsForGood[] = [
 
 test.describe('recorded answers that fail on every try: the reason, the alert, the CSV and the tries', () => {
   for (const c of FAILS_FOR_GOOD) {
-    test(c.name, async ({ page, emulator }) => {
-      const { calls, rows } = await run(page, emulator, [c.rule], THREE, { maxAttempts: c.maxAttempts });
+    test(c.name, async ({ app, emulator }) => {
+      const { calls, rows } = await run(app, emulator, [c.rule], THREE, { maxAttempts: c.maxAttempts });
       expect(calls.map((call) => call.status)).toEqual(Array(c.requests).fill(c.status));
       // The same devices each time.
       expect(new Set(calls.map((call) => call.body)).size).toBe(1);
@@ -235,18 +201,17 @@ test.describe('recorded answers that fail on every try: the reason, the alert, t
       expect(rows.map((r) => [r.status, r.reason, r.firmware, r.updated])).toEqual(
         THREE.map(() => ['Error', c.reason, '', '']),
       );
-      const { headline, raw } = alertParts(page);
-      await expect(headline).toContainText(c.headline);
-      await expect(raw).toHaveText(c.raw);
-      expect(await summaryCounts(page)).toEqual({ Total: '3', Succeeded: '0', Failed: '0', 'No result': '0', Error: '3' });
-      await expect(progressLine(page)).toContainText(c.requests - 1 === 1 ? '1 retry' : `${c.requests - 1} retries`);
-      await expectFormUsable(page, { imeis: THREE });
+      await expect(app.alertHeadline).toContainText(c.headline);
+      await expect(app.alertRaw).toHaveText(c.raw);
+      expect(await app.summary()).toEqual({ Total: '3', Succeeded: '0', Failed: '0', 'No result': '0', Error: '3' });
+      await expect(app.progress).toContainText(c.requests - 1 === 1 ? '1 retry' : `${c.requests - 1} retries`);
+      await app.expectFormKept({ imeis: THREE });
     });
   }
 
-  test('gateway-401-invalid: the bearer token is refused, the run stops at once', async ({ page, emulator }) => {
+  test('gateway-401-invalid: the bearer token is refused, the run stops at once', async ({ app, emulator }) => {
     const imeis = validImeis(4, 2_010);
-    const { calls, rows } = await run(page, emulator, [{ kind: 'gateway-401-invalid' }], imeis, {
+    const { calls, rows } = await run(app, emulator, [{ kind: 'gateway-401-invalid' }], imeis, {
       batchSize: 2,
       concurrency: 1,
     });
@@ -258,9 +223,8 @@ test.describe('recorded answers that fail on every try: the reason, the alert, t
       ['Not sent', ''],
       ['Not sent', ''],
     ]);
-    const { headline, raw } = alertParts(page);
-    await expect(headline).toHaveText('The bearer token is invalid or expired (bearer tokens last one hour). Request a new one and paste it.');
-    await expect(raw).toHaveText(`${reason} (Invalid Credentials. Make sure you have given the correct access token)`);
+    await expect(app.alertHeadline).toHaveText('The bearer token is invalid or expired (bearer tokens last one hour). Request a new one and paste it.');
+    await expect(app.alertRaw).toHaveText(`${reason} (Invalid Credentials. Make sure you have given the correct access token)`);
   });
 });
 
@@ -308,8 +272,8 @@ const RETRIED_ONCE: RetriedOnce[] = [
 
 test.describe('recorded answers once, then success: retried no sooner than asked, never sooner than 250 ms', () => {
   for (const c of RETRIED_ONCE) {
-    test(c.name, async ({ page, emulator }) => {
-      const { calls, rows } = await run(page, emulator, [{ ...c.rule, times: 1 }], THREE);
+    test(c.name, async ({ app, emulator }) => {
+      const { calls, rows } = await run(app, emulator, [{ ...c.rule, times: 1 }], THREE);
       expect(calls.map((call) => call.status)).toEqual([calls[0].status, 200]);
       expect(calls[0].status).toBeGreaterThanOrEqual(400);
       expect(calls[1].body).toBe(calls[0].body);
@@ -317,8 +281,8 @@ test.describe('recorded answers once, then success: retried no sooner than asked
       expect(gap).toBeGreaterThanOrEqual(c.minGap);
       expect(gap).toBeLessThan(c.maxGap);
       expectDocumented(rows, await emulator.outcomes(THREE));
-      await expect(progressLine(page)).toContainText('1 retry');
-      await expect(page.getByRole('alert')).toHaveCount(0);
+      await expect(app.progress).toContainText('1 retry');
+      await expect(app.alert).toHaveCount(0);
     });
   }
 });
@@ -327,13 +291,14 @@ test.describe('the status alone decides a retry, whatever the body', () => {
   const body = JSON.stringify({ errorCode: 'SOME_ERROR', errorMessage: 'Some words' });
   const ONE = validImeis(1, 2_020);
   for (const status of [408, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524]) {
-    test(`${status} is retried`, async ({ page, emulator }) => {
-      const { calls, rows } = await run(page, emulator, [{ kind: 'status', status, body, times: 1 }], ONE);
+    test(`${status} is retried`, async ({ app, emulator, deployment }) => {
+      const { calls, rows } = await run(app, emulator, [{ kind: 'status', status, body, times: 1 }], ONE);
       expect(calls.map((c) => c.status)).toEqual([status, 200]);
       // Behind a proxy that keeps its connections open, Chromium itself resends a request that
       // got a 408 on a reused connection, at once and before the app sees the 408: the second
-      // request is the browser's, not a retry of the app's.
-      if (!(status === 408 && PROXY)) {
+      // request is the browser's, not a retry of the app's (the emulator alone closes every
+      // connection, so there the retry is the app's).
+      if (!(status === 408 && deployment.proxy)) {
         expect(gapsMs(calls)[0]).toBeGreaterThanOrEqual(250);
       }
       expectDocumented(rows, await emulator.outcomes(ONE));
@@ -341,36 +306,36 @@ test.describe('the status alone decides a retry, whatever the body', () => {
   }
   const PHRASES: Record<number, string> = { 400: 'Bad Request', 409: 'Conflict', 413: 'Payload Too Large', 501: 'Not Implemented' };
   for (const [status, phrase] of Object.entries(PHRASES)) {
-    test(`${status} is not retried`, async ({ page, emulator }) => {
-      const { calls, rows } = await run(page, emulator, [{ kind: 'status', status: Number(status), body }], ONE);
+    test(`${status} is not retried`, async ({ app, emulator }) => {
+      const { calls, rows } = await run(app, emulator, [{ kind: 'status', status: Number(status), body }], ONE);
       expect(calls.map((c) => c.status)).toEqual([Number(status)]);
       expect(rows.map((r) => [r.status, r.reason])).toEqual([['Error', `HTTP ${status} ${phrase}: SOME_ERROR: Some words`]]);
-      await expect(alertParts(page).raw).toHaveText(`HTTP ${status} ${phrase}: SOME_ERROR: Some words`);
+      await expect(app.alertRaw).toHaveText(`HTTP ${status} ${phrase}: SOME_ERROR: Some words`);
     });
   }
 });
 
 test.describe('odd but valid 200 answers', () => {
   for (const time of ['go-zero', 'go-zero-lmt'] as const) {
-    test(`Go's zero time (${time}) means never: empty Updated cells and CSV cells`, async ({ page, emulator }) => {
-      const { rows } = await run(page, emulator, [{ kind: 'variant', keys: 'documented', time, every: 2 }], KNOWN);
+    test(`Go's zero time (${time}) means never: empty Updated cells and CSV cells`, async ({ app, emulator }) => {
+      const { rows } = await run(app, emulator, [{ kind: 'variant', keys: 'documented', time, every: 2 }], KNOWN);
       const documented = await emulator.outcomes(KNOWN);
       expectDocumented(rows, documented);
       // Every second device has the zero time; the others their own, in the CSV as RFC 3339 UTC.
       expect(rows.map((r) => r.updated)).toEqual(
         documented.map((d, i) => (i % 2 === 1 ? '' : rfc3339FromGo(d.VersionUpdateTime))),
       );
-      const cells = await updatedCells(page);
+      const cells = await updatedCells(app);
       expect(cells.map((c) => c.text === '')).toEqual([false, true, false, true]);
       expect(cells.map((c) => c.title)).toEqual(
         documented.map((d, i) => (i % 2 === 1 ? '' : rfc3339FromGo(d.VersionUpdateTime).replace('T', ' ').replace('Z', ' UTC'))),
       );
-      await expect(page.getByRole('alert')).toHaveCount(0);
+      await expect(app.alert).toHaveCount(0);
     });
   }
 
-  test('null fields read as empty', async ({ page, emulator }) => {
-    const { rows } = await run(page, emulator, [{ kind: 'variant', keys: 'documented', nulls: true }], KNOWN);
+  test('null fields read as empty', async ({ app, emulator }) => {
+    const { rows } = await run(app, emulator, [{ kind: 'variant', keys: 'documented', nulls: true }], KNOWN);
     const documented = await emulator.outcomes(KNOWN);
     const failed = documented.map((d) => d.status !== SUCCESS);
     expect(failed).toEqual([false, false, true, true]);
@@ -380,20 +345,20 @@ test.describe('odd but valid 200 answers', () => {
         failed[i] ? [d.deviceId, d.status, '', '', true] : [d.deviceId, d.status, d.Reason, d.firmwareVersion, false],
       ),
     );
-    expect(await summaryCounts(page)).toEqual({ Total: '4', Succeeded: '2', Failed: '2', 'No result': '0' });
-    await expect(page.getByRole('alert')).toHaveCount(0);
+    expect(await app.summary()).toEqual({ Total: '4', Succeeded: '2', Failed: '2', 'No result': '0' });
+    await expect(app.alert).toHaveCount(0);
   });
 
-  test('a numeric deviceId matches its device', async ({ page, emulator }) => {
-    const { calls, rows } = await run(page, emulator, [{ kind: 'variant', numericId: true }], KNOWN);
+  test('a numeric deviceId matches its device', async ({ app, emulator }) => {
+    const { calls, rows } = await run(app, emulator, [{ kind: 'variant', numericId: true }], KNOWN);
     expect(calls[0].status).toBe(200);
     expectDocumented(rows, await emulator.outcomes(KNOWN));
-    expect(await summaryCounts(page)).toEqual({ Total: '4', Succeeded: '2', Failed: '2', 'No result': '0' });
+    expect(await app.summary()).toEqual({ Total: '4', Succeeded: '2', Failed: '2', 'No result': '0' });
   });
 
-  test('all at once: documented keys, numeric IDs, zero times and nulls', async ({ page, emulator }) => {
+  test('all at once: documented keys, numeric IDs, zero times and nulls', async ({ app, emulator }) => {
     const { rows } = await run(
-      page,
+      app,
       emulator,
       [{ kind: 'variant', keys: 'documented', time: 'go-zero-lmt', every: 2, nulls: true, numericId: true }],
       KNOWN,
