@@ -209,6 +209,24 @@ mod tests {
         assert_eq!(format_seconds(-5.0), "0 s");
     }
 
+    /// The instant `secs`.`nanos` in a zone `offset_min` east of UTC, written as `date_time`
+    /// (a chrono format for the date and time) with the first `digits` digits of the fraction.
+    fn written(
+        secs: i64,
+        nanos: u32,
+        offset_min: i32,
+        date_time: &str,
+        digits: usize,
+    ) -> (String, DateTime<FixedOffset>) {
+        let t = DateTime::from_timestamp(secs, nanos).unwrap();
+        let local = t.with_timezone(&FixedOffset::east_opt(offset_min * 60).unwrap());
+        let mut text = local.format(date_time).to_string();
+        if digits > 0 {
+            text.push_str(&format!(".{:09}", nanos)[..digits + 1]);
+        }
+        (text, local)
+    }
+
     proptest! {
         #[test]
         fn parsers_never_panic(text in "\\PC{0,40}") {
@@ -223,13 +241,7 @@ mod tests {
             digits in 0usize..10,
             zulu in any::<bool>(),
         ) {
-            let t = DateTime::from_timestamp(secs, nanos).unwrap();
-            let zone = FixedOffset::east_opt(offset_min * 60).unwrap();
-            let local = t.with_timezone(&zone);
-            let mut text = local.format("%Y-%m-%dT%H:%M:%S").to_string();
-            if digits > 0 {
-                text.push_str(&format!(".{:09}", nanos)[..digits + 1]);
-            }
+            let (mut text, local) = written(secs, nanos, offset_min, "%Y-%m-%dT%H:%M:%S", digits);
             if zulu && offset_min == 0 {
                 text.push('Z');
             } else {
@@ -249,13 +261,7 @@ mod tests {
             digits in 0usize..10,
             tail in prop::sample::select(vec!["", " UTC", " LMT", " +0330", " CET m=+0.000000001"]),
         ) {
-            let t = DateTime::from_timestamp(secs, nanos).unwrap();
-            let zone = FixedOffset::east_opt(offset_min * 60).unwrap();
-            let local = t.with_timezone(&zone);
-            let mut text = local.format("%Y-%m-%d %H:%M:%S").to_string();
-            if digits > 0 {
-                text.push_str(&format!(".{:09}", nanos)[..digits + 1]);
-            }
+            let (mut text, local) = written(secs, nanos, offset_min, "%Y-%m-%d %H:%M:%S", digits);
             text.push_str(&local.format(" %z").to_string());
             let chrono = DateTime::parse_from_str(&text, "%Y-%m-%d %H:%M:%S%.f %z").ok();
             text.push_str(tail);
