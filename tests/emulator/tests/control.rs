@@ -165,12 +165,7 @@ async fn reset_clears_rules_log_and_latency() {
     assert_eq!(reset.status, 204);
 
     let started = Instant::now();
-    assert_eq!(
-        synchronize(emulator.addr(), ACCOUNT, &[IMEI_A])
-            .await
-            .status,
-        200
-    );
+    assert_next_sync_succeeds(emulator.addr()).await;
     assert!(started.elapsed() < Duration::from_millis(400));
     assert_eq!(
         control(emulator.addr(), "GET", "/_emulator/faults", "")

@@ -15,20 +15,6 @@ fn cors_headers(reply: &Reply) -> Vec<&str> {
         .collect()
 }
 
-async fn put_from(emulator: &fota_emulator::Emulator, origin: &str) -> Reply {
-    let mut headers = VALID_HEADERS.to_vec();
-    headers.push(("Origin", origin));
-    send(
-        emulator.addr(),
-        "PUT",
-        &devices_path(ACCOUNT),
-        &headers,
-        &device_list(&[IMEI_A]),
-    )
-    .await
-    .unwrap()
-}
-
 async fn preflight(emulator: &fota_emulator::Emulator, origin: &str, path: &str) -> Reply {
     let headers = [
         ("Origin", origin),

@@ -172,3 +172,23 @@ pub fn answered_ids(reply: &Reply, list_key: &str) -> Vec<String> {
 }
 
 pub const SHORT: Duration = Duration::from_millis(300);
+
+/// A valid sync for `IMEI_A`, sent with `Origin: origin`, as a browser page on it would.
+pub async fn put_from(emulator: &fota_emulator::Emulator, origin: &str) -> Reply {
+    let mut headers = VALID_HEADERS.to_vec();
+    headers.push(("Origin", origin));
+    send(
+        emulator.addr(),
+        "PUT",
+        &devices_path(ACCOUNT),
+        &headers,
+        &device_list(&[IMEI_A]),
+    )
+    .await
+    .unwrap()
+}
+
+/// Asserts that the next sync is answered normally (200): the fault rules before it are spent.
+pub async fn assert_next_sync_succeeds(addr: SocketAddr) {
+    assert_eq!(synchronize(addr, ACCOUNT, &[IMEI_A]).await.status, 200);
+}
