@@ -1,6 +1,7 @@
 //! The domain in plain Rust: no DOM, no signals. Tested natively with `cargo test`.
 
 pub mod account;
+pub mod announce;
 pub mod api_error;
 pub mod columns;
 pub mod config;

@@ -19,7 +19,8 @@ pub fn App() -> impl IntoView {
         config.set(Some(LoadedConfig::from_fetch(fetch_config_text().await)));
     });
     view! {
-        <main class="app">
+        // Named: framed in a portal, it sits beside the portal's own main landmark.
+        <main class="app" aria-label="FOTA Sync">
             <header>
                 <h1>"FOTA Sync"</h1>
                 <p class="tagline">"Synchronize device firmware versions with ThingSpace."</p>

@@ -114,7 +114,8 @@ pub fn ResultsTable() -> impl IntoView {
             <input type="checkbox" on:change=filter />
             "Show only devices that did not succeed"
         </label>
-        <div class="table-wrap" hidden=no_run>
+        // Scrolls sideways when narrow: focusable, so that the keyboard can scroll it too.
+        <div class="table-wrap" hidden=no_run role="region" aria-label="Results" tabindex="0">
             <table class="results" role="table" node_ref=table>
                 <caption class="visually-hidden">"Firmware per device"</caption>
                 <thead role="rowgroup">

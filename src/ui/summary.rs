@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use super::context::AppContext;
 use super::download::save_text;
+use crate::core::announce::{Announcer, RunEnd};
 use crate::core::export::file_name;
 use crate::core::outcome::Summary;
 use crate::core::run::Progress;
@@ -73,6 +74,23 @@ pub fn RunSummary() -> impl IntoView {
         let elapsed = ended.unwrap_or_else(js_sys::Date::now) - started;
         progress_text(&p, elapsed, ended.is_some())
     };
+    // What a screen reader hears: a line when one is due (core::announce), in a polite region of
+    // its own; set only when the line is new, so nothing is read twice.
+    let announcement = RwSignal::new(String::new());
+    let announcer = StoredValue::new(Announcer::default());
+    Effect::new(move || {
+        let (id, progress, times) = (run.run_id(), run.progress(), run.times());
+        let summary = run.summary().unwrap_or_default();
+        let end = times
+            .and_then(|(_, ended)| ended)
+            .map(|_| (RunEnd::of(&summary, run.error().is_some()), &summary));
+        let line = announcer
+            .try_update_value(|a| a.next(id, js_sys::Date::now(), &progress, end))
+            .flatten();
+        if let Some(line) = line {
+            announcement.set(line);
+        }
+    });
     let total = Memo::new(move |_| run.progress().total);
     let done = Memo::new(move |_| run.progress().done);
     let account = Memo::new(move |_| run.answered_account());
@@ -82,6 +100,7 @@ pub fn RunSummary() -> impl IntoView {
         let _ = save_text(&name, "text/csv;charset=utf-8", &run.csv());
     };
     view! {
+        <p id="run-announcer" class="visually-hidden" role="status">{move || announcement.get()}</p>
         <Show when=move || run.run_id() != 0>
             <section class="summary" aria-label="Run summary">
                 <Show when=move || account.with(Option::is_some)>
@@ -95,7 +114,8 @@ pub fn RunSummary() -> impl IntoView {
                     max=move || total.get().max(1)
                     value=move || done.get()
                 ></progress>
-                <p class="progress" role="status">{progress}</p>
+                // Changes every frame: seen, not announced (see #run-announcer).
+                <p class="progress">{progress}</p>
                 <div class="summary-actions">
                     <button type="button" on:click=download>"Download CSV"</button>
                     <span class="hint">"Every device and its outcome, for a spreadsheet."</span>

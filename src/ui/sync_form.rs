@@ -1,6 +1,8 @@
 //! The form: account, IMEIs, tokens and base URL; on submit it validates and runs the sync.
 
+use leptos::html;
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use super::context::AppContext;
 use super::imei_field::ImeiField;
@@ -24,6 +26,10 @@ pub fn SyncForm() -> impl IntoView {
     let list = Memo::new(move |_| imei_text.with(|t| parse_list(t, allow_bad_check_digit.get())));
     let run = context.run;
     let running = Memo::new(move |_| run.running());
+    let (synchronize_button, cancel_button) = (
+        NodeRef::<html::Button>::new(),
+        NodeRef::<html::Button>::new(),
+    );
     let unsuccessful = Memo::new(move |_| run.unsuccessful());
 
     // `only` replaces the typed list, for "Retry failed".
@@ -65,6 +71,7 @@ pub fn SyncForm() -> impl IntoView {
         ev.prevent_default();
         launch(None);
     };
+    keep_focus_in_the_actions(running, synchronize_button, cancel_button);
     let cancel = move |_| run.cancel();
     let retry_failed = move |_| launch(Some(unsuccessful.get_untracked()));
     let can_retry = move || !running.get() && unsuccessful.with(|u| !u.is_empty());
@@ -99,11 +106,18 @@ pub fn SyncForm() -> impl IntoView {
                 />
             </div>
             <div class="actions">
-                <button type="submit" class="primary" disabled=move || running.get()>
+                <button
+                    type="submit"
+                    class="primary"
+                    disabled=move || running.get()
+                    node_ref=synchronize_button
+                >
                     "Synchronize"
                 </button>
                 <Show when=move || running.get()>
-                    <button type="button" on:click=cancel>"Cancel"</button>
+                    <button type="button" on:click=cancel node_ref=cancel_button>
+                        "Cancel"
+                    </button>
                 </Show>
                 <Show when=can_retry>
                     <button
@@ -118,6 +132,39 @@ pub fn SyncForm() -> impl IntoView {
             <Alert form_errors />
         </form>
     }
+}
+
+/// A keyboard user keeps their place when a run starts or ends: the button they pressed
+/// (Synchronize, Retry failed, Cancel) is disabled or goes away, which would drop the focus to the
+/// page's start. If the focus was lost that way, it moves to Cancel while a run goes and to
+/// Synchronize once it is over; focus anywhere else is left alone.
+fn keep_focus_in_the_actions(
+    running: Memo<bool>,
+    synchronize: NodeRef<html::Button>,
+    cancel: NodeRef<html::Button>,
+) {
+    Effect::new(move |before: Option<bool>| {
+        let now = running.get();
+        if before.is_some_and(|b| b != now) {
+            // After the buttons are drawn for the new state.
+            request_animation_frame(move || {
+                let lost = match document().active_element() {
+                    None => true,
+                    Some(el) => {
+                        document().body().is_some_and(|body| *body == el)
+                            || el
+                                .dyn_ref::<web_sys::HtmlButtonElement>()
+                                .is_some_and(|b| b.disabled())
+                    }
+                };
+                let target = if now { cancel } else { synchronize };
+                if let (true, Some(button)) = (lost, target.get_untracked()) {
+                    let _ = button.focus();
+                }
+            });
+        }
+        now
+    });
 }
 
 /// The two tokens: typed (optionally remembered in this tab) or provided by the portal.
@@ -179,6 +226,9 @@ fn Tokens(tokens: TokenState) -> impl IntoView {
 #[component]
 fn Alert(form_errors: RwSignal<Vec<String>>) -> impl IntoView {
     let run = AppContext::expect().run;
+    // Changes only when the error does: the alert is written, and announced, once per error,
+    // not again at every answer of a run that goes on.
+    let error = Memo::new(move |_| run.error());
     let content = move || {
         let errors = form_errors.get();
         if !errors.is_empty() {
@@ -190,7 +240,7 @@ fn Alert(form_errors: RwSignal<Vec<String>>) -> impl IntoView {
                 .into_any(),
             );
         }
-        run.error().map(|error| {
+        error.get().map(|error| {
             view! {
                 <p class="headline">{error.headline()}</p>
                 {error.raw().map(|raw| view! { <p class="raw"><code>{raw}</code></p> })}
@@ -199,7 +249,7 @@ fn Alert(form_errors: RwSignal<Vec<String>>) -> impl IntoView {
         })
     };
     view! {
-        <Show when=move || form_errors.with(|e| !e.is_empty()) || run.error().is_some()>
+        <Show when=move || form_errors.with(|e| !e.is_empty()) || error.with(Option::is_some)>
             <div class="alert" role="alert">{content}</div>
         </Show>
     }

@@ -237,7 +237,7 @@ export class App {
     this.alertItems = this.alert.getByRole('listitem');
     this.summaryList = root.locator('dl[aria-label="Summary"]');
     this.progressBar = root.getByRole('progressbar', { name: 'Run progress' });
-    this.progress = root.locator('section[aria-label="Run summary"] [role="status"]');
+    this.progress = root.locator('section[aria-label="Run summary"] p.progress');
     this.downloadButton = root.getByRole('button', { name: 'Download CSV' });
     this.onlyUnsuccessful = root.getByRole('checkbox', { name: 'Show only devices that did not succeed' });
     this.table = root.locator('table.results');

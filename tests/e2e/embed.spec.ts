@@ -13,6 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { APIRequestContext, Frame, Page, TestInfo } from '@playwright/test';
 import { ACCOUNT, App, SUCCESS, expect, test as base } from './app';
+import { expectAccessible } from './axe';
 import { DIST_DIR, Emulator, launchEmulator, type FaultRule } from './emulator';
 
 const IMEIS = ['490154203237518', '356938035643809', '353879234252633'];
@@ -716,6 +717,15 @@ test.describe('looks', () => {
     const button = app.synchronizeButton;
     await expect(button).toHaveCSS('background-color', 'rgb(10, 88, 202)');
     await expect(button).toHaveCSS('border-top-left-radius', '0px');
+  });
+
+  test('framed, with results: axe-core finds no violation in the app or around it', async ({ page, servers }) => {
+    const framed = await openPortal(page, servers, {
+      credentials: { bearerToken: 'axe-bearer', sessionToken: 'axe-session', account: ACCOUNT },
+    });
+    await framed.fill({ imeis: IMEIS });
+    await synchronize(framed);
+    await expectAccessible(page, 'framed in the portal');
   });
 
   test('360 px wide: no horizontal page scroll, alone or framed', async ({ page, app, servers }, testInfo) => {

@@ -1,0 +1,218 @@
+//! What a screen reader hears of a run, through one polite live region (WAI-ARIA 1.2 `status`
+//! role): the start, a progress line at most every [`PROGRESS_EVERY_MS`], and the end once with
+//! its summary. The visible progress line changes every frame and is not a live region; errors
+//! are the alert's to announce (WAI-ARIA `alert` role), so the end of a failed run names counts
+//! only.
+
+use super::outcome::Summary;
+use super::run::Progress;
+
+/// The shortest time between two progress announcements, in milliseconds: a screen reader reads
+/// a line in about two seconds, and one every few seconds leaves room for the user's own reading.
+pub const PROGRESS_EVERY_MS: f64 = 5_000.0;
+
+/// How a run ended, as announced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunEnd {
+    /// Every device has its outcome.
+    Finished,
+    /// The user pressed Cancel: the devices not sent are "Not sent".
+    Cancelled,
+    /// A failure stopped the run before every device was sent (the alert says which).
+    Stopped,
+}
+
+impl RunEnd {
+    /// How the run ended, from what it left: devices not sent mean it was stopped by an error
+    /// or cancelled by the user; otherwise every device was answered, even if some failed.
+    pub fn of(summary: &Summary, has_error: bool) -> RunEnd {
+        match (summary.not_sent > 0, has_error) {
+            (false, _) => RunEnd::Finished,
+            (true, true) => RunEnd::Stopped,
+            (true, false) => RunEnd::Cancelled,
+        }
+    }
+}
+
+/// Decides what to announce as a run goes: call [`Announcer::next`] on every change of the run;
+/// it answers with a line only when one is due.
+#[derive(Debug, Default)]
+pub struct Announcer {
+    run: u64,
+    last_progress_at: Option<f64>,
+    ended: bool,
+}
+
+impl Announcer {
+    /// The line to announce now for run `run` (its number; a new number starts afresh), at
+    /// `now_ms` (any clock in milliseconds), or `None` to stay quiet. `end` is set once the run
+    /// is over, with its final summary.
+    pub fn next(
+        &mut self,
+        run: u64,
+        now_ms: f64,
+        progress: &Progress,
+        end: Option<(RunEnd, &Summary)>,
+    ) -> Option<String> {
+        if run != self.run {
+            *self = Announcer {
+                run,
+                ..Announcer::default()
+            };
+        }
+        if self.ended || run == 0 {
+            return None;
+        }
+        if let Some((how, summary)) = end {
+            self.ended = true;
+            return Some(end_line(how, summary));
+        }
+        match self.last_progress_at {
+            None => {
+                self.last_progress_at = Some(now_ms);
+                Some(format!("Sync started: {}.", devices(progress.total)))
+            }
+            Some(last) if now_ms - last >= PROGRESS_EVERY_MS => {
+                self.last_progress_at = Some(now_ms);
+                Some(format!(
+                    "{} of {} done.",
+                    progress.done,
+                    devices(progress.total)
+                ))
+            }
+            Some(_) => None,
+        }
+    }
+}
+
+fn devices(n: usize) -> String {
+    match n {
+        1 => "1 device".to_owned(),
+        n => format!("{n} devices"),
+    }
+}
+
+/// "Sync finished: 400 devices, 398 succeeded, 2 failed." Only the non-zero counts after the
+/// total are named.
+fn end_line(how: RunEnd, s: &Summary) -> String {
+    let verb = match how {
+        RunEnd::Finished => "Sync finished",
+        RunEnd::Cancelled => "Sync cancelled",
+        RunEnd::Stopped => "Sync stopped",
+    };
+    let mut parts = vec![devices(s.total)];
+    for (n, what) in [
+        (s.succeeded, "succeeded"),
+        (s.failed, "failed"),
+        (s.no_result, "no result"),
+        (s.error, if s.error == 1 { "error" } else { "errors" }),
+        (s.not_sent, "not sent"),
+    ] {
+        if n > 0 {
+            parts.push(format!("{n} {what}"));
+        }
+    }
+    format!("{verb}: {}.", parts.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn progress(done: usize, total: usize) -> Progress {
+        Progress {
+            done,
+            total,
+            ..Progress::default()
+        }
+    }
+
+    #[test]
+    fn a_run_is_announced_at_its_start_then_at_most_every_five_seconds_then_once_at_its_end() {
+        let mut a = Announcer::default();
+        let heard: Vec<(f64, Option<String>)> = [0.0, 1_000.0, 4_999.0, 5_000.0, 9_000.0, 10_100.0]
+            .into_iter()
+            .enumerate()
+            .map(|(i, t)| (t, a.next(1, t, &progress(i * 10, 400), None)))
+            .collect();
+        let said: Vec<_> = heard
+            .iter()
+            .filter_map(|(t, s)| s.clone().map(|s| (*t, s)))
+            .collect();
+        assert_eq!(
+            said,
+            vec![
+                (0.0, "Sync started: 400 devices.".to_owned()),
+                (5_000.0, "30 of 400 devices done.".to_owned()),
+                (10_100.0, "50 of 400 devices done.".to_owned()),
+            ]
+        );
+        let summary = Summary {
+            total: 400,
+            succeeded: 398,
+            failed: 2,
+            ..Summary::default()
+        };
+        let end = Some((RunEnd::Finished, &summary));
+        assert_eq!(
+            a.next(1, 10_200.0, &progress(400, 400), end).as_deref(),
+            Some("Sync finished: 400 devices, 398 succeeded, 2 failed.")
+        );
+        // The end is said once, however often the run's state is read again.
+        assert_eq!(a.next(1, 20_000.0, &progress(400, 400), end), None);
+        // A new run starts afresh.
+        assert_eq!(
+            a.next(2, 20_001.0, &progress(0, 1), None).as_deref(),
+            Some("Sync started: 1 device.")
+        );
+    }
+
+    #[test]
+    fn the_end_says_how_the_run_ended_and_names_only_what_happened() {
+        let cancelled = Summary {
+            total: 6,
+            succeeded: 2,
+            not_sent: 4,
+            ..Summary::default()
+        };
+        assert_eq!(RunEnd::of(&cancelled, false), RunEnd::Cancelled);
+        let mut a = Announcer::default();
+        assert_eq!(
+            a.next(
+                3,
+                0.0,
+                &progress(6, 6),
+                Some((RunEnd::Cancelled, &cancelled))
+            )
+            .as_deref(),
+            Some("Sync cancelled: 6 devices, 2 succeeded, 4 not sent.")
+        );
+        let stopped = Summary {
+            total: 4,
+            error: 1,
+            not_sent: 3,
+            ..Summary::default()
+        };
+        assert_eq!(RunEnd::of(&stopped, true), RunEnd::Stopped);
+        let mut a = Announcer::default();
+        assert_eq!(
+            a.next(4, 0.0, &progress(4, 4), Some((RunEnd::Stopped, &stopped)))
+                .as_deref(),
+            Some("Sync stopped: 4 devices, 1 error, 3 not sent.")
+        );
+        // A batch that failed for good, the others answered: the run finished.
+        let answered = Summary {
+            total: 4,
+            succeeded: 2,
+            error: 2,
+            ..Summary::default()
+        };
+        assert_eq!(RunEnd::of(&answered, true), RunEnd::Finished);
+        assert_eq!(RunEnd::of(&Summary::default(), false), RunEnd::Finished);
+        // Before the first run, nothing.
+        assert_eq!(
+            Announcer::default().next(0, 0.0, &progress(0, 0), None),
+            None
+        );
+    }
+}
