@@ -112,6 +112,7 @@ fn request(devices: Vec<Imei>, settings: RunSettings) -> RunRequest {
         },
         timeout_ms: 30_000,
         run: SyncRun::new(devices, settings),
+        into_current_set: false,
     }
 }
 
@@ -424,6 +425,102 @@ async fn a_second_run_shows_its_own_rows() {
     run.start(request(devices, RunSettings::default()));
     frame().await;
     assert_eq!(texts(&root, "tbody td.status"), ["Waiting"]);
+}
+
+#[wasm_bindgen_test]
+async fn a_retry_updates_the_same_result_set_and_the_others_keep_their_outcome() {
+    let (root, run, server) = mount_console();
+    let devices: Vec<Imei> = ["490154203237518", "356938035643809", "353879234252633"]
+        .iter()
+        .map(|s| Imei::parse(s).unwrap())
+        .collect();
+    let one_per_request = RunSettings {
+        batch_size: 1,
+        max_attempts: 1,
+        ..RunSettings::default()
+    };
+    run.start(request(devices.clone(), one_per_request));
+    frame().await;
+    let answer = |imei: &str, status: &str, version: &str| {
+        decode_answer(&format!(
+            r#"{{"deviceFirmwarVersionList": [{{"deviceId": "{imei}", "status": "{status}",
+                "Reason": "", "firmwareVersion": "{version}", "VersionUpdateTime": ""}}]}}"#
+        ))
+        .unwrap()
+    };
+    server.reply(
+        0,
+        Ok(answer(
+            "490154203237518",
+            "FirmwareVersionUpdateSuccess",
+            "SR1",
+        )),
+    );
+    server.reply(1, Err(CallError::Api(ApiError::Timeout { after_ms: 1 })));
+    server.reply(
+        2,
+        Ok(answer(
+            "353879234252633",
+            "FirmwareVersionUpdateFailed",
+            "SR0",
+        )),
+    );
+    settled().await;
+    frame().await;
+    assert_eq!(texts(&root, "tbody td.status")[1], "Error");
+    let failed = run.unsuccessful();
+    assert_eq!(failed, vec![devices[1], devices[2]]);
+
+    // Retry failed: only the two are sent; the first keeps its success and its firmware.
+    let mut retry = request(failed, one_per_request);
+    retry.into_current_set = true;
+    run.start(retry);
+    frame().await;
+    assert_eq!(
+        texts(&root, "tbody td.status"),
+        ["FirmwareVersionUpdateSuccess", "Waiting", "Waiting"]
+    );
+    assert_eq!(
+        texts(&root, "tbody td.reason")[1],
+        "",
+        "the old error is gone"
+    );
+    server.reply(
+        3,
+        Ok(answer(
+            "356938035643809",
+            "FirmwareVersionUpdateSuccess",
+            "SR2",
+        )),
+    );
+    server.reply(
+        4,
+        Ok(answer(
+            "353879234252633",
+            "FirmwareVersionUpdateSuccess",
+            "SR2",
+        )),
+    );
+    settled().await;
+    frame().await;
+    assert_eq!(server.sent().len(), 5);
+    assert_eq!(
+        texts(&root, "tbody td.firmware"),
+        ["SR1", "SR2", "SR2"],
+        "one table for the whole fleet"
+    );
+    assert_eq!(summary_value(&root, "Total").as_deref(), Some("3"));
+    assert_eq!(summary_value(&root, "Succeeded").as_deref(), Some("3"));
+    assert_eq!(run.requests_per_device(), vec![1, 2, 2]);
+    assert!(run
+        .csv()
+        .contains("490154203237518,FirmwareVersionUpdateSuccess,,SR1"));
+
+    // A new Synchronize starts a new set.
+    run.start(request(vec![devices[0]], one_per_request));
+    frame().await;
+    assert_eq!(texts(&root, "tbody td.status"), ["Waiting"]);
+    assert_eq!(run.requests_per_device(), vec![1]);
 }
 
 #[wasm_bindgen_test]

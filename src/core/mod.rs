@@ -12,6 +12,7 @@ pub mod fota;
 pub mod imei;
 pub mod import;
 pub mod outcome;
+pub mod results;
 pub mod run;
 pub mod time;
 pub mod token;

@@ -198,6 +198,11 @@ impl SyncRun {
         self.summary
     }
 
+    /// The positions in the run of batch `id`'s devices; empty for an unknown batch.
+    pub fn batch_positions(&self, id: usize) -> Range<usize> {
+        self.ranges.get(id).cloned().unwrap_or(0..0)
+    }
+
     pub fn batch_count(&self) -> usize {
         self.ranges.len()
     }

@@ -64,7 +64,8 @@ pub fn ResultsTable() -> impl IntoView {
     let run = AppContext::expect().run;
     let table = NodeRef::<html::Table>::new();
     let drawn: Shared = Rc::default();
-    let run_id = Memo::new(move |_| run.run_id());
+    // Rows are per result set: a retry redraws its devices' rows in place.
+    let run_id = Memo::new(move |_| run.set_id());
 
     // A new run: the old rows go, the new ones are added a few groups per frame.
     let for_runs = drawn.clone();
@@ -223,9 +224,9 @@ fn row_class(outcome: &Outcome, position: usize) -> String {
     format!("{}{stripe}", outcome.css_class())
 }
 
-/// Writes `outcome` into a row that shows a waiting device, as text, cell by cell in the order
-/// of [`COLUMNS`]. (An outcome is final: a row is drawn once, or twice with the same outcome, so
-/// empty values need not be written.)
+/// Writes `outcome` into a row, as text, cell by cell in the order of [`COLUMNS`]. Every cell is
+/// written, empty ones too: a retried device's row goes from its old outcome to waiting to its
+/// new one.
 fn draw(tr: &Element, imei: &Imei, outcome: &Outcome, position: usize) {
     tr.set_class_name(&row_class(outcome, position));
     let mut cell = tr.first_element_child();
@@ -236,25 +237,31 @@ fn draw(tr: &Element, imei: &Imei, outcome: &Outcome, position: usize) {
             Field::Status => td.set_text_content(Some(outcome.status_text())),
             Field::Reason | Field::FirmwareVersion => {
                 let text = column.field.text(imei, outcome);
-                if !text.is_empty() {
-                    td.set_text_content(Some(&text));
-                    // The cell shows one line; the whole text is in its tooltip.
-                    let _ = td.set_attribute("title", &text);
-                }
+                td.set_text_content(Some(&text));
+                // The cell shows one line; the whole text is in its tooltip.
+                set_or_remove_title(&td, &text);
             }
             Field::Updated => {
-                let Some(report) = outcome.report() else {
-                    return;
-                };
-                let (updated, utc) = report.updated.display_in(&Local);
-                if let (false, Some(time)) = (updated.is_empty(), td.first_element_child()) {
+                let (updated, utc) = outcome
+                    .report()
+                    .map(|report| report.updated.display_in(&Local))
+                    .unwrap_or_default();
+                if let Some(time) = td.first_element_child() {
                     time.set_text_content(Some(&updated));
-                    let _ = time.set_attribute("title", &utc);
+                    set_or_remove_title(&time, &utc);
                 }
             }
         }
         cell = td.next_element_sibling();
     }
+}
+
+fn set_or_remove_title(element: &Element, title: &str) {
+    let _ = if title.is_empty() {
+        element.remove_attribute("title")
+    } else {
+        element.set_attribute("title", title)
+    };
 }
 
 fn element(name: &str) -> Element {

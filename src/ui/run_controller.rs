@@ -2,10 +2,14 @@
 //! [`Active::send`] hands the result to the engine ([`SyncRun::complete`]), records which rows
 //! changed, notifies every view once, and fills the freed request slot ([`Active::pump`]).
 //!
-//! The engine's state is the only state: the summary, progress, error, "running" and the rows
-//! are read from the [`SyncRun`] through [`RunController`]'s methods, which track one trigger,
-//! so nothing is copied by hand into signals that must be kept in step. A run ends once, by
-//! construction: only `pump` sets its end time, and only while it has none.
+//! The engine's state is the only state: progress, error and "running" are read from the
+//! [`SyncRun`], the rows and the summary from the [`ResultSet`] its outcomes are written into,
+//! through [`RunController`]'s methods, which track one trigger, so nothing is copied by hand
+//! into signals that must be kept in step. A run ends once, by construction: only `pump` sets its
+//! end time, and only while it has none.
+//!
+//! Synchronize starts a new result set; "Retry failed" runs over devices of the set on screen,
+//! whose new outcomes replace their old ones there ([`RunRequest::into_current_set`]).
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -21,6 +25,7 @@ use crate::core::api_error::ApiError;
 use crate::core::fota::{request_body, SyncAnswer};
 use crate::core::imei::Imei;
 use crate::core::outcome::{Outcome, Summary};
+use crate::core::results::ResultSet;
 use crate::core::run::{Batch, Completion, Next, Progress, SyncRun};
 use crate::net::{put_devices, CallError, Credentials};
 
@@ -64,6 +69,9 @@ pub struct RunRequest {
     pub credentials: Credentials,
     pub timeout_ms: u32,
     pub run: SyncRun,
+    /// The run's devices are of the result set on screen (Retry failed): their outcomes go
+    /// there, and the others keep theirs. Otherwise the run starts a new set.
+    pub into_current_set: bool,
 }
 
 /// Called once when a run ends.
@@ -85,12 +93,18 @@ pub struct RunController {
     clock: StoredValue<fn() -> f64, LocalStorage>,
     on_finish: StoredValue<Option<OnFinish>, LocalStorage>,
     runs: StoredValue<u64>,
+    sets: StoredValue<u64>,
 }
 
 /// A run and what drives it: its requests, its backoff timer, its cancel signal.
 struct Active {
-    /// 1 for the first run on screen, then 2, 3, …: a new number means new rows.
+    /// 1 for the first run, then 2, 3, …
     id: u64,
+    /// The result set's number: 1 for the first, then 2, 3, …; a new number means new rows.
+    set_id: u64,
+    set: Rc<RefCell<ResultSet>>,
+    /// The position in the set of each device of the run.
+    place: Vec<usize>,
     account: String,
     run: RefCell<SyncRun>,
     url: String,
@@ -101,7 +115,7 @@ struct Active {
     started_at: f64,
     /// Set once, by `pump`, when the engine says the run is finished.
     ended_at: Cell<Option<f64>>,
-    /// Positions whose outcome changed since the table last drew them.
+    /// Positions in the set whose outcome changed since the table last drew them.
     unseen: RefCell<Vec<usize>>,
     controller: RunController,
 }
@@ -120,6 +134,7 @@ impl RunController {
             clock: StoredValue::new_local(clock),
             on_finish: StoredValue::new_local(None),
             runs: StoredValue::new(0),
+            sets: StoredValue::new(0),
         }
     }
 
@@ -140,8 +155,37 @@ impl RunController {
         }
         let id = self.runs.get_value() + 1;
         self.runs.set_value(id);
+        let devices = request.run.devices();
+        // The set on screen, if the run's devices are all of it; its devices wait again.
+        let current = self
+            .current
+            .get_value()
+            .filter(|_| request.into_current_set)
+            .and_then(|previous| {
+                let place = previous.set.borrow_mut().positions_of(devices);
+                (place.len() == devices.len())
+                    .then(|| (previous.set_id, previous.set.clone(), place))
+            });
+        let (set_id, set, place, unseen) = match current {
+            Some((set_id, set, place)) => {
+                for &p in &place {
+                    set.borrow_mut().set(p, Outcome::Waiting);
+                }
+                let unseen = place.clone();
+                (set_id, set, place, unseen)
+            }
+            None => {
+                let set_id = self.sets.get_value() + 1;
+                self.sets.set_value(set_id);
+                let set = Rc::new(RefCell::new(ResultSet::new(devices.to_vec())));
+                (set_id, set, (0..devices.len()).collect(), Vec::new())
+            }
+        };
         let active = Rc::new(Active {
             id,
+            set_id,
+            set,
+            place,
             account: request.account,
             run: RefCell::new(request.run),
             url: request.url,
@@ -151,7 +195,7 @@ impl RunController {
             timer_at: Cell::new(None),
             started_at: self.now(),
             ended_at: Cell::new(None),
-            unseen: RefCell::new(Vec::new()),
+            unseen: RefCell::new(unseen),
             controller: *self,
         });
         self.current.set_value(Some(active.clone()));
@@ -166,7 +210,7 @@ impl RunController {
         };
         let changes = active.run.borrow_mut().cancel();
         active.abort.abort();
-        active.record(changes.into_iter().map(|(i, _)| i));
+        active.record(changes);
         active.pump();
     }
 
@@ -193,15 +237,22 @@ impl RunController {
         self.read(|a| a.id).unwrap_or(0)
     }
 
+    /// The number of the result set on screen, 0 before the first: a new number means new rows.
+    pub fn set_id(&self) -> u64 {
+        self.read(|a| a.set_id).unwrap_or(0)
+    }
+
     /// True from Synchronize until every device has its outcome.
     pub fn running(&self) -> bool {
         self.read(|a| a.ended_at.get().is_none()).unwrap_or(false)
     }
 
+    /// The counts over the whole result set on screen.
     pub fn summary(&self) -> Option<Summary> {
-        self.read(|a| a.run.borrow().summary())
+        self.read(|a| a.set.borrow().summary())
     }
 
+    /// How far the run on screen has got (its own devices only).
     pub fn progress(&self) -> Progress {
         self.read(|a| a.run.borrow().progress()).unwrap_or_default()
     }
@@ -227,45 +278,54 @@ impl RunController {
         self.read(|a| (a.started_at, a.ended_at.get()))
     }
 
-    /// The devices of the ended run that did not succeed, for "Retry failed"; none while the
+    /// The devices of the result set that did not succeed, for "Retry failed"; none while a
     /// run goes.
     pub fn unsuccessful(&self) -> Vec<Imei> {
         self.read(|a| match a.ended_at.get() {
-            Some(_) => a.run.borrow().unsuccessful(),
+            Some(_) => a.set.borrow().unsuccessful(),
             None => Vec::new(),
         })
         .unwrap_or_default()
     }
 
-    /// Every device of the run and its outcome so far, as CSV.
+    /// Every device of the result set and its outcome so far, as CSV.
     pub fn csv(&self) -> String {
         self.current
             .with_value(|c| {
                 c.as_ref().map(|a| {
-                    let run = a.run.borrow();
-                    crate::core::export::csv(run.devices().iter().zip(run.outcomes()))
+                    let set = a.set.borrow();
+                    crate::core::export::csv(set.devices().iter().zip(set.outcomes()))
                 })
             })
             .unwrap_or_default()
     }
 
-    /// Calls `f` with the devices and outcomes of run `id`, if it is still on screen; untracked.
+    /// Calls `f` with the devices and outcomes of result set `id`, if it is still on screen;
+    /// untracked.
     pub fn with_rows<T>(&self, id: u64, f: impl FnOnce(&[Imei], &[Outcome]) -> T) -> Option<T> {
         self.current.try_with_value(|c| {
-            let a = c.as_ref().filter(|a| a.id == id)?;
-            let run = a.run.borrow();
-            Some(f(run.devices(), run.outcomes()))
+            let a = c.as_ref().filter(|a| a.set_id == id)?;
+            let set = a.set.borrow();
+            Some(f(set.devices(), set.outcomes()))
         })?
     }
 
-    /// The positions of run `id` whose outcome changed since the last call; untracked.
+    /// The positions of result set `id` whose outcome changed since the last call; untracked.
     pub fn take_changed_rows(&self, id: u64) -> Vec<usize> {
         self.current
             .try_with_value(|c| {
                 c.as_ref()
-                    .filter(|a| a.id == id)
+                    .filter(|a| a.set_id == id)
                     .map(|a| std::mem::take(&mut *a.unseen.borrow_mut()))
             })
+            .flatten()
+            .unwrap_or_default()
+    }
+
+    /// How many requests carried each device of the result set on screen; untracked.
+    pub fn requests_per_device(&self) -> Vec<u32> {
+        self.current
+            .try_with_value(|c| c.as_ref().map(|a| a.set.borrow().requests().to_vec()))
             .flatten()
             .unwrap_or_default()
     }
@@ -286,7 +346,14 @@ impl Active {
         loop {
             let next = self.run.borrow_mut().next(ctl.now());
             match next {
-                Next::Send(batch) => spawn_local(self.clone().send(batch)),
+                Next::Send(batch) => {
+                    let sent = self.run.borrow().batch_positions(batch.id);
+                    let place = &self.place;
+                    self.set
+                        .borrow_mut()
+                        .count_request(sent.filter_map(|i| place.get(i).copied()));
+                    spawn_local(self.clone().send(batch));
+                }
                 Next::WaitUntil(at) => {
                     self.wake_at(at);
                     break;
@@ -297,7 +364,7 @@ impl Active {
                     if let Some(callback) = ctl.on_finish.try_get_value().flatten() {
                         callback(&FinishedRun {
                             account: self.account.clone(),
-                            summary: self.run.borrow().summary(),
+                            summary: self.set.borrow().summary(),
                         });
                     }
                     break;
@@ -357,12 +424,20 @@ impl Active {
         if self.run.borrow().is_stopped() {
             self.abort.abort();
         }
-        self.record(changes.into_iter().map(|(i, _)| i));
+        self.record(changes);
         self.pump();
     }
 
-    /// Remembers which rows the table must redraw.
-    fn record(&self, positions: impl Iterator<Item = usize>) {
-        self.unseen.borrow_mut().extend(positions);
+    /// Writes the run's changed outcomes into the result set, and remembers which rows the
+    /// table must redraw.
+    fn record(&self, changes: Vec<(usize, Outcome)>) {
+        let mut set = self.set.borrow_mut();
+        let mut unseen = self.unseen.borrow_mut();
+        for (i, outcome) in changes {
+            if let Some(&p) = self.place.get(i) {
+                set.set(p, outcome);
+                unseen.push(p);
+            }
+        }
     }
 }

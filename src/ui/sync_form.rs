@@ -32,8 +32,10 @@ pub fn SyncForm() -> impl IntoView {
     );
     let unsuccessful = Memo::new(move |_| run.unsuccessful());
 
-    // `only` replaces the typed list, for "Retry failed".
+    // `only` replaces the typed list, for "Retry failed": a run over devices of the result set
+    // on screen, which it updates.
     let validate = move |only: Option<Vec<Imei>>| -> Result<RunRequest, Vec<String>> {
+        let into_current_set = only.is_some();
         let (bearer, session) = tokens.current();
         let checked = form::check(FormInput {
             account: &account.get_untracked(),
@@ -52,6 +54,7 @@ pub fn SyncForm() -> impl IntoView {
             },
             timeout_ms: config.request_timeout_ms,
             run: SyncRun::new(checked.devices, config.run),
+            into_current_set,
         })
     };
 
