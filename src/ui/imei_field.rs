@@ -109,13 +109,8 @@ pub fn ImeiField(
     let hidden = move || list.with(|l| l.problems.len().saturating_sub(PROBLEMS_SHOWN));
     let has_problems = move || list.with(|l| !l.problems.is_empty());
     let import_note = RwSignal::new(String::new());
-    let on_file = move |ev: leptos::ev::Event| {
-        let input: web_sys::HtmlInputElement = event_target(&ev);
-        let Some(file) = input.files().and_then(|files| files.get(0)) else {
-            return;
-        };
-        // The same file can be chosen again.
-        input.set_value("");
+    // The file picker, a file dropped on the field and a file pasted into it all end here.
+    let start_import = move |file: web_sys::File| {
         let Some(field) = imei_textarea() else {
             return;
         };
@@ -125,11 +120,46 @@ pub fn ImeiField(
             import_note.try_set(note);
         });
     };
+    let on_file = move |ev: leptos::ev::Event| {
+        let input: web_sys::HtmlInputElement = event_target(&ev);
+        let Some(file) = input.files().and_then(|files| files.get(0)) else {
+            return;
+        };
+        // The same file can be chosen again.
+        input.set_value("");
+        start_import(file);
+    };
+    // Dragging files over the field: it shows it takes them (and the browser does not open them).
+    let dragging = RwSignal::new(false);
+    let on_drag_over = move |ev: leptos::ev::DragEvent| {
+        let Some(transfer) = ev.data_transfer() else {
+            return;
+        };
+        if transfer.types().includes(&"Files".into(), 0) {
+            ev.prevent_default();
+            transfer.set_drop_effect("copy");
+            dragging.set(true);
+        }
+    };
+    let on_drop = move |ev: leptos::ev::DragEvent| {
+        dragging.set(false);
+        if let Some(file) = first_file(ev.data_transfer()) {
+            ev.prevent_default();
+            start_import(file);
+        }
+    };
+    // A copied file pasted into the field is imported; pasted text is left to the browser.
+    let on_paste = move |ev: leptos::ev::ClipboardEvent| {
+        if let Some(file) = first_file(ev.clipboard_data()) {
+            ev.prevent_default();
+            start_import(file);
+        }
+    };
     view! {
         <div class="field imeis">
             <label for="imeis">"IMEIs"</label>
             <p class="hint" id="imeis-hint">
-                "One per line, or separated by commas, semicolons, spaces or tabs. Duplicates are dropped."
+                "One per line, or separated by commas, semicolons, spaces or tabs. Duplicates are dropped. A file dropped or pasted here is added like one chosen below."
             </p>
             <textarea
                 id="imeis"
@@ -137,7 +167,12 @@ pub fn ImeiField(
                 rows="8"
                 spellcheck="false"
                 aria-describedby="imeis-hint imei-count"
+                class:drop-target=move || dragging.get()
                 on:input=move |ev| text.set(event_target_value(&ev))
+                on:dragover=on_drag_over
+                on:dragleave=move |_| dragging.set(false)
+                on:drop=on_drop
+                on:paste=on_paste
             ></textarea>
             <div class="import">
                 <label for="imei-file">"Add IMEIs from a file"</label>
@@ -182,6 +217,11 @@ pub fn ImeiField(
             </Show>
         </div>
     }
+}
+
+/// The first file a drop or a paste carries, if any.
+fn first_file(transfer: Option<web_sys::DataTransfer>) -> Option<web_sys::File> {
+    transfer?.files()?.get(0)
 }
 
 /// The IMEI textarea, which is uncontrolled: its value is written only on import and when

@@ -47,6 +47,56 @@ test.describe('adding IMEIs from a file', () => {
   });
 });
 
+test.describe('a file dropped on or pasted into the IMEI field', () => {
+  /** A DataTransfer in the page holding one file, as a drag from the desktop or a copied file carries. */
+  async function transferOf(page: import('@playwright/test').Page, name: string, text: string) {
+    return page.evaluateHandle(
+      ([fileName, content]) => {
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([content], fileName, { type: 'text/csv' }));
+        return transfer;
+      },
+      [name, text] as const,
+    );
+  }
+
+  test('dropped: added like a chosen file, with the field marked while it is dragged over', async ({ page, app }) => {
+    await app.open();
+    const [typed, ...listed] = validImeis(3, 1_400);
+    await app.imeis.fill(typed);
+    const dataTransfer = await transferOf(page, 'dropped.csv', `IMEI\r\n${listed.join('\r\n')}\r\n`);
+    await app.imeis.dispatchEvent('dragover', { dataTransfer });
+    await expect(app.imeis).toHaveClass(/drop-target/);
+    await app.imeis.dispatchEvent('drop', { dataTransfer });
+    await expect(page.getByText('Added 2 lines from the “IMEI” column of dropped.csv.')).toBeVisible();
+    await expect(app.imeis).toHaveValue(`${[typed, ...listed].join('\n')}\n`);
+    await expect(app.imeis).not.toHaveClass(/drop-target/);
+    await expect(app.imeiCount).toHaveText('3 valid, unique IMEIs');
+  });
+
+  test('pasted: a copied file is imported, pasted text stays text', async ({ page, app }) => {
+    await app.open();
+    const imeis = validImeis(2, 1_410);
+    await app.imeis.focus();
+    await transferOf(page, 'copied.txt', `${imeis.join('\n')}\n`).then((transfer) =>
+      app.imeis.evaluate((field, clipboardData) => {
+        field.dispatchEvent(new ClipboardEvent('paste', { clipboardData, bubbles: true, cancelable: true }));
+      }, transfer),
+    );
+    await expect(page.getByText('Added 2 lines from copied.txt.')).toBeVisible();
+    await expect(app.imeiCount).toHaveText('2 valid, unique IMEIs');
+    // A paste of text carries no file: the app leaves it to the browser (the event is not cancelled).
+    const cancelled = await app.imeis.evaluate((field) => {
+      const clipboardData = new DataTransfer();
+      clipboardData.setData('text/plain', '490154203237518');
+      const event = new ClipboardEvent('paste', { clipboardData, bubbles: true, cancelable: true });
+      field.dispatchEvent(event);
+      return event.defaultPrevented;
+    });
+    expect(cancelled).toBe(false);
+  });
+});
+
 test.describe('Download CSV', () => {
   test('every device with what the table shows; the file reads back as input', async ({ page, app, emulator }) => {
     const imeis = validImeis(3, 1_400);
