@@ -546,7 +546,8 @@ async fn a_failed_request_is_announced_and_earlier_rows_stay() {
 }
 
 #[wasm_bindgen_test]
-async fn a_large_run_has_a_row_per_device_and_an_answer_redraws_its_own() {
+async fn a_large_run_draws_the_rows_in_view_and_scrolling_shows_the_others() {
+    use_the_apps_stylesheet();
     let (root, run, server) = mount_console();
     let devices: Vec<Imei> = (0..1_050u64)
         .map(|i| {
@@ -556,34 +557,63 @@ async fn a_large_run_has_a_row_per_device_and_an_answer_redraws_its_own() {
         })
         .collect();
     run.start(request(devices.clone(), RunSettings::default()));
-    // Rows come in a few hundred per frame, in groups of 100.
-    for _ in 0..10 {
+    for _ in 0..3 {
         frame().await;
     }
-    let imeis = texts(&root, "tbody td.imei");
-    assert_eq!(imeis.len(), 1_050);
-    assert!(imeis
+    let table = find(&root, "table.results");
+    assert_eq!(
+        table.get_attribute("aria-rowcount").as_deref(),
+        Some("1051")
+    );
+    // Only the rows in view and a few around are in the DOM, in order, from the first.
+    let drawn = texts(&root, "tbody td.imei");
+    assert!(
+        (10..200).contains(&drawn.len()),
+        "{} rows drawn",
+        drawn.len()
+    );
+    assert!(drawn
         .iter()
         .zip(&devices)
         .all(|(shown, d)| shown == d.as_str()));
-    assert_eq!(
-        root.query_selector_all("table.results > tbody")
-            .unwrap()
-            .length(),
-        11
-    );
+    let row = find(&root, "tbody tr");
+    assert_eq!(row.get_attribute("role").as_deref(), Some("row"));
+    assert_eq!(row.get_attribute("aria-rowindex").as_deref(), Some("2"));
 
-    // The second batch (devices 100 to 199) answers with no entries: those rows only change.
+    // Scrolled to the 191st row: it is drawn, at its place.
+    let row_px = row.get_bounding_client_rect().height();
+    let wrap: HtmlElement = find(&root, ".table-wrap").unchecked_into();
+    wrap.set_scroll_top((190.0 * row_px).ceil() as i32);
+    frame().await;
+    frame().await;
+    let at = |index: usize| find(&root, &format!("tbody tr[aria-rowindex='{}']", index + 2));
+    assert_eq!(texts(&at(190), "td.imei"), [devices[190].as_str()]);
+    assert!(root.query_selector("tbody tr[aria-rowindex='2']").unwrap().is_none());
+    let top = at(190).get_bounding_client_rect().top() - wrap.get_bounding_client_rect().top();
+    assert!(top.abs() < row_px * 2.0, "row 191 is {top} px from the top of the view");
+
+    // The second batch (devices 100 to 199) answers with no entries: its rows change, and the
+    // third batch's rows still wait.
     assert_eq!(server.sent().len(), 4, "four requests in flight");
     let empty = decode_answer(r#"{"deviceFirmwarVersionList": []}"#).unwrap();
     server.reply(1, Ok(empty));
     settled().await;
-    let statuses = texts(&root, "tbody td.status");
-    assert!(statuses[..100].iter().all(|s| s == "Waiting"));
-    assert!(statuses[100..200].iter().all(|s| s == "No result"));
-    assert!(statuses[200..].iter().all(|s| s == "Waiting"));
-    let row = find(&root, "tbody tr:nth-child(1)");
-    assert_eq!(row.get_attribute("role").as_deref(), Some("row"));
+    frame().await;
+    assert_eq!(texts(&at(190), "td.status"), ["No result"]);
+    assert_eq!(texts(&at(199), "td.status"), ["No result"]);
+    assert_eq!(texts(&at(200), "td.status"), ["Waiting"]);
+}
+
+/// The app's own stylesheet in the test page: the table's window depends on its row height.
+fn use_the_apps_stylesheet() {
+    let document = document();
+    if document.get_element_by_id("app-style").is_some() {
+        return;
+    }
+    let style = document.create_element("style").unwrap();
+    style.set_id("app-style");
+    style.set_text_content(Some(include_str!("../style/main.css")));
+    document.head().unwrap().append_child(&style).unwrap();
 }
 
 #[wasm_bindgen_test]

@@ -1,29 +1,17 @@
-//! The per-device results: one row per device of the run, in input order, every row in the
-//! table (find in page, select and copy work on all of them).
+//! The per-device results: a window onto the result set. However many devices (300,000 and
+//! more), the table holds only the rows in view and a few more above and below; scrolling the
+//! table redraws the window. A row's place comes from CSS (`--i`, its index among the rows
+//! shown, times the row height), so no position is computed in pixels here, and the body is as
+//! tall as all its rows (`--n`). Rows are drawn by hand rather than as reactive views: a row is a
+//! clone of one prototype `<tr>` whose cells are written as text, never as HTML. `aria-rowcount`
+//! and `aria-rowindex` tell assistive technology how many rows there are and where each one is.
 //!
-//! A run of 10,000 devices changes a hundred rows per answer. The rows are therefore drawn by
-//! hand rather than as a reactive view each: a row is a clone of one prototype `<tr>`, and an
-//! answer rewrites the text of its own rows only (as text, never as HTML). Laid out as a CSS
-//! table, each change made the browser lay the whole table out again; so the rows are grids, in
-//! `<tbody>` groups of [`GROUP_ROWS`] that the browser lays out and paints only near the view
-//! (`content-visibility: auto`, style/main.css). Explicit roles keep the table a table for
-//! assistive technology whatever its CSS display.
-//!
-//! Measured against the alternative (issue 10): a keyed `<For>` of reactive rows (a trigger per
-//! row, each cell a reactive text), on the same grid CSS, with `bash .ci/bench`'s 10,000-device
-//! run (median of 3, 2026-11-30, same machine and emulator):
-//!
-//! | | hand-drawn rows | reactive `<For>` rows |
-//! | --- | --- | --- |
-//! | Synchronize → "finished in" | 1482 ms | 1678 ms |
-//! | Synchronize → first request | 5 ms | 288 ms |
-//! | longest main-thread task | none over 50 ms | 312 ms |
-//! | Synchronize → 10,000 rows in the DOM | 320 ms | 289 ms |
-//! | wasm, brotli | 153,874 bytes | 157,464 bytes |
-//!
-//! The reactive rows build all 10,000 rows in one task before the first request goes out, and
-//! freeze the page for a third of a second; spreading them over frames would mean a windowed or
-//! staged `<For>`, which is what this module does by hand in fewer bytes. Hand-drawn rows stay.
+//! Measured before (issue 10), with every row in the DOM in groups the browser laid out only near
+//! the view (`content-visibility`), against a keyed `<For>` of reactive rows, 10,000 devices: the
+//! hand-drawn rows finished the run in 1482 ms against 1678 ms, sent the first request after
+//! 5 ms against 288 ms, and had no task over 50 ms against one of 312 ms. The window keeps the
+//! hand-drawn rows and needs no group machinery; with 300,000 devices, all rows in the DOM would
+//! take seconds to add and a sort or a search would have to move them all.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -32,7 +20,7 @@ use chrono::Local;
 use leptos::html;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::Element;
+use web_sys::{Element, HtmlElement};
 
 use super::context::AppContext;
 use super::run_controller::RunController;
@@ -40,87 +28,140 @@ use crate::core::columns::{Field, COLUMNS};
 use crate::core::imei::Imei;
 use crate::core::outcome::Outcome;
 
-/// Rows per `<tbody>`.
-pub const GROUP_ROWS: usize = 100;
-/// Rows added to the table per animation frame, so that 10,000 never freeze the page.
-const ROWS_PER_FRAME: usize = 500;
+/// Rows drawn above and below the ones in view, so that a quick scroll shows no gap.
+const OVERSCAN_ROWS: usize = 12;
+/// Rows drawn before the table's height is known (its first frame).
+const FIRST_WINDOW_ROWS: usize = 40;
 
-/// The rows in the DOM for the run on screen.
+/// The rows in the DOM, and what they show.
 #[derive(Default)]
-struct Drawn {
-    run: u64,
-    rows: Vec<Element>,
-    groups: Vec<Element>,
-    /// Rows as a waiting device shows them, striped and not: cloned for each new row.
-    prototypes: Option<[Element; 2]>,
-    /// A frame is asked for to draw changed rows.
+struct Window {
+    /// The result set shown.
+    set: u64,
+    /// The positions in the set of the rows shown, in the order shown.
+    order: Vec<usize>,
+    /// `<tr>` elements in the body, for the rows `first..first + pool.len()` of `order`.
+    pool: Vec<Element>,
+    /// Height of a row in CSS pixels, measured from the first row drawn.
+    row_px: f64,
+    /// Rows as a waiting device shows them: cloned for each new `<tr>`.
+    prototype: Option<Element>,
+    /// A frame is asked for to redraw the window.
     frame_pending: bool,
+    /// The order must be worked out again (new answers while a filter is on).
+    stale_order: bool,
 }
 
-type Shared = Rc<RefCell<Drawn>>;
+type Shared = Rc<RefCell<Window>>;
+
+/// Which rows the table shows, as the user chose.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Query {
+    only_unsuccessful: bool,
+}
 
 #[component]
 pub fn ResultsTable() -> impl IntoView {
     let run = AppContext::expect().run;
+    let wrap = NodeRef::<html::Div>::new();
     let table = NodeRef::<html::Table>::new();
-    let drawn: Shared = Rc::default();
-    // Rows are per result set: a retry redraws its devices' rows in place.
-    let run_id = Memo::new(move |_| run.set_id());
+    let body = NodeRef::<html::Tbody>::new();
+    let window: Shared = Rc::default();
+    let set_id = Memo::new(move |_| run.set_id());
+    let query = RwSignal::new(Query::default());
+    // "Showing 312 of 10,000 devices".
+    let shown = RwSignal::new((0usize, 0usize));
 
-    // A new run: the old rows go, the new ones are added a few groups per frame.
-    let for_runs = drawn.clone();
-    Effect::new(move || {
-        let id = run_id.get();
-        let Some(table) = table.get() else { return };
-        // The stylesheet sizes a group that is not laid out from this, so it states no number
-        // of its own.
-        let _ = web_sys::HtmlElement::style(&table)
-            .set_property("--rows-per-group", &GROUP_ROWS.to_string());
-        {
-            let mut d = for_runs.borrow_mut();
-            for group in d.groups.drain(..) {
-                group.remove();
-            }
-            d.rows.clear();
-            d.run = id;
-        }
-        // From the next frame on: the task that started the run only sends its first requests.
-        let (table, drawn): (Element, Shared) = (table.unchecked_into(), for_runs.clone());
-        request_animation_frame(move || add_rows(run, table, drawn, id));
-    });
-    // Answers: redraw the rows whose outcome changed and that are already in the DOM (rows
-    // added later are drawn with their outcome of the moment).
-    let for_answers = drawn;
-    Effect::new(move || {
-        run.track();
-        if std::mem::replace(&mut for_answers.borrow_mut().frame_pending, true) {
-            return;
-        }
-        let drawn = for_answers.clone();
-        request_animation_frame(move || redraw_changed(run, &drawn));
-    });
-
-    // Hides the succeeded rows with a class and CSS: nothing is redrawn, and the CSV keeps
-    // every device.
-    let filter = move |ev: leptos::ev::Event| {
-        if let Some(table) = table.get_untracked() {
-            let _ = table
-                .class_list()
-                .toggle_with_force("only-unsuccessful", event_target_checked(&ev));
+    let redraw = {
+        let window = window.clone();
+        move || {
+            let (Some(wrap), Some(table), Some(body)) = (
+                wrap.get_untracked(),
+                table.get_untracked(),
+                body.get_untracked(),
+            ) else {
+                return;
+            };
+            let parts = Parts {
+                wrap: wrap.unchecked_into(),
+                table: table.unchecked_into(),
+                body: body.unchecked_into(),
+            };
+            schedule(run, parts, window.clone(), query, shown);
         }
     };
-    let no_run = move || run_id.get() == 0;
+    // A new result set or a new query: the order is worked out again, the window redrawn.
+    let for_sets = window.clone();
+    let redraw_all = redraw.clone();
+    Effect::new(move || {
+        let (id, q) = (set_id.get(), query.get());
+        {
+            let mut w = for_sets.borrow_mut();
+            if w.set != id {
+                w.set = id;
+                if let Some(wrap) = wrap.get_untracked() {
+                    wrap.set_scroll_top(0);
+                }
+            }
+            w.stale_order = true;
+        }
+        let _ = q;
+        redraw_all();
+    });
+    // Answers: the rows in view are redrawn at the next frame, once however many came in.
+    let for_answers = window.clone();
+    let redraw_answers = redraw.clone();
+    Effect::new(move || {
+        run.track();
+        let id = for_answers.borrow().set;
+        // The changed rows are all redrawn with the window; what changed is not needed.
+        let _ = run.take_changed_rows(id);
+        if query.with_untracked(|q| q.only_unsuccessful) {
+            for_answers.borrow_mut().stale_order = true;
+        }
+        redraw_answers();
+    });
+    let on_scroll = {
+        let redraw = redraw.clone();
+        move |_| redraw()
+    };
+    let on_resize = redraw;
+    let resize = window_event_listener(leptos::ev::resize, move |_| on_resize());
+    on_cleanup(move || resize.remove());
+
+    let filter = move |ev: leptos::ev::Event| {
+        let only = event_target_checked(&ev);
+        query.update(|q| q.only_unsuccessful = only);
+    };
+    let no_run = move || set_id.get() == 0;
     view! {
-        <label class="check table-filter" hidden=no_run>
-            <input type="checkbox" on:change=filter />
-            "Show only devices that did not succeed"
-        </label>
-        // Scrolls sideways when narrow: focusable, so that the keyboard can scroll it too.
-        <div class="table-wrap" hidden=no_run role="region" aria-label="Results" tabindex="0">
+        <div class="table-tools" hidden=no_run>
+            <label class="check table-filter">
+                <input type="checkbox" on:change=filter />
+                "Show only devices that did not succeed"
+            </label>
+            <p class="shown" id="rows-shown">
+                {move || {
+                    let (n, of) = shown.get();
+                    format!("Showing {n} of {of} devices")
+                }}
+            </p>
+        </div>
+        // Scrolls when the rows do not fit: focusable, so that the keyboard can scroll it too.
+        <div
+            class="table-wrap"
+            hidden=no_run
+            role="region"
+            aria-label="Results"
+            aria-describedby="rows-shown"
+            tabindex="0"
+            node_ref=wrap
+            on:scroll=on_scroll
+        >
             <table class="results" role="table" node_ref=table>
                 <caption class="visually-hidden">"Firmware per device"</caption>
                 <thead role="rowgroup">
-                    <tr role="row">
+                    <tr role="row" aria-rowindex="1">
                         {COLUMNS
                             .map(|c| {
                                 view! { <th scope="col" role="columnheader" class=c.class>{c.header}</th> }
@@ -128,81 +169,137 @@ pub fn ResultsTable() -> impl IntoView {
                             .to_vec()}
                     </tr>
                 </thead>
+                <tbody role="rowgroup" node_ref=body></tbody>
             </table>
         </div>
     }
 }
 
-/// Draws the rows whose outcome changed since the last frame, once per frame however many
-/// answers came in: answers are handled at once, and the drawing waits for the frame.
-fn redraw_changed(run: RunController, drawn: &Shared) {
-    let mut d = drawn.borrow_mut();
-    d.frame_pending = false;
-    let changed = run.take_changed_rows(d.run);
-    run.with_rows(d.run, |devices, outcomes| {
-        for position in changed {
-            if let (Some(tr), Some(imei), Some(outcome)) = (
-                d.rows.get(position),
-                devices.get(position),
-                outcomes.get(position),
-            ) {
-                draw(tr, imei, outcome, position);
-            }
-        }
-    });
+/// The elements the window is drawn into.
+struct Parts {
+    wrap: HtmlElement,
+    table: HtmlElement,
+    body: HtmlElement,
 }
 
-/// Adds the next rows of run `id` to `table`, and asks for another frame until all are in.
-fn add_rows(run: RunController, table: Element, drawn: Shared, id: u64) {
-    // A newer run replaced the rows: its own loop takes over.
-    if drawn.borrow().run != id {
+/// Asks for a frame to redraw the window, unless one is asked for already.
+fn schedule(
+    run: RunController,
+    parts: Parts,
+    window: Shared,
+    query: RwSignal<Query>,
+    shown: RwSignal<(usize, usize)>,
+) {
+    if std::mem::replace(&mut window.borrow_mut().frame_pending, true) {
         return;
     }
-    let more = run.with_rows(id, |devices, outcomes| {
-        let mut d = drawn.borrow_mut();
-        let end = (d.rows.len() + ROWS_PER_FRAME).min(devices.len());
-        while d.rows.len() < end {
-            let first = d.rows.len();
-            let group = element("tbody");
-            let _ = group.set_attribute("role", "rowgroup");
-            for position in first..(first + GROUP_ROWS).min(devices.len()) {
-                let tr = new_row(&mut d, &devices[position], &outcomes[position], position);
-                let _ = group.append_child(&tr);
-                d.rows.push(tr);
-            }
-            let _ = table.append_child(&group);
-            d.groups.push(group);
-        }
-        d.rows.len() < devices.len()
+    request_animation_frame(move || {
+        window.borrow_mut().frame_pending = false;
+        let q = query.get_untracked();
+        draw_window(run, &parts, &mut window.borrow_mut(), q, shown);
     });
-    if more == Some(true) {
-        request_animation_frame(move || add_rows(run, table, drawn, id));
+}
+
+/// The positions of the set to show for `query`, in order.
+fn order_for(outcomes: &[Outcome], query: Query) -> Vec<usize> {
+    (0..outcomes.len())
+        .filter(|&p| !query.only_unsuccessful || !matches!(outcomes[p], Outcome::Success(_)))
+        .collect()
+}
+
+/// Draws the rows in view (and the overscan) of the set on screen.
+fn draw_window(
+    run: RunController,
+    parts: &Parts,
+    w: &mut Window,
+    query: Query,
+    shown: RwSignal<(usize, usize)>,
+) {
+    let set = w.set;
+    let drawn = run.with_rows(set, |devices, outcomes| {
+        if w.stale_order {
+            w.order = order_for(outcomes, query);
+            w.stale_order = false;
+            let _ = parts
+                .body
+                .style()
+                .set_property("--n", &w.order.len().to_string());
+            let _ = parts
+                .table
+                .set_attribute("aria-rowcount", &(w.order.len() + 1).to_string());
+            shown.set((w.order.len(), devices.len()));
+        }
+        let (first, count) = match w.row_px {
+            px if px > 0.0 => {
+                let top = f64::from(parts.wrap.scroll_top());
+                let height = f64::from(parts.wrap.client_height());
+                let first = ((top / px) as usize).saturating_sub(OVERSCAN_ROWS);
+                (first, (height / px).ceil() as usize + 2 * OVERSCAN_ROWS)
+            }
+            _ => (0, FIRST_WINDOW_ROWS),
+        };
+        let first = first.min(w.order.len());
+        let count = count.min(w.order.len() - first);
+        while w.pool.len() < count {
+            let prototype = w.prototype.get_or_insert_with(waiting_row);
+            let tr: Element = prototype
+                .clone_node_with_deep(true)
+                .expect("a <tr> clones")
+                .unchecked_into();
+            let _ = parts.body.append_child(&tr);
+            w.pool.push(tr);
+        }
+        for tr in w.pool.drain(count..) {
+            tr.remove();
+        }
+        for (k, tr) in w.pool.iter().enumerate() {
+            let index = first + k;
+            let position = w.order[index];
+            fill(tr, &devices[position], &outcomes[position], index);
+        }
+    });
+    if drawn.is_none() {
+        for tr in w.pool.drain(..) {
+            tr.remove();
+        }
+        w.order.clear();
+        return;
+    }
+    if w.row_px <= 0.0 {
+        if let Some(tr) = w.pool.first() {
+            w.row_px = tr.get_bounding_client_rect().height();
+            // Now that the height is known, draw exactly the rows in view.
+            if w.row_px > 0.0 {
+                draw_window(run, parts, w, query, shown);
+            }
+        }
     }
 }
 
-/// A row for the device at `position`, with its outcome of the moment.
-fn new_row(d: &mut Drawn, imei: &Imei, outcome: &Outcome, position: usize) -> Element {
-    let prototypes = d
-        .prototypes
-        .get_or_insert_with(|| [waiting_row(false), waiting_row(true)]);
-    let tr: Element = prototypes[position % 2]
-        .clone_node_with_deep(true)
-        .expect("a <tr> clones")
-        .unchecked_into();
+/// Writes the device at `index` among the rows shown into `tr`: its place, its IMEI and its outcome.
+fn fill(tr: &Element, imei: &Imei, outcome: &Outcome, index: usize) {
+    let index_text = index.to_string();
+    if tr.get_attribute("data-i").as_deref() != Some(index_text.as_str()) {
+        let _ = tr
+            .unchecked_ref::<HtmlElement>()
+            .style()
+            .set_property("--i", &index_text);
+        let _ = tr.set_attribute("data-i", &index_text);
+        let _ = tr.set_attribute("aria-rowindex", &(index + 2).to_string());
+    }
     if let Some(cell) = tr.first_element_child() {
-        cell.set_text_content(Some(imei.as_str()));
+        if cell.text_content().as_deref() != Some(imei.as_str()) {
+            cell.set_text_content(Some(imei.as_str()));
+        }
     }
-    if *outcome != Outcome::Waiting {
-        draw(&tr, imei, outcome, position);
-    }
-    tr
+    draw(tr, imei, outcome, index);
 }
 
 /// An empty row of a waiting device, a cell per column of [`COLUMNS`] (Updated holds a `<time>`).
-fn waiting_row(striped: bool) -> Element {
+fn waiting_row() -> Element {
     let tr = element("tr");
     let _ = tr.set_attribute("role", "row");
-    tr.set_class_name(&row_class(&Outcome::Waiting, usize::from(striped)));
+    tr.set_class_name(&row_class(&Outcome::Waiting, 0));
     for column in COLUMNS {
         let td = element("td");
         let _ = td.set_attribute("role", "cell");

@@ -206,7 +206,10 @@ export class App {
   readonly downloadButton: Locator;
   readonly onlyUnsuccessful: Locator;
   readonly table: Locator;
+  /** The rows in the DOM: those in view and a few around (see `tableRows` for all). */
   readonly rows: Locator;
+  /** "Showing N of M devices", above the table. */
+  readonly rowsShown: Locator;
 
   constructor(readonly root: Page | FrameLocator) {
     this.account = root.getByRole('textbox', { name: 'Account', exact: true });
@@ -242,6 +245,7 @@ export class App {
     this.onlyUnsuccessful = root.getByRole('checkbox', { name: 'Show only devices that did not succeed' });
     this.table = root.locator('table.results');
     this.rows = this.table.locator('tbody tr');
+    this.rowsShown = root.locator('#rows-shown');
   }
 
   /** The page, for what a frame cannot do. */
@@ -360,7 +364,7 @@ export class App {
     await expect(this.cancelButton).toHaveCount(0);
     await expect(this.synchronizeButton).toBeEnabled();
     if (options.devices !== undefined) {
-      await expect(this.rows).toHaveCount(options.devices);
+      await this.expectRowCount(options.devices);
       await expect(this.summaryValue('Total')).toHaveText(String(options.devices));
     }
   }
@@ -403,26 +407,57 @@ export class App {
     return this.rows.locator(`:scope > :is(th, td):nth-child(${index + 1})`);
   }
 
-  /** Every row of the results table, read in one go (a locator per cell would take minutes for thousands). */
-  async tableRows(): Promise<Omit<ResultRow, 'updated'>[]> {
-    return this.rows.evaluateAll((trs) =>
-      trs.map((tr) => {
-        const cell = (name: string) => tr.querySelector(`td.${name}`)?.textContent?.trim() ?? '';
-        return { imei: cell('imei'), status: cell('status'), reason: cell('reason'), firmware: cell('firmware') };
-      }),
-    );
+  /**
+   * The table says it has `count` rows (`aria-rowcount`, the header row not counted): only the
+   * rows in view are in the DOM, so `rows` counts those.
+   */
+  async expectRowCount(count: number, options: { timeout?: number } = {}): Promise<void> {
+    await expect(this.table).toHaveAttribute('aria-rowcount', String(count + 1), options);
   }
 
   /**
-   * The table on screen holds every one of `rows` (the whole run, as the CSV download has it), in
-   * order, each cell as the download says.
+   * Every row the table shows, in order, read as a user would: by scrolling the table from top
+   * to bottom (only the rows in view are in the DOM), each row placed by its `aria-rowindex`.
+   */
+  async tableRows(): Promise<Omit<ResultRow, 'updated'>[]> {
+    return this.table.evaluate(async (table) => {
+      const wrap = table.closest('.table-wrap') as HTMLElement;
+      const total = Number(table.getAttribute('aria-rowcount') ?? '1') - 1;
+      const found = new Map<number, { imei: string; status: string; reason: string; firmware: string }>();
+      // The app redraws on the frame after a scroll; the second frame comes after that.
+      const frames = () => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+      const read = () => {
+        for (const tr of table.querySelectorAll('tbody tr')) {
+          const cell = (name: string) => tr.querySelector(`td.${name}`)?.textContent?.trim() ?? '';
+          const row = { imei: cell('imei'), status: cell('status'), reason: cell('reason'), firmware: cell('firmware') };
+          found.set(Number(tr.getAttribute('aria-rowindex')) - 2, row);
+        }
+      };
+      const start = wrap.scrollTop;
+      wrap.scrollTop = 0;
+      await frames();
+      read();
+      while (found.size < total) {
+        const before = wrap.scrollTop;
+        wrap.scrollTop = before + Math.max(wrap.clientHeight - 20, 20);
+        await frames();
+        read();
+        if (wrap.scrollTop === before) break;
+      }
+      wrap.scrollTop = start;
+      return [...found.entries()].sort(([a], [b]) => a - b).map(([, row]) => row);
+    });
+  }
+
+  /**
+   * The table on screen holds every one of `rows` (the whole result set, as the CSV download has
+   * it), in order, each cell as the download says.
    */
   async expectTableShows(rows: ResultRow[]): Promise<void> {
-    // A large run's rows are added a few hundred per frame, and may still be coming in.
-    await expect(this.rows).toHaveCount(rows.length, { timeout: 20_000 });
+    await this.expectRowCount(rows.length, { timeout: 20_000 });
     // Changed rows are drawn at the next frame.
     const expected = rows.map(({ imei, status, reason, firmware }) => ({ imei, status, reason, firmware }));
-    await expect(async () => expect(await this.tableRows()).toEqual(expected)).toPass({ timeout: 5_000 });
+    await expect(async () => expect(await this.tableRows()).toEqual(expected)).toPass({ timeout: 10_000 });
   }
 
   /** Presses "Download CSV" and returns the file's name, text and rows (its header checked). */

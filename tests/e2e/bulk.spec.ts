@@ -119,17 +119,16 @@ test.describe('bulk runs', () => {
     expect(unsuccessful.length).toBeGreaterThan(0);
     expect(unsuccessful.length).toBeLessThan(imeis.length);
 
-    const shownImeis = () =>
-      app.rows.evaluateAll((trs) =>
-        trs.filter((tr) => tr.checkVisibility()).map((tr) => tr.querySelector('td.imei')?.textContent ?? ''),
-      );
+    const shownImeis = async () => (await app.tableRows()).map((r) => r.imei);
     const only = app.onlyUnsuccessful;
     await only.check();
     await expect.poll(shownImeis).toEqual(unsuccessful);
+    await expect(app.rowsShown).toHaveText(`Showing ${unsuccessful.length} of ${imeis.length} devices`);
     const { rows: exported } = await app.downloadResults();
     expect(exported.map((r) => r.imei)).toEqual(imeis);
     await only.uncheck();
     await expect.poll(shownImeis).toEqual(imeis);
+    await expect(app.rowsShown).toHaveText(`Showing ${imeis.length} of ${imeis.length} devices`);
   });
 
   test('2,500 devices: 25 requests of 100, each device sent once, every outcome shown', async ({ app, emulator }) => {
