@@ -4,7 +4,6 @@
 //! Rows are positions: indexes into the run's devices and outcomes, which are the same length
 //! and in the order the user entered the devices.
 
-use std::cmp::Ordering;
 use std::hash::Hash;
 
 use rustc_hash::FxHashMap;
@@ -127,10 +126,9 @@ enum Updated<'a> {
     Unparsed(&'a str),
 }
 
-/// Text order, ignoring case first.
-fn text_order(a: &&str, b: &&str) -> Ordering {
-    let fold = |s: &str| s.chars().flat_map(char::to_lowercase).collect::<Vec<_>>();
-    fold(a).cmp(&fold(b)).then_with(|| a.cmp(b))
+/// What a text sorts by: ignoring case first, then exactly.
+fn text_key<'a>(text: &&'a str) -> (String, &'a str) {
+    (text.to_lowercase(), text)
 }
 
 /// Sorts by each row's rank among the distinct values of the column: the distinct values are
@@ -158,16 +156,17 @@ fn by_rank(
                 Some(UpdateTime::Unparsed(raw)) => Some(Updated::Unparsed(raw)),
                 Some(UpdateTime::Unknown) | None => None,
             };
-            sort_by_value(positions, updated, Ord::cmp, direction)
+            sort_by_value(positions, updated, |u| *u, direction)
         }
-        _ => sort_by_value(positions, text, text_order, direction),
+        _ => sort_by_value(positions, text, text_key, direction),
     }
 }
 
-fn sort_by_value<'a, K: Copy + Eq + Hash>(
+/// Sorts `positions` by `value` (`None`: a blank cell), whose distinct values sort by `key`.
+fn sort_by_value<K: Copy + Eq + Hash, S: Ord>(
     positions: Vec<usize>,
     value: impl Fn(usize) -> Option<K>,
-    order: impl Fn(&K, &K) -> Ordering,
+    key: impl Fn(&K) -> S,
     direction: Direction,
 ) -> Vec<usize> {
     // Rows map to the index of their value among the distinct ones, in first-seen order.
@@ -185,7 +184,7 @@ fn sort_by_value<'a, K: Copy + Eq + Hash>(
         })
         .collect();
     let mut sorted: Vec<u32> = (0..distinct.len() as u32).collect();
-    sorted.sort_unstable_by(|&a, &b| order(&distinct[a as usize], &distinct[b as usize]));
+    sorted.sort_by_cached_key(|&d| key(&distinct[d as usize]));
     let mut rank = vec![0u32; distinct.len()];
     for (r, &d) in sorted.iter().enumerate() {
         rank[d as usize] = match direction {
@@ -384,9 +383,10 @@ pub(crate) mod tests {
                 field.text(&devices[a], &outcomes[a]),
                 field.text(&devices[b], &outcomes[b]),
             );
+            let by_value = text_key(&a.as_ref()).cmp(&text_key(&b.as_ref()));
             let by_value = match dir {
-                Direction::Ascending => text_order(&a.as_ref(), &b.as_ref()),
-                Direction::Descending => text_order(&a.as_ref(), &b.as_ref()).reverse(),
+                Direction::Ascending => by_value,
+                Direction::Descending => by_value.reverse(),
             };
             a.is_empty().cmp(&b.is_empty()).then(by_value)
         });
