@@ -7,6 +7,8 @@ use super::run::{RunSettings, MAX_ATTEMPTS, MAX_CONCURRENCY};
 
 pub const DEFAULT_API_BASE_URL: &str = "api/fota/v3";
 pub const DEFAULT_TIMEOUT_MS: u32 = 30_000;
+/// Days without a firmware change after which a device counts as stale.
+pub const DEFAULT_STALE_AFTER_DAYS: u32 = 30;
 
 /// Settings an operator changes per deployment without rebuilding.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -17,6 +19,9 @@ pub struct AppConfig {
     /// Origins of portal pages allowed to hand over credentials; empty: no handoff.
     pub allowed_parent_origins: Vec<String>,
     pub theme: Theme,
+    /// Days without a firmware change after which a successful device counts as stale; 0 turns
+    /// the check off.
+    pub stale_after_days: u32,
 }
 
 /// Light, dark, or whatever the user's system prefers.
@@ -45,6 +50,7 @@ impl Default for AppConfig {
             run: RunSettings::default(),
             allowed_parent_origins: Vec::new(),
             theme: Theme::default(),
+            stale_after_days: DEFAULT_STALE_AFTER_DAYS,
         }
     }
 }
@@ -59,6 +65,8 @@ struct RawConfig {
     max_attempts: Option<u32>,
     allowed_parent_origins: Option<Vec<String>>,
     theme: Option<RawTheme>,
+    /// Read by hand, so that a wrong value is named in the note.
+    stale_after_days: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -156,12 +164,20 @@ impl AppConfig {
                     .collect::<Result<_, _>>()?,
             },
         };
+        let stale_after_days = match raw.stale_after_days {
+            None => defaults.stale_after_days,
+            Some(days) => days
+                .as_u64()
+                .and_then(|d| u32::try_from(d).ok())
+                .ok_or("config.json staleAfterDays must be a whole number of days, 0 to turn the check off")?,
+        };
         Ok(AppConfig {
             api_base_url,
             request_timeout_ms,
             run,
             allowed_parent_origins,
             theme,
+            stale_after_days,
         })
     }
 }
@@ -242,6 +258,22 @@ mod tests {
             (c.run.batch_size, c.run.concurrency, c.run.max_attempts),
             (50, 2, 1)
         );
+    }
+
+    #[test]
+    fn stale_after_days_is_a_whole_number_of_days_or_off() {
+        assert_eq!(AppConfig::default().stale_after_days, 30);
+        let days = |json: &str| AppConfig::from_json(json).map(|c| c.stale_after_days);
+        assert_eq!(days(r#"{"staleAfterDays": 90}"#), Ok(90));
+        assert_eq!(days(r#"{"staleAfterDays": 0}"#), Ok(0));
+        for bad in [
+            r#"{"staleAfterDays": -1}"#,
+            r#"{"staleAfterDays": 1.5}"#,
+            r#"{"staleAfterDays": "30"}"#,
+        ] {
+            let error = days(bad).unwrap_err();
+            assert!(error.contains("staleAfterDays"), "{bad}: {error}");
+        }
     }
 
     #[test]

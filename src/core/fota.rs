@@ -10,6 +10,16 @@ use super::time::{format_datetime, format_utc_millis, parse_timestamp};
 /// The only status ThingSpace documents as a success; any other value is shown verbatim.
 pub const SUCCESS_STATUS: &str = "FirmwareVersionUpdateSuccess";
 
+/// The header that carries the bearer token, as `Bearer <token>`.
+pub const BEARER_HEADER: &str = "Authorization";
+/// The header that carries the session token.
+pub const SESSION_TOKEN_HEADER: &str = "VZ-M2M-Token";
+/// The request's other headers, as the app sends them.
+pub const JSON_HEADERS: [(&str, &str); 2] = [
+    ("Content-Type", "application/json"),
+    ("Accept", "application/json"),
+];
+
 /// Most devices one request may carry.
 pub const MAX_DEVICES_PER_REQUEST: usize = 100;
 

@@ -1,0 +1,501 @@
+//! Which rows the results table shows, and in what order: find by IMEI digits, filter by a
+//! triage group, a firmware bar or "not successful", and a stable sort by any column.
+//!
+//! Rows are positions: indexes into the run's devices and outcomes, which are the same length
+//! and in the order the user entered the devices.
+
+use std::hash::Hash;
+
+use rustc_hash::FxHashMap;
+
+use super::columns::Field;
+use super::firmware::VersionKey;
+use super::fota::UpdateTime;
+use super::imei::Imei;
+use super::outcome::Outcome;
+use super::thousands;
+use super::triage::GroupKey;
+
+/// Which way a column sorts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    Ascending,
+    Descending,
+}
+
+/// What the user asked the table to show. The default shows every row in input order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ViewQuery {
+    /// The "Find IMEI" box, read by [`find_digits`]: rows whose IMEI contains these digits.
+    pub find: String,
+    /// Only the devices of this triage group.
+    pub group: Option<GroupKey<'static>>,
+    /// Only the devices of this firmware bar.
+    pub bar: Option<VersionKey>,
+    /// Only devices that did not succeed.
+    pub only_unsuccessful: bool,
+    /// The column sorted by, of [`super::columns::COLUMNS`]; `None`: input order.
+    pub sort: Option<(Field, Direction)>,
+}
+
+/// What a find box's text looks for: its digits, with the spaces and dashes of a printed IMEI
+/// (`35 693810 000016 6`, `35-693810-000016-6`) dropped. `Some(empty)` finds every row; `None`
+/// finds none, since an IMEI holds nothing but digits (a letter typed by mistake shows an empty
+/// table rather than every row).
+pub fn find_digits(find: &str) -> Option<Vec<u8>> {
+    let mut digits = Vec::with_capacity(find.len());
+    for c in find.chars() {
+        match c {
+            '0'..='9' => digits.push(c as u8),
+            '-' => {}
+            c if c.is_whitespace() => {}
+            _ => return None,
+        }
+    }
+    Some(digits)
+}
+
+/// Whether the IMEI's digits contain `digits` anywhere.
+fn contains_digits(imei: &Imei, digits: &[u8]) -> bool {
+    digits.is_empty()
+        || imei
+            .as_str()
+            .as_bytes()
+            .windows(digits.len())
+            .any(|w| w == digits)
+}
+
+/// The positions the table shows, in the order it shows them: the rows that pass every filter
+/// of `query` (they combine: a row must pass all), sorted by `query.sort`. Sorting is stable
+/// (rows with equal values keep input order, in both directions) and follows what the column
+/// shows:
+/// - IMEI: by number (15 digits each, so their text order too);
+/// - Status, Reason, Firmware version: by text, case-insensitively (then exactly, so that
+///   `V1` and `v1` do not interleave);
+/// - Updated: by instant; times the app could not read come after every instant, by text.
+///
+/// Empty cells come last in both directions. `devices` and `outcomes` must be the same
+/// length; rows past the shorter are not shown.
+pub fn view(devices: &[Imei], outcomes: &[Outcome], query: &ViewQuery) -> Vec<usize> {
+    let rows = devices.len().min(outcomes.len());
+    let Some(digits) = find_digits(&query.find) else {
+        return Vec::new();
+    };
+    let shown = |&i: &usize| {
+        let outcome = &outcomes[i];
+        !(query.only_unsuccessful && matches!(outcome, Outcome::Success(_)))
+            && query.group.as_ref().is_none_or(|g| g.contains(outcome))
+            && query.bar.as_ref().is_none_or(|b| b.matches(outcome))
+            && contains_digits(&devices[i], &digits)
+    };
+    let positions: Vec<usize> = (0..rows).filter(shown).collect();
+    match query.sort {
+        None => positions,
+        Some((Field::Imei, direction)) => by_imei(devices, positions, direction),
+        Some((field, direction)) => by_rank(outcomes, positions, field, direction),
+    }
+}
+
+/// An IMEI's 15 digits as a number.
+fn imei_number(imei: &Imei) -> u64 {
+    imei.as_str()
+        .bytes()
+        .fold(0, |n, b| n * 10 + u64::from(b.wrapping_sub(b'0')))
+}
+
+fn by_imei(devices: &[Imei], positions: Vec<usize>, direction: Direction) -> Vec<usize> {
+    let mut keys: Vec<u128> = positions
+        .into_iter()
+        .map(|i| {
+            let n = imei_number(&devices[i]);
+            let n = match direction {
+                Direction::Ascending => n,
+                Direction::Descending => u64::MAX - n,
+            };
+            (u128::from(n) << 64) | i as u128
+        })
+        .collect();
+    keys.sort_unstable();
+    keys.into_iter().map(|k| k as u64 as usize).collect()
+}
+
+/// A value of the Updated column, in its sort order: instants first, then unread texts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Updated<'a> {
+    At(i64),
+    Unparsed(&'a str),
+}
+
+/// What a text sorts by: ignoring case first, then exactly.
+fn text_key<'a>(text: &&'a str) -> (String, &'a str) {
+    (text.to_lowercase(), text)
+}
+
+/// Sorts by each row's rank among the distinct values of the column: the distinct values are
+/// few next to the rows (a run of 300,000 devices has a handful of statuses), so they are
+/// sorted once and the rows are sorted by a packed integer (blank, rank, position).
+fn by_rank(
+    outcomes: &[Outcome],
+    positions: Vec<usize>,
+    field: Field,
+    direction: Direction,
+) -> Vec<usize> {
+    let text = |i: usize| -> Option<&str> {
+        let outcome = &outcomes[i];
+        let value = match field {
+            Field::Status => outcome.status_text(),
+            Field::Reason => outcome.reason_text(),
+            _ => outcome.report().map_or("", |r| r.firmware_version.as_str()),
+        };
+        (!value.is_empty()).then_some(value)
+    };
+    match field {
+        Field::Updated => {
+            let updated = |i: usize| match outcomes[i].report().map(|r| &r.updated) {
+                Some(UpdateTime::At(t)) => Some(Updated::At(t.timestamp_millis())),
+                Some(UpdateTime::Unparsed(raw)) => Some(Updated::Unparsed(raw)),
+                Some(UpdateTime::Unknown) | None => None,
+            };
+            sort_by_value(positions, updated, |u| *u, direction)
+        }
+        _ => sort_by_value(positions, text, text_key, direction),
+    }
+}
+
+/// Sorts `positions` by `value` (`None`: a blank cell), whose distinct values sort by `key`.
+fn sort_by_value<K: Copy + Eq + Hash, S: Ord>(
+    positions: Vec<usize>,
+    value: impl Fn(usize) -> Option<K>,
+    key: impl Fn(&K) -> S,
+    direction: Direction,
+) -> Vec<usize> {
+    // Rows map to the index of their value among the distinct ones, in first-seen order.
+    let mut index: FxHashMap<K, u32> = FxHashMap::default();
+    let mut distinct: Vec<K> = Vec::new();
+    let row_values: Vec<Option<u32>> = positions
+        .iter()
+        .map(|&i| {
+            value(i).map(|v| {
+                *index.entry(v).or_insert_with(|| {
+                    distinct.push(v);
+                    (distinct.len() - 1) as u32
+                })
+            })
+        })
+        .collect();
+    let mut sorted: Vec<u32> = (0..distinct.len() as u32).collect();
+    sorted.sort_by_cached_key(|&d| key(&distinct[d as usize]));
+    let mut rank = vec![0u32; distinct.len()];
+    for (r, &d) in sorted.iter().enumerate() {
+        rank[d as usize] = match direction {
+            Direction::Ascending => r as u32,
+            Direction::Descending => (distinct.len() - 1 - r) as u32,
+        };
+    }
+    let mut keys: Vec<u64> = positions
+        .iter()
+        .zip(row_values)
+        .map(|(&i, v)| {
+            let (blank, rank) = v.map_or((1, 0), |d| (0, rank[d as usize]));
+            (blank << 63) | (u64::from(rank) << 32) | i as u64
+        })
+        .collect();
+    keys.sort_unstable();
+    keys.into_iter()
+        .map(|k| (k & u64::from(u32::MAX)) as usize)
+        .collect()
+}
+
+/// `Showing 312 of 10,000 devices`, `Showing all 10,000 devices`, `Showing 1 device`, or
+/// `No devices`: the line above the table.
+pub fn summary_line(shown: usize, total: usize) -> String {
+    let noun = if total == 1 { "device" } else { "devices" };
+    match (shown, total) {
+        (_, 0) => "No devices".to_owned(),
+        (1, 1) => "Showing 1 device".to_owned(),
+        (s, t) if s == t => format!("Showing all {} {noun}", thousands(t)),
+        (s, t) => format!("Showing {} of {} {noun}", thousands(s), thousands(t)),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::core::fota::DeviceReport;
+    use crate::core::imei::luhn_check_digit;
+    use crate::core::triage::key_of;
+    use crate::core::triage::tests::{arb_outcome, failed, report, success};
+    use proptest::prelude::*;
+
+    pub(crate) fn arb_imei() -> impl Strategy<Value = Imei> {
+        (0u64..100_000_000_000_000).prop_map(imei)
+    }
+
+    pub(crate) fn imei(n: u64) -> Imei {
+        let body = format!("{:014}", n % 100_000_000_000_000);
+        Imei::parse(&format!("{body}{}", luhn_check_digit(body.as_bytes()))).unwrap()
+    }
+
+    fn updated(text: &str) -> Outcome {
+        Outcome::Success(DeviceReport {
+            updated: UpdateTime::parse(text),
+            ..report("FirmwareVersionUpdateSuccess", "", "v1")
+        })
+    }
+
+    fn sorted(outcomes: &[Outcome], field: Field, direction: Direction) -> Vec<usize> {
+        let devices: Vec<Imei> = (0..outcomes.len() as u64).map(imei).collect();
+        let query = ViewQuery {
+            sort: Some((field, direction)),
+            ..ViewQuery::default()
+        };
+        view(&devices, outcomes, &query)
+    }
+
+    #[test]
+    fn find_reads_digits_and_printed_groups() {
+        assert_eq!(find_digits(" 35-6938 "), Some(b"356938".to_vec()));
+        assert_eq!(find_digits(""), Some(vec![]));
+        assert_eq!(find_digits("35a"), None);
+        let devices = [imei(35_693_803_564_380), imei(49_015_420_323_751)];
+        let outcomes = [Outcome::NotSent, Outcome::NotSent];
+        let find = |text: &str| {
+            let query = ViewQuery {
+                find: text.into(),
+                ..ViewQuery::default()
+            };
+            view(&devices, &outcomes, &query)
+        };
+        assert_eq!(find("3564"), [0]);
+        assert_eq!(find("0 3"), [0, 1]);
+        assert_eq!(find(devices[1].as_str()), [1]);
+        assert_eq!(find(""), [0, 1]);
+        assert!(find("l").is_empty(), "a letter finds nothing");
+        assert!(find("3564380x").is_empty());
+    }
+
+    #[test]
+    fn filters_combine() {
+        let devices: Vec<Imei> = (10..16).map(imei).collect();
+        let outcomes = [
+            success("v1"),
+            failed("A", "r"),
+            success("v2"),
+            failed("A", "r"),
+            Outcome::NoResult,
+            success("v1"),
+        ];
+        let query = |q: ViewQuery| view(&devices, &outcomes, &q);
+        assert_eq!(
+            query(ViewQuery {
+                only_unsuccessful: true,
+                ..ViewQuery::default()
+            }),
+            [1, 3, 4]
+        );
+        assert_eq!(
+            query(ViewQuery {
+                group: Some(key_of(&outcomes[1]).into_owned()),
+                find: devices[3].as_str()[10..].into(),
+                ..ViewQuery::default()
+            }),
+            [3]
+        );
+        assert_eq!(
+            query(ViewQuery {
+                bar: Some(VersionKey::Version("v1".into())),
+                sort: Some((Field::Imei, Direction::Descending)),
+                ..ViewQuery::default()
+            }),
+            [5, 0]
+        );
+        assert!(query(ViewQuery {
+            bar: Some(VersionKey::Version("v1".into())),
+            only_unsuccessful: true,
+            ..ViewQuery::default()
+        })
+        .is_empty());
+    }
+
+    #[test]
+    fn text_columns_sort_ignoring_case_blanks_last_ties_in_input_order() {
+        let outcomes = [
+            failed("b", ""),
+            failed("B", "x"),
+            failed("a", ""),
+            failed("b", "y"),
+            failed("", "x"),
+            failed("A", ""),
+        ];
+        assert_eq!(
+            sorted(&outcomes, Field::Status, Direction::Ascending),
+            [4, 5, 2, 1, 0, 3],
+            "(no status) is a text too"
+        );
+        assert_eq!(
+            sorted(&outcomes, Field::Reason, Direction::Ascending),
+            [1, 4, 3, 0, 2, 5]
+        );
+        assert_eq!(
+            sorted(&outcomes, Field::Reason, Direction::Descending),
+            [3, 1, 4, 0, 2, 5]
+        );
+    }
+
+    #[test]
+    fn updated_sorts_by_instant_not_by_text() {
+        let outcomes = [
+            updated("2022-02-04 06:10:01 +0000 UTC"),
+            updated("2022-02-04 01:10:02 -0500 EST"),
+            updated("2021-12-31T23:59:59Z"),
+            updated("soon"),
+            updated(""),
+            Outcome::NotSent,
+            updated("2022-02-04T06:10:01Z"),
+        ];
+        assert_eq!(
+            sorted(&outcomes, Field::Updated, Direction::Ascending),
+            [2, 0, 6, 1, 3, 4, 5]
+        );
+        assert_eq!(
+            sorted(&outcomes, Field::Updated, Direction::Descending),
+            [3, 1, 0, 6, 2, 4, 5]
+        );
+    }
+
+    #[test]
+    fn the_line_above_the_table() {
+        assert_eq!(summary_line(312, 10_000), "Showing 312 of 10,000 devices");
+        assert_eq!(
+            summary_line(300_000, 300_000),
+            "Showing all 300,000 devices"
+        );
+        assert_eq!(summary_line(0, 1), "Showing 0 of 1 device");
+        assert_eq!(summary_line(1, 1), "Showing 1 device");
+        assert_eq!(summary_line(0, 0), "No devices");
+    }
+
+    /// The order a comparison sort of the CSV's texts gives: the oracle for the packed sorts.
+    fn oracle(devices: &[Imei], outcomes: &[Outcome], field: Field, dir: Direction) -> Vec<usize> {
+        let mut rows: Vec<usize> = (0..outcomes.len()).collect();
+        rows.sort_by(|&a, &b| {
+            let (a, b) = (
+                field.text(&devices[a], &outcomes[a]),
+                field.text(&devices[b], &outcomes[b]),
+            );
+            let by_value = text_key(&a.as_ref()).cmp(&text_key(&b.as_ref()));
+            let by_value = match dir {
+                Direction::Ascending => by_value,
+                Direction::Descending => by_value.reverse(),
+            };
+            a.is_empty().cmp(&b.is_empty()).then(by_value)
+        });
+        rows
+    }
+
+    proptest! {
+        #[test]
+        fn sorts_agree_with_a_comparison_sort(
+            outcomes in proptest::collection::vec(arb_outcome(), 0..50),
+            numbers in proptest::collection::vec(0u64..1000, 50),
+            field in prop::sample::select(vec![Field::Imei, Field::Status, Field::Reason, Field::FirmwareVersion]),
+            descending in any::<bool>(),
+        ) {
+            let devices: Vec<Imei> = numbers[..outcomes.len()].iter().map(|&n| imei(n)).collect();
+            let dir = if descending { Direction::Descending } else { Direction::Ascending };
+            let query = ViewQuery { sort: Some((field, dir)), ..ViewQuery::default() };
+            prop_assert_eq!(
+                view(&devices, &outcomes, &query),
+                oracle(&devices, &outcomes, field, dir)
+            );
+        }
+
+        #[test]
+        fn filters_only_remove_rows(
+            outcomes in proptest::collection::vec(arb_outcome(), 0..50),
+            find in "[0-9]{0,3}",
+            only_unsuccessful in any::<bool>(),
+        ) {
+            let devices: Vec<Imei> = (0..outcomes.len() as u64).map(|n| imei(n * 7919)).collect();
+            let query = ViewQuery { find: find.clone(), only_unsuccessful, ..ViewQuery::default() };
+            let shown = view(&devices, &outcomes, &query);
+            for i in 0..outcomes.len() {
+                let expected = devices[i].as_str().contains(&find)
+                    && !(only_unsuccessful && matches!(outcomes[i], Outcome::Success(_)));
+                prop_assert_eq!(shown.contains(&i), expected);
+            }
+            prop_assert!(shown.windows(2).all(|w| w[0] < w[1]), "input order without a sort");
+        }
+    }
+
+    /// Timings for a run of 300,000 devices, printed, not asserted (machines differ): run with
+    /// `cargo test --release --lib timings_for_300k -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn timings_for_300k() {
+        use crate::core::{export::tsv, firmware::versions, triage::groups};
+        use std::time::Instant;
+        let n = 300_000;
+        let devices: Vec<Imei> = (0..n as u64)
+            .map(|i| imei(i * 7_919_777 + 35_000_000_000_000))
+            .collect();
+        let outcomes: Vec<Outcome> = (0..n)
+            .map(|i| match i % 10 {
+                0 => failed(
+                    "FirmwareVersionUpdateFailed",
+                    &format!("device {} not found", i % 50),
+                ),
+                1 => Outcome::Error("HTTP 502 Bad Gateway (after 4 tries)".into()),
+                2 => Outcome::NoResult,
+                _ => Outcome::Success(DeviceReport {
+                    updated: UpdateTime::parse(&format!("2022-02-{:02}T06:10:01.441Z", 1 + i % 28)),
+                    ..report(
+                        "FirmwareVersionUpdateSuccess",
+                        "",
+                        &format!("SR1.2.{}", i % 40),
+                    )
+                }),
+            })
+            .collect();
+        let time = |what: &str, f: &mut dyn FnMut() -> usize| {
+            let start = Instant::now();
+            let size = f();
+            println!("{what}: {:?} ({size})", start.elapsed());
+        };
+        time("groups", &mut || groups(&outcomes).len());
+        time("versions top 10", &mut || versions(&outcomes, 10).len());
+        let query = |find: &str, sort| ViewQuery {
+            find: find.into(),
+            sort,
+            ..ViewQuery::default()
+        };
+        time("view, find 4 digits", &mut || {
+            view(&devices, &outcomes, &query("7919", None)).len()
+        });
+        time("view, find 1 digit", &mut || {
+            view(&devices, &outcomes, &query("5", None)).len()
+        });
+        time("view, only unsuccessful", &mut || {
+            let q = ViewQuery {
+                only_unsuccessful: true,
+                ..ViewQuery::default()
+            };
+            view(&devices, &outcomes, &q).len()
+        });
+        for field in [
+            Field::Imei,
+            Field::Status,
+            Field::Reason,
+            Field::FirmwareVersion,
+            Field::Updated,
+        ] {
+            for direction in [Direction::Ascending, Direction::Descending] {
+                time(&format!("view, sort {field:?} {direction:?}"), &mut || {
+                    view(&devices, &outcomes, &query("", Some((field, direction)))).len()
+                });
+            }
+        }
+        let all: Vec<usize> = (0..n).collect();
+        time("tsv of all", &mut || tsv(&devices, &outcomes, &all).len());
+    }
+}
