@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import type { APIResponse } from '@playwright/test';
 import { validImeis } from './imei';
 import { ACCOUNT, expect, test as base } from './app';
+import { DIST_DIR } from './emulator';
 
 const IMEIS = validImeis(3, 950);
 const ENDPOINT = `/api/fota/v3/firmware/${ACCOUNT}/devices`;
@@ -112,6 +113,48 @@ test.describe('the static site', () => {
       expect(h['vary'], asset).toContain('Accept-Encoding');
       expect(h['x-content-type-options'], asset).toBe('nosniff');
     }
+  });
+
+  test('brotli and gzip come from the files the build made, not compressed on the fly', async ({ request }) => {
+    const html = await (await request.get('/')).text();
+    const assets = [...html.matchAll(/(?:src|href)="\.\/([^"]+)"/g)].map((m) => m[1]);
+    expect(assets.filter((a) => a.endsWith('_bg.wasm')), 'the wasm in index.html').toHaveLength(1);
+    // The page itself (nginx's `index`), and every asset it names.
+    for (const [url, file] of [['/', 'index.html'], ...assets.map((a) => [a, a])]) {
+      for (const [encoding, suffix] of [['br', '.br'], ['gzip', '.gz']]) {
+        const response = await request.get(url, { headers: { 'Accept-Encoding': encoding } });
+        const h = response.headers();
+        expect(response.status(), `${url} (${encoding})`).toBe(200);
+        expect(h['content-encoding'], `${url} (${encoding})`).toBe(encoding);
+        // The precompressed file's exact length: on-the-fly compression sends no Content-Length.
+        expect(h['content-length'], `${url} (${encoding})`).toBe(String(fs.statSync(path.join(DIST_DIR, file + suffix)).size));
+        expect(h['vary'], `${url} (${encoding})`).toContain('Accept-Encoding');
+      }
+    }
+  });
+
+  test('a load asks once for config.json and once for the wasm: the app takes both preloads', async ({
+    page,
+    app,
+    logs,
+    consoleMessages,
+  }) => {
+    const mark = logs.mark();
+    const requested: string[] = [];
+    page.on('request', (r) => requested.push(new URL(r.url()).pathname));
+    const wasmEncoding = page.waitForResponse(/_bg\.wasm$/).then((r) => r.headerValue('content-encoding'));
+    await app.open();
+    await expect(app.imeis).toBeEnabled();
+    // Chromium asks for brotli, also on plain http to 127.0.0.1.
+    expect(await wasmEncoding).toBe('br');
+    expect(requested.filter((p) => p.endsWith('/config.json')), 'config.json requests').toHaveLength(1);
+    expect(requested.filter((p) => p.endsWith('_bg.wasm')), 'wasm requests').toHaveLength(1);
+    // nginx's side of it: one GET each in this load.
+    const gets = logs.since(mark).split('\n').filter((line) => line.includes('"GET /'));
+    expect(gets.filter((line) => line.includes('"GET /config.json ')), 'config.json in the access log').toHaveLength(1);
+    expect(gets.filter((line) => /_bg\.wasm /.test(line)), 'the wasm in the access log').toHaveLength(1);
+    // Chromium says so when a preload is found but not used (credentials or mode differ).
+    expect(consoleMessages.filter((m) => /preload/i.test(m))).toEqual([]);
   });
 
   test('the app runs under its Content-Security-Policy without a violation', async ({ app, emulator, deployment, csp }) => {

@@ -71,7 +71,8 @@ async function load(browser, url) {
     page.on('response', (response) => {
       encodings[path.basename(new URL(response.url()).pathname) || '/'] = response.headers()['content-encoding'] || 'identity';
     });
-    await page.goto(url, { waitUntil: 'commit' });
+    const response = await page.goto(url, { waitUntil: 'commit' });
+    if (!response.ok()) throw new Error(`${url} answered ${response.status()}`);
     await page.waitForFunction(() => window.__firstLoad.ready !== null, null, { timeout: 30_000, polling: 50 });
     const { ready, note, entries, html } = await page.evaluate(() => {
       const nav = performance.getEntriesByType('navigation')[0];
