@@ -5,7 +5,10 @@ nginx serves them as they are (`brotli_static`, `gzip_static`; deploy/README.md)
 waits for on-the-fly compression and the wasm goes out at brotli's best ratio rather than gzip -6.
 config.json is left out: the deployment edits it in place, and a stale config.json.br beside it
 would be served instead. A compressed copy that is not smaller than its file is not written.
-Runs after externalize_loader.py, so the loader file and the rewritten index.html are included.
+Runs after externalize_loader.py (one hook in Trunk.toml), so the loader file and the rewritten
+index.html are included.
+Release builds only: `trunk serve` (debug, a wasm of megabytes) would wait for brotli -q 11 at
+every rebuild, and serves nothing precompressed anyway.
 """
 import gzip
 import os
@@ -16,6 +19,9 @@ import sys
 COMPRESSIBLE = {".wasm", ".js", ".css", ".html", ".svg", ".json"}
 SKIP = {"config.json"}
 
+if os.environ.get("TRUNK_PROFILE", "release") != "release":
+    print("precompress: skipped (not a release build)")
+    sys.exit(0)
 staging = pathlib.Path(os.environ.get("TRUNK_STAGING_DIR") or sys.argv[1])
 written = 0
 for path in sorted(staging.iterdir()):
