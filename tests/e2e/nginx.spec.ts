@@ -5,12 +5,15 @@
 //   nginxLogDir  where this nginx writes its access and error logs
 //   apiBaseUrl   the apiBaseUrl of the config.json nginx serves
 //   foreignUrl   (cors-proxy) the same site on an origin the proxy does not allow
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { APIResponse } from '@playwright/test';
 import { validImeis } from './imei';
 import { ACCOUNT, expect, test as base } from './app';
 import { DIST_DIR } from './emulator';
+import { NGINX_BIN, REPO_ROOT } from './servers';
 
 const IMEIS = validImeis(3, 950);
 const ENDPOINT = `/api/fota/v3/firmware/${ACCOUNT}/devices`;
@@ -157,6 +160,38 @@ test.describe('the static site', () => {
     // not used because the request credentials mode does not match"). Not its note that the wasm
     // preload's `integrity` is ignored for `as="fetch"` (Trunk writes it; crbug.com/981419).
     expect(consoleMessages.filter((m) => /preload/i.test(m) && /not used/i.test(m))).toEqual([]);
+  });
+
+  test('without the brotli module, render.sh leaves brotli out and nginx accepts the rest', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fota-nginx-no-brotli-'));
+    try {
+      for (const sub of ['conf.d', 'fota-sync', 'sites-enabled', 'temp']) {
+        fs.mkdirSync(path.join(dir, sub));
+        if (sub === 'conf.d' || sub === 'fota-sync') fs.cpSync(path.join(REPO_ROOT, 'deploy', 'nginx', sub), path.join(dir, sub), { recursive: true });
+      }
+      // As on a machine without libnginx-mod-http-brotli-static (FOTA_BROTLI_STATIC=auto).
+      const env = { ...process.env, FOTA_NGINX_MODULES_DIR: path.join(dir, 'no-modules'), FOTA_LOG_DIR: dir };
+      const render = (template: string, file: string, extra: Record<string, string> = {}) => {
+        const text = execFileSync(path.join(REPO_ROOT, 'deploy', 'render.sh'), [template], { env: { ...env, ...extra }, encoding: 'utf8' });
+        fs.writeFileSync(path.join(dir, file), text);
+        return text;
+      };
+      const main = render('nginx.conf', 'nginx.conf');
+      const site = render('same-origin', 'sites-enabled/fota-sync.conf', {
+        FOTA_LISTEN: '127.0.0.1:9',
+        FOTA_DIST: DIST_DIR,
+        FOTA_UPSTREAM: 'http://127.0.0.1:9',
+      });
+      expect(main).not.toMatch(/^\s*load_module/m);
+      expect(site).not.toMatch(/^\s*brotli_static/m);
+      expect(site).toContain('# brotli_static off (FOTA_BROTLI_STATIC=auto');
+      const check = spawnSync(NGINX_BIN, ['-t', '-q', '-p', `${dir}/`, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log')], {
+        encoding: 'utf8',
+      });
+      expect(check.status, `nginx -t: ${check.stderr}`).toBe(0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('the app runs under its Content-Security-Policy without a violation', async ({ app, emulator, deployment, csp }) => {

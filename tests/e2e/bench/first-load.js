@@ -12,6 +12,8 @@
 // gone, so config.json has been applied (the form is rendered only once it is known). The figure
 // is performance.now() at that moment, from the navigation's start (MutationObserver in an init
 // script).
+// Environment: BENCH_RUNS (loads, default 7), BENCH_RTT_MS (100), BENCH_DOWN_MBIT (10);
+// BENCH_DEBUG=1 also prints each resource's timing and size.
 'use strict';
 
 const { spawn } = require('node:child_process');
@@ -84,13 +86,13 @@ async function load(browser, url) {
           start: e.startTime,
           end: e.responseEnd,
           bytes: e.transferSize,
-          // A new connection: the handshake took time (0 on a reused one).
-          connect: e.connectEnd - e.connectStart,
         })),
       };
     });
     const entry = (pattern) => entries.find((e) => pattern.test(e.name)) || { start: NaN, end: NaN, bytes: 0 };
-    if (process.env.BENCH_DEBUG) console.log(entries.map((e) => `  ${Math.round(e.start)}–${Math.round(e.end)} ms connect ${Math.round(e.connect)} ms ${e.bytes} B ${path.basename(e.name)}`).join('\n'));
+    if (process.env.BENCH_DEBUG) {
+      for (const e of entries) console.log(`  ${ms(e.start)}–${ms(e.end)} ${e.bytes} B ${path.basename(e.name)}`);
+    }
     const configRequests = requests.filter((u) => new URL(u).pathname.endsWith('/config.json')).length;
     return {
       ready,
