@@ -33,6 +33,8 @@ esac
 : "${FOTA_FRAME_ANCESTORS:='none'}"
 : "${FOTA_CONNECT_SRC:=}"
 : "${FOTA_CORS_ORIGINS:=}"
+: "${FOTA_BROTLI_STATIC:=auto}"
+: "${FOTA_NGINX_MODULES_DIR:=/usr/lib/nginx/modules}"
 if [[ -n "${FOTA_DIST:-}" ]]; then
   : "${FOTA_CONFIG_JSON:=${FOTA_DIST%/}/config.json}"
 fi
@@ -52,12 +54,15 @@ check() {
     FOTA_SERVER_NAME)
       [[ "$value" =~ ^[A-Za-z0-9.*_\ -]+$ ]] || die "FOTA_SERVER_NAME: '$value' is not a list of host names"
       ;;
-    FOTA_DIST | FOTA_LOG_DIR | FOTA_CONFIG_JSON)
+    FOTA_DIST | FOTA_LOG_DIR | FOTA_CONFIG_JSON | FOTA_NGINX_MODULES_DIR)
       [[ "$value" =~ ^/[A-Za-z0-9._/+-]*$ ]] || die "$name: '$value' is not an absolute path without spaces"
       ;;
     FOTA_UPSTREAM)
       # No path: the request's own path (/api/fota/v3/...) goes on unchanged.
       [[ "$value" =~ $ORIGIN_RE ]] || die "FOTA_UPSTREAM: '$value' is not scheme://host[:port], e.g. https://thingspace.verizon.com"
+      ;;
+    FOTA_BROTLI_STATIC)
+      [[ "$value" == auto || "$value" == on || "$value" == off ]] || die "FOTA_BROTLI_STATIC: '$value' is not auto, on or off"
       ;;
     FOTA_CONNECT_SRC | FOTA_CORS_ORIGINS)
       for word in $value; do
@@ -84,6 +89,30 @@ if [[ "$text" == *'${FOTA_CORS_ORIGIN_MAP}'* ]]; then
   done
   FOTA_CORS_ORIGIN_MAP=${FOTA_CORS_ORIGIN_MAP%$'\n'}
   text=${text//'${FOTA_CORS_ORIGIN_MAP}'/"$FOTA_CORS_ORIGIN_MAP"}
+fi
+
+# Derived from FOTA_BROTLI_STATIC: whether nginx serves dist/'s precompressed X.br files, which
+# needs ngx_http_brotli_static_module (Debian: libnginx-mod-http-brotli-static). "auto": when the
+# module is in FOTA_NGINX_MODULES_DIR on this machine. Without it, the lines are comments and
+# nginx serves X.gz (gzip_static, built in) or compresses on the fly.
+if [[ "$text" == *'${FOTA_BROTLI_'[LS]* ]]; then
+  check FOTA_BROTLI_STATIC "$FOTA_BROTLI_STATIC"
+  check FOTA_NGINX_MODULES_DIR "$FOTA_NGINX_MODULES_DIR"
+  brotli_module="${FOTA_NGINX_MODULES_DIR%/}/ngx_http_brotli_static_module.so"
+  brotli=$FOTA_BROTLI_STATIC
+  found="not installed"
+  [[ -f "$brotli_module" ]] && found="installed"
+  [[ "$brotli" == auto ]] && { [[ "$found" == installed ]] && brotli=on || brotli=off; }
+  if [[ "$brotli" == on ]]; then
+    FOTA_BROTLI_LOAD_MODULE="load_module $brotli_module;"
+    FOTA_BROTLI_STATIC_DIRECTIVE="brotli_static on;"
+  else
+    why="FOTA_BROTLI_STATIC=$FOTA_BROTLI_STATIC, $brotli_module $found"
+    FOTA_BROTLI_LOAD_MODULE="# ngx_http_brotli_static_module not loaded ($why)"
+    FOTA_BROTLI_STATIC_DIRECTIVE="# brotli_static off ($why)"
+  fi
+  text=${text//'${FOTA_BROTLI_LOAD_MODULE}'/"$FOTA_BROTLI_LOAD_MODULE"}
+  text=${text//'${FOTA_BROTLI_STATIC_DIRECTIVE}'/"$FOTA_BROTLI_STATIC_DIRECTIVE"}
 fi
 
 while [[ "$text" =~ \$\{(FOTA_[A-Z_]+)\} ]]; do

@@ -230,6 +230,11 @@ async fn exchange(
 }
 
 /// Fetches `config.json` beside the page; `None` when it is missing or unreachable.
+///
+/// `index.html` preloads it (`<link rel="preload" href="config.json" as="fetch" crossorigin>`), so
+/// the answer is usually there before the wasm has started. The browser hands the preload to this
+/// request only when URL, mode (`cors`) and credentials (`same-origin`) are the same: keep them so
+/// (the e2e test "a load asks once for config.json ..." in tests/e2e/nginx.spec.ts checks it).
 pub async fn fetch_config_text() -> Result<String, String> {
     let response = Request::get("config.json")
         .cache(web_sys::RequestCache::NoCache)

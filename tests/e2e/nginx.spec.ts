@@ -5,11 +5,15 @@
 //   nginxLogDir  where this nginx writes its access and error logs
 //   apiBaseUrl   the apiBaseUrl of the config.json nginx serves
 //   foreignUrl   (cors-proxy) the same site on an origin the proxy does not allow
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { APIResponse } from '@playwright/test';
 import { validImeis } from './imei';
 import { ACCOUNT, expect, test as base } from './app';
+import { DIST_DIR } from './emulator';
+import { NGINX_BIN, REPO_ROOT } from './servers';
 
 const IMEIS = validImeis(3, 950);
 const ENDPOINT = `/api/fota/v3/firmware/${ACCOUNT}/devices`;
@@ -111,6 +115,82 @@ test.describe('the static site', () => {
       expect(h['content-encoding'], asset).toBe('gzip');
       expect(h['vary'], asset).toContain('Accept-Encoding');
       expect(h['x-content-type-options'], asset).toBe('nosniff');
+    }
+  });
+
+  test('brotli and gzip come from the files the build made, not compressed on the fly', async ({ request }) => {
+    const html = await (await request.get('/')).text();
+    const assets = [...html.matchAll(/(?:src|href)="\.\/([^"]+)"/g)].map((m) => m[1]);
+    expect(assets.filter((a) => a.endsWith('_bg.wasm')), 'the wasm in index.html').toHaveLength(1);
+    // The page itself (nginx's `index`), and every asset it names.
+    for (const [url, file] of [['/', 'index.html'], ...assets.map((a) => [a, a])]) {
+      for (const [encoding, suffix] of [['br', '.br'], ['gzip', '.gz']]) {
+        const response = await request.get(url, { headers: { 'Accept-Encoding': encoding } });
+        const h = response.headers();
+        expect(response.status(), `${url} (${encoding})`).toBe(200);
+        expect(h['content-encoding'], `${url} (${encoding})`).toBe(encoding);
+        // The precompressed file's exact length: on-the-fly compression sends no Content-Length.
+        expect(h['content-length'], `${url} (${encoding})`).toBe(String(fs.statSync(path.join(DIST_DIR, file + suffix)).size));
+        expect(h['vary'], `${url} (${encoding})`).toContain('Accept-Encoding');
+      }
+    }
+  });
+
+  test('a load asks once for config.json and once for the wasm: the app takes both preloads', async ({
+    page,
+    app,
+    logs,
+    consoleMessages,
+  }) => {
+    const mark = logs.mark();
+    const requested: string[] = [];
+    page.on('request', (r) => requested.push(new URL(r.url()).pathname));
+    const wasmEncoding = page.waitForResponse(/_bg\.wasm$/).then((r) => r.headerValue('content-encoding'));
+    await app.open();
+    await expect(app.imeis).toBeEnabled();
+    // Chromium asks for brotli, also on plain http to 127.0.0.1.
+    expect(await wasmEncoding).toBe('br');
+    expect(requested.filter((p) => p.endsWith('/config.json')), 'config.json requests').toHaveLength(1);
+    expect(requested.filter((p) => p.endsWith('_bg.wasm')), 'wasm requests').toHaveLength(1);
+    // nginx's side of it: one GET each in this load.
+    const gets = logs.since(mark).split('\n').filter((line) => line.includes('"GET /'));
+    expect(gets.filter((line) => line.includes('"GET /config.json ')), 'config.json in the access log').toHaveLength(1);
+    expect(gets.filter((line) => /_bg\.wasm /.test(line)), 'the wasm in the access log').toHaveLength(1);
+    // Chromium says so when a preload is found but not used ("A preload for '…' is found, but is
+    // not used because the request credentials mode does not match"). Not its note that the wasm
+    // preload's `integrity` is ignored for `as="fetch"` (Trunk writes it; crbug.com/981419).
+    expect(consoleMessages.filter((m) => /preload/i.test(m) && /not used/i.test(m))).toEqual([]);
+  });
+
+  test('without the brotli module, render.sh leaves brotli out and nginx accepts the rest', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fota-nginx-no-brotli-'));
+    try {
+      for (const sub of ['conf.d', 'fota-sync', 'sites-enabled', 'temp']) {
+        fs.mkdirSync(path.join(dir, sub));
+        if (sub === 'conf.d' || sub === 'fota-sync') fs.cpSync(path.join(REPO_ROOT, 'deploy', 'nginx', sub), path.join(dir, sub), { recursive: true });
+      }
+      // As on a machine without libnginx-mod-http-brotli-static (FOTA_BROTLI_STATIC=auto).
+      const env = { ...process.env, FOTA_NGINX_MODULES_DIR: path.join(dir, 'no-modules'), FOTA_LOG_DIR: dir };
+      const render = (template: string, file: string, extra: Record<string, string> = {}) => {
+        const text = execFileSync(path.join(REPO_ROOT, 'deploy', 'render.sh'), [template], { env: { ...env, ...extra }, encoding: 'utf8' });
+        fs.writeFileSync(path.join(dir, file), text);
+        return text;
+      };
+      const main = render('nginx.conf', 'nginx.conf');
+      const site = render('same-origin', 'sites-enabled/fota-sync.conf', {
+        FOTA_LISTEN: '127.0.0.1:9',
+        FOTA_DIST: DIST_DIR,
+        FOTA_UPSTREAM: 'http://127.0.0.1:9',
+      });
+      expect(main).not.toMatch(/^\s*load_module/m);
+      expect(site).not.toMatch(/^\s*brotli_static/m);
+      expect(site).toContain('# brotli_static off (FOTA_BROTLI_STATIC=auto');
+      const check = spawnSync(NGINX_BIN, ['-t', '-q', '-p', `${dir}/`, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log')], {
+        encoding: 'utf8',
+      });
+      expect(check.status, `nginx -t: ${check.stderr}`).toBe(0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -29,7 +29,7 @@ const EMULATOR_BIN = process.env.E2E_EMULATOR_BIN || path.join(TARGET_DIR, 'debu
 const DIST_DIR = process.env.E2E_DIST_DIR || path.join(REPO_ROOT, 'dist');
 const NGINX_BIN = process.env.NGINX_BIN || '/usr/sbin/nginx';
 
-module.exports = { REPO_ROOT, EMULATOR_BIN, DIST_DIR };
+module.exports = { REPO_ROOT, EMULATOR_BIN, DIST_DIR, NGINX_BIN };
 
 /** A reason to stop, for the person running the suite. */
 function fail(message) {

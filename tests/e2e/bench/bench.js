@@ -7,6 +7,7 @@
 const os = require('node:os');
 const { chromium } = require('playwright-core');
 const { CHROMIUM_ARGS } = require('../chromium');
+const { median, ms, printTable } = require('./report');
 
 const BASE_URL = process.env.BENCH_BASE_URL;
 const RUNS = Number(process.env.BENCH_RUNS || 3);
@@ -269,12 +270,6 @@ async function measurePaste(browser, text, count) {
   }
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const ms = (x) => (Number.isFinite(x) ? `${Math.round(x)} ms` : 'n/a');
 
 async function main() {
   if (!BASE_URL) throw new Error('BENCH_BASE_URL is not set: run the benchmark with `bash .ci/bench`');
@@ -371,12 +366,7 @@ async function main() {
     ['', `  scroll to the end during the run → next frame`, ms(figure('midRunScroll').median), figure('midRunScroll').all, '', ''],
   ];
   const header = ['#', 'figure', `median of ${RUNS}`, 'each run (ms)', 'target', 'result'];
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
-  const line = (cells) => `| ${cells.map((cell, c) => cell.padEnd(widths[c])).join(' | ')} |`;
-  console.log();
-  console.log(line(header));
-  console.log(line(widths.map((w) => '-'.repeat(w))));
-  for (const row of rows) console.log(line(row));
+  printTable(header, rows);
 }
 
 main().catch((error) => {

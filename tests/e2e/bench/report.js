@@ -1,0 +1,22 @@
+// What the benchmarks share for their reports: medians, milliseconds, a Markdown table.
+'use strict';
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+const ms = (x) => (Number.isFinite(x) ? `${Math.round(x)} ms` : 'n/a');
+
+/** Prints `rows` (arrays of strings) under `header` as a Markdown table, columns padded. */
+function printTable(header, rows) {
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+  const line = (cells) => `| ${cells.map((cell, c) => cell.padEnd(widths[c])).join(' | ')} |`;
+  console.log();
+  console.log(line(header));
+  console.log(line(widths.map((w) => '-'.repeat(w))));
+  for (const row of rows) console.log(line(row));
+}
+
+module.exports = { median, ms, printTable };
