@@ -10,7 +10,9 @@ use wasm_bindgen::JsCast;
 use web_sys::{AbortController, AbortSignal, RequestCredentials, RequestMode};
 
 use crate::core::api_error::{ApiError, Reach};
-use crate::core::fota::{decode_answer, SyncAnswer};
+use crate::core::fota::{
+    decode_answer, SyncAnswer, BEARER_HEADER, JSON_HEADERS, SESSION_TOKEN_HEADER,
+};
 
 /// The two secrets a call needs. Deliberately not `Debug`, so they cannot be logged by accident.
 #[derive(Clone, PartialEq, Eq)]
@@ -73,14 +75,23 @@ impl From<ApiError> for CallError {
     }
 }
 
+/// What the server sent back, for the request log: its status and its body as text. Empty
+/// (`status: None`) when no answer came.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Answered {
+    pub status: Option<u16>,
+    pub text: String,
+}
+
 /// PUTs `body` to `url` and decodes the answer. The request is aborted after `timeout_ms`, or
-/// when `cancel` fires.
+/// when `cancel` fires. What came back, decoded or not, is also written to `answered`.
 pub async fn put_devices(
     url: &str,
     credentials: &Credentials,
     body: String,
     timeout_ms: u32,
     cancel: Option<&AbortSignal>,
+    answered: &RefCell<Answered>,
 ) -> Result<SyncAnswer, CallError> {
     let controller = AbortController::new().map_err(|_| unreachable_at(url))?;
     let timeout = Timeout::start(&controller, timeout_ms);
@@ -96,7 +107,7 @@ pub async fn put_devices(
         let _ = signal
             .add_event_listener_with_callback("abort", forward_cancel.as_ref().unchecked_ref());
     }
-    let outcome = exchange(url, credentials, body, &controller.signal()).await;
+    let outcome = exchange(url, credentials, body, &controller.signal(), answered).await;
     if let Some(signal) = cancel {
         let _ = signal
             .remove_event_listener_with_callback("abort", forward_cancel.as_ref().unchecked_ref());
@@ -194,20 +205,25 @@ async fn exchange(
     credentials: &Credentials,
     body: String,
     signal: &AbortSignal,
+    answered: &RefCell<Answered>,
 ) -> Result<SyncAnswer, ApiError> {
-    let request = Request::put(url)
+    // The headers as `core::fota` names them, which Copy as cURL repeats.
+    let mut request = Request::put(url)
         .header(
-            "Authorization",
+            BEARER_HEADER,
             &format!("Bearer {}", credentials.bearer_token),
         )
-        .header("VZ-M2M-Token", &credentials.session_token)
-        .header("Content-Type", "application/json")
-        .header("Accept", "application/json")
+        .header(SESSION_TOKEN_HEADER, &credentials.session_token);
+    for (name, value) in JSON_HEADERS {
+        request = request.header(name, value);
+    }
+    let request = request
         .abort_signal(Some(signal))
         .body(body)
         .map_err(|_| unreachable_at(url))?;
     let response = request.send().await.map_err(|_| unreachable_at(url))?;
     let status = response.status();
+    answered.borrow_mut().status = Some(status);
     let retry_after = response.headers().get("retry-after");
     // The server answered: a body that breaks off is the answer's fault, not the network's or
     // CORS's, so it is never probed; a status that allows a retry still gets one.
@@ -218,6 +234,7 @@ async fn exchange(
             ApiError::from_response(status, "", retry_after.as_deref())
         });
     };
+    answered.borrow_mut().text.clone_from(&text);
     if (200..300).contains(&status) {
         decode_answer(&text).map_err(|e| ApiError::unreadable(e.why, &text))
     } else {

@@ -588,9 +588,15 @@ async fn a_large_run_draws_the_rows_in_view_and_scrolling_shows_the_others() {
     frame().await;
     let at = |index: usize| find(&root, &format!("tbody tr[aria-rowindex='{}']", index + 2));
     assert_eq!(texts(&at(190), "td.imei"), [devices[190].as_str()]);
-    assert!(root.query_selector("tbody tr[aria-rowindex='2']").unwrap().is_none());
+    assert!(root
+        .query_selector("tbody tr[aria-rowindex='2']")
+        .unwrap()
+        .is_none());
     let top = at(190).get_bounding_client_rect().top() - wrap.get_bounding_client_rect().top();
-    assert!(top.abs() < row_px * 2.0, "row 191 is {top} px from the top of the view");
+    assert!(
+        top.abs() < row_px * 2.0,
+        "row 191 is {top} px from the top of the view"
+    );
 
     // The second batch (devices 100 to 199) answers with no entries: its rows change, and the
     // third batch's rows still wait.

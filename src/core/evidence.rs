@@ -1,9 +1,6 @@
 //! What a run leaves as evidence for a support ticket or a script: the log of its requests,
 //! any request as a `curl` command without its tokens, and the whole result set as JSON.
 
-use serde::ser::{Serialize, Serializer};
-use serde::Serialize as DeriveSerialize;
-
 use super::fota::{UpdateTime, BEARER_HEADER, JSON_HEADERS, SESSION_TOKEN_HEADER};
 use super::imei::Imei;
 use super::outcome::{Outcome, Summary};
@@ -107,110 +104,46 @@ fn rfc3339(ms: f64) -> Option<String> {
     chrono::DateTime::from_timestamp_millis(ms as i64).map(|t| format_rfc3339_millis(&t))
 }
 
-#[derive(DeriveSerialize)]
-#[serde(rename_all = "camelCase")]
-struct Document<'a> {
-    format: &'static str,
-    version: u32,
-    exported_at: Option<String>,
-    settings: Settings<'a>,
-    summary: SummaryJson,
-    devices: Devices<'a>,
-    requests: Requests<'a>,
-}
+/// A JSON document written straight into a string: keys are fixed names, strings are escaped
+/// by serde_json (RFC 8259 §7), numbers are integers. (serde's derived serializers cost about
+/// 7 KB of the bundle for this one file; the schema test checks the shape either way.)
+struct Json(String);
 
-#[derive(DeriveSerialize)]
-#[serde(rename_all = "camelCase")]
-struct Settings<'a> {
-    account: &'a str,
-    api_base_url: &'a str,
-    batch_size: usize,
-    concurrency: usize,
-    max_attempts: u32,
-    request_timeout_ms: u32,
-}
-
-#[derive(DeriveSerialize)]
-#[serde(rename_all = "camelCase")]
-struct SummaryJson {
-    total: usize,
-    succeeded: usize,
-    failed: usize,
-    no_result: usize,
-    error: usize,
-    not_sent: usize,
-    waiting: usize,
-}
-
-#[derive(DeriveSerialize)]
-#[serde(rename_all = "camelCase")]
-struct DeviceJson<'a> {
-    imei: &'a str,
-    outcome: &'static str,
-    status: Option<&'a str>,
-    reason: Option<&'a str>,
-    firmware_version: Option<&'a str>,
-    updated: Option<String>,
-    requests: u32,
-}
-
-#[derive(DeriveSerialize)]
-#[serde(rename_all = "camelCase")]
-struct RequestJson<'a> {
-    batch: usize,
-    attempt: u32,
-    devices: usize,
-    status: Option<u16>,
-    duration_ms: u64,
-    started_at: Option<String>,
-    answer: &'a str,
-    cut: bool,
-}
-
-/// The devices, written one by one rather than collected first (300,000 of them).
-struct Devices<'a>(&'a JsonExport<'a>);
-
-impl Serialize for Devices<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let export = self.0;
-        serializer.collect_seq(export.devices.iter().zip(export.outcomes).enumerate().map(
-            |(i, (imei, outcome))| {
-                let report = outcome.report();
-                DeviceJson {
-                    imei: imei.as_str(),
-                    outcome: outcome_name(outcome),
-                    status: report.map(|r| r.status.as_str()),
-                    reason: match outcome {
-                        Outcome::Error(why) => Some(why),
-                        _ => report.map(|r| r.reason.as_str()),
-                    },
-                    firmware_version: report.map(|r| r.firmware_version.as_str()),
-                    updated: match report.map(|r| &r.updated) {
-                        Some(UpdateTime::At(t)) => Some(format_rfc3339_millis(t)),
-                        Some(UpdateTime::Unparsed(raw)) => Some(raw.clone()),
-                        Some(UpdateTime::Unknown) | None => None,
-                    },
-                    requests: export.requests_per_device.get(i).copied().unwrap_or(0),
-                }
-            },
-        ))
+impl Json {
+    fn key(&mut self, name: &str) {
+        if !matches!(self.0.chars().last(), Some('{' | '[') | None) {
+            self.0.push(',');
+        }
+        self.0.push('"');
+        self.0.push_str(name);
+        self.0.push_str("\":");
     }
-}
-
-struct Requests<'a>(&'a [RequestRecord]);
-
-impl Serialize for Requests<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.0.iter().map(|r| RequestJson {
-            batch: r.batch,
-            attempt: r.attempt,
-            devices: r.devices,
-            status: r.status,
-            duration_ms: r.duration_ms.max(0.0).round() as u64,
-            started_at: rfc3339(r.started_at_ms),
-            answer: &r.answer,
-            cut: r.cut,
-        }))
+    fn string(&mut self, name: &str, value: Option<&str>) {
+        self.key(name);
+        match value {
+            Some(v) => self
+                .0
+                .push_str(&serde_json::to_string(v).unwrap_or_default()),
+            None => self.0.push_str("null"),
+        }
+    }
+    fn number(&mut self, name: &str, value: impl std::fmt::Display) {
+        self.key(name);
+        self.0.push_str(&value.to_string());
+    }
+    fn open(&mut self, name: &str, bracket: char) {
+        self.key(name);
+        self.0.push(bracket);
+    }
+    /// Starts an element of an array.
+    fn element(&mut self) {
+        if !self.0.ends_with('[') {
+            self.0.push(',');
+        }
+        self.0.push('{');
+    }
+    fn close(&mut self, bracket: char) {
+        self.0.push(bracket);
     }
 }
 
@@ -229,33 +162,84 @@ fn outcome_name(outcome: &Outcome) -> &'static str {
 pub fn result_json(export: &JsonExport<'_>) -> String {
     let rows = export.devices.len().min(export.outcomes.len());
     let summary = Summary::of(&export.outcomes[..rows]);
-    let document = Document {
-        format: "fota-sync-results",
-        version: JSON_FORMAT_VERSION,
-        exported_at: rfc3339(export.exported_at_ms),
-        settings: Settings {
-            account: export.account,
-            api_base_url: export.api_base_url,
-            batch_size: export.run.batch_size,
-            concurrency: export.run.concurrency,
-            max_attempts: export.run.max_attempts,
-            request_timeout_ms: export.request_timeout_ms,
-        },
-        summary: SummaryJson {
-            total: summary.total,
-            succeeded: summary.succeeded,
-            failed: summary.failed,
-            no_result: summary.no_result,
-            error: summary.error,
-            not_sent: summary.not_sent,
-            waiting: summary.waiting,
-        },
-        devices: Devices(export),
-        requests: Requests(export.requests),
-    };
-    // Every key is a string and every value a string, number, bool or null: serde_json
-    // cannot fail on it.
-    serde_json::to_string(&document).unwrap_or_default()
+    let mut j = Json(String::with_capacity(256 + rows * 160));
+    j.0.push('{');
+    j.string("format", Some("fota-sync-results"));
+    j.number("version", JSON_FORMAT_VERSION);
+    j.string("exportedAt", rfc3339(export.exported_at_ms).as_deref());
+    j.open("settings", '{');
+    j.string("account", Some(export.account));
+    j.string("apiBaseUrl", Some(export.api_base_url));
+    j.number("batchSize", export.run.batch_size);
+    j.number("concurrency", export.run.concurrency);
+    j.number("maxAttempts", export.run.max_attempts);
+    j.number("requestTimeoutMs", export.request_timeout_ms);
+    j.close('}');
+    j.open("summary", '{');
+    for (name, n) in [
+        ("total", summary.total),
+        ("succeeded", summary.succeeded),
+        ("failed", summary.failed),
+        ("noResult", summary.no_result),
+        ("error", summary.error),
+        ("notSent", summary.not_sent),
+        ("waiting", summary.waiting),
+    ] {
+        j.number(name, n);
+    }
+    j.close('}');
+    j.open("devices", '[');
+    for (i, (imei, outcome)) in export.devices.iter().zip(export.outcomes).enumerate() {
+        let report = outcome.report();
+        j.element();
+        j.string("imei", Some(imei.as_str()));
+        j.string("outcome", Some(outcome_name(outcome)));
+        j.string("status", report.map(|r| r.status.as_str()));
+        j.string(
+            "reason",
+            match outcome {
+                Outcome::Error(why) => Some(why),
+                _ => report.map(|r| r.reason.as_str()),
+            },
+        );
+        j.string(
+            "firmwareVersion",
+            report.map(|r| r.firmware_version.as_str()),
+        );
+        let updated = match report.map(|r| &r.updated) {
+            Some(UpdateTime::At(t)) => Some(format_rfc3339_millis(t)),
+            Some(UpdateTime::Unparsed(raw)) => Some(raw.clone()),
+            Some(UpdateTime::Unknown) | None => None,
+        };
+        j.string("updated", updated.as_deref());
+        j.number(
+            "requests",
+            export.requests_per_device.get(i).copied().unwrap_or(0),
+        );
+        j.close('}');
+    }
+    j.close(']');
+    j.open("requests", '[');
+    for r in export.requests {
+        j.element();
+        j.number("batch", r.batch);
+        j.number("attempt", r.attempt);
+        j.number("devices", r.devices);
+        j.key("status");
+        match r.status {
+            Some(status) => j.0.push_str(&status.to_string()),
+            None => j.0.push_str("null"),
+        }
+        j.number("durationMs", r.duration_ms.max(0.0).round() as u64);
+        j.string("startedAt", rfc3339(r.started_at_ms).as_deref());
+        j.string("answer", Some(&r.answer));
+        j.key("cut");
+        j.0.push_str(if r.cut { "true" } else { "false" });
+        j.close('}');
+    }
+    j.close(']');
+    j.close('}');
+    j.0
 }
 
 #[cfg(test)]

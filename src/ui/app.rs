@@ -8,6 +8,8 @@ use super::results_table::ResultsTable;
 use super::run_controller::RunController;
 use super::summary::RunSummary;
 use super::sync_form::SyncForm;
+use super::workbench::Workbench;
+use crate::core::table_view::ViewQuery;
 use crate::net::fetch_config_text;
 
 #[component]
@@ -49,7 +51,9 @@ pub fn Console(
         tokens: TokenState::new(),
         run: run.unwrap_or_else(RunController::for_network),
         config: StoredValue::new(loaded),
+        sync_again: StoredValue::new_local(None),
     };
+    let query = RwSignal::new(ViewQuery::default());
     provide_context(context);
     let allowed = context
         .config
@@ -70,6 +74,7 @@ pub fn Console(
         {note.map(|note| view! { <p class="config-note">{note}</p> })}
         <SyncForm />
         <RunSummary />
-        <ResultsTable />
+        <Workbench query />
+        <ResultsTable query />
     }
 }

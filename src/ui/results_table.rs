@@ -25,8 +25,11 @@ use web_sys::{Element, HtmlElement};
 use super::context::AppContext;
 use super::run_controller::RunController;
 use crate::core::columns::{Field, COLUMNS};
+use crate::core::export::tsv;
+use crate::core::firmware::is_stale;
 use crate::core::imei::Imei;
 use crate::core::outcome::Outcome;
+use crate::core::table_view::{summary_line, view, Direction, ViewQuery};
 
 /// Rows drawn above and below the ones in view, so that a quick scroll shows no gap.
 const OVERSCAN_ROWS: usize = 12;
@@ -48,27 +51,36 @@ struct Window {
     prototype: Option<Element>,
     /// A frame is asked for to redraw the window.
     frame_pending: bool,
-    /// The order must be worked out again (new answers while a filter is on).
+    /// The order must be worked out again (new answers while a filter or a sort is on).
     stale_order: bool,
+    /// `staleAfterDays` from the config.
+    stale_after_days: u32,
+    /// When the order was last worked out (ms since the epoch): during a run, at most every
+    /// [`REORDER_EVERY_MS`], so that a filter over 300,000 devices does not take every frame.
+    ordered_at: f64,
 }
+
+/// The shortest time between two orderings of the rows while answers come in, in ms.
+const REORDER_EVERY_MS: f64 = 500.0;
 
 type Shared = Rc<RefCell<Window>>;
 
-/// Which rows the table shows, as the user chose.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-struct Query {
-    only_unsuccessful: bool,
-}
-
+/// The rows of the result set the table shows: `query` is what the user chose here (find,
+/// sort, only unsuccessful) and in the workbench (a group, a firmware bar).
 #[component]
-pub fn ResultsTable() -> impl IntoView {
+pub fn ResultsTable(query: RwSignal<ViewQuery>) -> impl IntoView {
     let run = AppContext::expect().run;
     let wrap = NodeRef::<html::Div>::new();
     let table = NodeRef::<html::Table>::new();
     let body = NodeRef::<html::Tbody>::new();
-    let window: Shared = Rc::default();
+    let stale_after_days = AppContext::expect()
+        .config
+        .with_value(|c| c.config.stale_after_days);
+    let window: Shared = Rc::new(RefCell::new(Window {
+        stale_after_days,
+        ..Window::default()
+    }));
     let set_id = Memo::new(move |_| run.set_id());
-    let query = RwSignal::new(Query::default());
     // "Showing 312 of 10,000 devices".
     let shown = RwSignal::new((0usize, 0usize));
 
@@ -94,7 +106,8 @@ pub fn ResultsTable() -> impl IntoView {
     let for_sets = window.clone();
     let redraw_all = redraw.clone();
     Effect::new(move || {
-        let (id, q) = (set_id.get(), query.get());
+        let id = set_id.get();
+        query.track();
         {
             let mut w = for_sets.borrow_mut();
             if w.set != id {
@@ -104,8 +117,8 @@ pub fn ResultsTable() -> impl IntoView {
                 }
             }
             w.stale_order = true;
+            w.ordered_at = f64::NEG_INFINITY;
         }
-        let _ = q;
         redraw_all();
     });
     // Answers: the rows in view are redrawn at the next frame, once however many came in.
@@ -116,7 +129,7 @@ pub fn ResultsTable() -> impl IntoView {
         let id = for_answers.borrow().set;
         // The changed rows are all redrawn with the window; what changed is not needed.
         let _ = run.take_changed_rows(id);
-        if query.with_untracked(|q| q.only_unsuccessful) {
+        if query.with_untracked(|q| *q != ViewQuery::default()) {
             for_answers.borrow_mut().stale_order = true;
         }
         redraw_answers();
@@ -133,19 +146,77 @@ pub fn ResultsTable() -> impl IntoView {
         let only = event_target_checked(&ev);
         query.update(|q| q.only_unsuccessful = only);
     };
+    let find = move |ev: leptos::ev::Event| {
+        let text = event_target_value(&ev);
+        query.update(|q| q.find = text);
+    };
+    let copy_note = RwSignal::new(String::new());
+    let copy_rows = {
+        let window = window.clone();
+        move |_| {
+            let text = run
+                .with_rows(window.borrow().set, |devices, outcomes| {
+                    tsv(devices, outcomes, &window.borrow().order)
+                })
+                .unwrap_or_default();
+            let rows = window.borrow().order.len();
+            copy_text(
+                text,
+                copy_note,
+                format!("Copied {rows} rows (tab-separated, with a header line)."),
+            );
+        }
+    };
     let no_run = move || set_id.get() == 0;
+    let sort_of = move |field: Field| {
+        query.with(|q| match q.sort {
+            Some((f, Direction::Ascending)) if f == field => "ascending",
+            Some((f, Direction::Descending)) if f == field => "descending",
+            _ => "none",
+        })
+    };
+    // None, then ascending, then descending, then none again.
+    let sort_by = move |field: Field| {
+        query.update(|q| {
+            q.sort = match q.sort {
+                Some((f, Direction::Ascending)) if f == field => {
+                    Some((field, Direction::Descending))
+                }
+                Some((f, Direction::Descending)) if f == field => None,
+                _ => Some((field, Direction::Ascending)),
+            }
+        });
+    };
     view! {
         <div class="table-tools" hidden=no_run>
+            <div class="field find">
+                <label for="find-imei">"Find IMEI"</label>
+                <input
+                    id="find-imei"
+                    type="search"
+                    inputmode="numeric"
+                    autocomplete="off"
+                    spellcheck="false"
+                    prop:value=move || query.with(|q| q.find.clone())
+                    on:input=find
+                />
+            </div>
             <label class="check table-filter">
-                <input type="checkbox" on:change=filter />
+                <input
+                    type="checkbox"
+                    prop:checked=move || query.with(|q| q.only_unsuccessful)
+                    on:change=filter
+                />
                 "Show only devices that did not succeed"
             </label>
-            <p class="shown" id="rows-shown">
+            <button type="button" on:click=copy_rows>"Copy rows"</button>
+            <p class="shown" id="rows-shown" role="status">
                 {move || {
                     let (n, of) = shown.get();
-                    format!("Showing {n} of {of} devices")
+                    summary_line(n, of)
                 }}
             </p>
+            <p class="hint copy-note" aria-live="polite">{move || copy_note.get()}</p>
         </div>
         // Scrolls when the rows do not fit: focusable, so that the keyboard can scroll it too.
         <div
@@ -164,7 +235,13 @@ pub fn ResultsTable() -> impl IntoView {
                     <tr role="row" aria-rowindex="1">
                         {COLUMNS
                             .map(|c| {
-                                view! { <th scope="col" role="columnheader" class=c.class>{c.header}</th> }
+                                view! {
+                                    <th scope="col" role="columnheader" class=c.class aria-sort=move || sort_of(c.field)>
+                                        <button type="button" class="sort" on:click=move |_| sort_by(c.field)>
+                                            {c.header}
+                                        </button>
+                                    </th>
+                                }
                             })
                             .to_vec()}
                     </tr>
@@ -173,6 +250,19 @@ pub fn ResultsTable() -> impl IntoView {
             </table>
         </div>
     }
+}
+
+/// Puts `text` on the clipboard and says so in `note` (`done` on success), or why it could not.
+pub fn copy_text(text: String, note: RwSignal<String>, done: String) {
+    let clipboard = window().navigator().clipboard();
+    let promise = clipboard.write_text(&text);
+    leptos::task::spawn_local(async move {
+        let said = match wasm_bindgen_futures::JsFuture::from(promise).await {
+            Ok(_) => done,
+            Err(_) => "The browser did not allow copying here: use a download instead.".to_owned(),
+        };
+        note.try_set(said);
+    });
 }
 
 /// The elements the window is drawn into.
@@ -187,7 +277,7 @@ fn schedule(
     run: RunController,
     parts: Parts,
     window: Shared,
-    query: RwSignal<Query>,
+    query: RwSignal<ViewQuery>,
     shown: RwSignal<(usize, usize)>,
 ) {
     if std::mem::replace(&mut window.borrow_mut().frame_pending, true) {
@@ -195,31 +285,38 @@ fn schedule(
     }
     request_animation_frame(move || {
         window.borrow_mut().frame_pending = false;
-        let q = query.get_untracked();
-        draw_window(run, &parts, &mut window.borrow_mut(), q, shown);
+        let again =
+            query.with_untracked(|q| draw_window(run, &parts, &mut window.borrow_mut(), q, shown));
+        // The order was due but too soon after the last: a later frame does it.
+        if again {
+            schedule(run, parts, window, query, shown);
+        }
     });
 }
 
-/// The positions of the set to show for `query`, in order.
-fn order_for(outcomes: &[Outcome], query: Query) -> Vec<usize> {
-    (0..outcomes.len())
-        .filter(|&p| !query.only_unsuccessful || !matches!(outcomes[p], Outcome::Success(_)))
-        .collect()
-}
-
-/// Draws the rows in view (and the overscan) of the set on screen.
+/// Draws the rows in view (and the overscan) of the set on screen. Returns true when the order
+/// is due again but was left for a later frame.
 fn draw_window(
     run: RunController,
     parts: &Parts,
     w: &mut Window,
-    query: Query,
+    query: &ViewQuery,
     shown: RwSignal<(usize, usize)>,
-) {
+) -> bool {
     let set = w.set;
+    let now = js_sys::Date::now();
+    let stale = Stale {
+        now_ms: now,
+        days: w.stale_after_days,
+    };
+    let mut later = false;
     let drawn = run.with_rows(set, |devices, outcomes| {
-        if w.stale_order {
-            w.order = order_for(outcomes, query);
+        if w.stale_order && now - w.ordered_at < REORDER_EVERY_MS {
+            later = true;
+        } else if w.stale_order {
+            w.order = view(devices, outcomes, query);
             w.stale_order = false;
+            w.ordered_at = now;
             let _ = parts
                 .body
                 .style()
@@ -255,7 +352,7 @@ fn draw_window(
         for (k, tr) in w.pool.iter().enumerate() {
             let index = first + k;
             let position = w.order[index];
-            fill(tr, &devices[position], &outcomes[position], index);
+            fill(tr, &devices[position], &outcomes[position], index, stale);
         }
     });
     if drawn.is_none() {
@@ -263,21 +360,22 @@ fn draw_window(
             tr.remove();
         }
         w.order.clear();
-        return;
+        return false;
     }
     if w.row_px <= 0.0 {
         if let Some(tr) = w.pool.first() {
             w.row_px = tr.get_bounding_client_rect().height();
             // Now that the height is known, draw exactly the rows in view.
             if w.row_px > 0.0 {
-                draw_window(run, parts, w, query, shown);
+                return draw_window(run, parts, w, query, shown);
             }
         }
     }
+    later
 }
 
 /// Writes the device at `index` among the rows shown into `tr`: its place, its IMEI and its outcome.
-fn fill(tr: &Element, imei: &Imei, outcome: &Outcome, index: usize) {
+fn fill(tr: &Element, imei: &Imei, outcome: &Outcome, index: usize, stale: Stale) {
     let index_text = index.to_string();
     if tr.get_attribute("data-i").as_deref() != Some(index_text.as_str()) {
         let _ = tr
@@ -293,6 +391,19 @@ fn fill(tr: &Element, imei: &Imei, outcome: &Outcome, index: usize) {
         }
     }
     draw(tr, imei, outcome, index);
+    if outcome.report().is_some_and(|r| {
+        matches!(outcome, Outcome::Success(_)) && is_stale(r, stale.now_ms, stale.days)
+    }) {
+        let _ = tr.class_list().add_1("stale");
+    }
+}
+
+/// When firmware counts as stale: last updated more than `days` before `now_ms` (config
+/// `staleAfterDays`; 0: never).
+#[derive(Clone, Copy)]
+struct Stale {
+    now_ms: f64,
+    days: u32,
 }
 
 /// An empty row of a waiting device, a cell per column of [`COLUMNS`] (Updated holds a `<time>`).

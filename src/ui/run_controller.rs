@@ -22,12 +22,13 @@ use leptos::task::spawn_local;
 use web_sys::{AbortController, AbortSignal};
 
 use crate::core::api_error::ApiError;
+use crate::core::evidence::RequestRecord;
 use crate::core::fota::{request_body, SyncAnswer};
 use crate::core::imei::Imei;
 use crate::core::outcome::{Outcome, Summary};
 use crate::core::results::ResultSet;
 use crate::core::run::{Batch, Completion, Next, Progress, SyncRun};
-use crate::net::{put_devices, CallError, Credentials};
+use crate::net::{put_devices, Answered, CallError, Credentials};
 
 /// One request as the transport sends it.
 pub struct SyncRequest {
@@ -38,6 +39,8 @@ pub struct SyncRequest {
     pub timeout_ms: u32,
     /// Fires when the run is cancelled or stopped.
     pub cancel: AbortSignal,
+    /// Where the transport writes what came back, for the request log.
+    pub answered: Rc<RefCell<Answered>>,
 }
 
 /// What a request came back as.
@@ -56,6 +59,7 @@ pub fn network() -> Transport {
                 r.body,
                 r.timeout_ms,
                 Some(&r.cancel),
+                &r.answered,
             )
             .await
         })
@@ -72,6 +76,13 @@ pub struct RunRequest {
     /// The run's devices are of the result set on screen (Retry failed): their outcomes go
     /// there, and the others keep theirs. Otherwise the run starts a new set.
     pub into_current_set: bool,
+}
+
+/// One request of the result set's runs: its record, and what `Copy as cURL` needs to repeat it.
+pub struct LoggedRequest {
+    pub record: RequestRecord,
+    pub url: Rc<str>,
+    pub devices: Vec<Imei>,
 }
 
 /// Called once when a run ends.
@@ -103,6 +114,10 @@ struct Active {
     /// The result set's number: 1 for the first, then 2, 3, …; a new number means new rows.
     set_id: u64,
     set: Rc<RefCell<ResultSet>>,
+    /// Every request of the set's runs, in the order sent.
+    log: Rc<RefCell<Vec<LoggedRequest>>>,
+    /// The request URL, shared by the run's log entries.
+    shared_url: Rc<str>,
     /// The position in the set of each device of the run.
     place: Vec<usize>,
     account: String,
@@ -163,28 +178,30 @@ impl RunController {
             .filter(|_| request.into_current_set)
             .and_then(|previous| {
                 let place = previous.set.borrow_mut().positions_of(devices);
-                (place.len() == devices.len())
-                    .then(|| (previous.set_id, previous.set.clone(), place))
+                (place.len() == devices.len()).then_some((previous, place))
             });
-        let (set_id, set, place, unseen) = match current {
-            Some((set_id, set, place)) => {
+        let (set_id, set, log, place, unseen) = match current {
+            Some((previous, place)) => {
                 for &p in &place {
-                    set.borrow_mut().set(p, Outcome::Waiting);
+                    previous.set.borrow_mut().set(p, Outcome::Waiting);
                 }
-                let unseen = place.clone();
-                (set_id, set, place, unseen)
+                let (set, log) = (previous.set.clone(), previous.log.clone());
+                (previous.set_id, set, log, place.clone(), place)
             }
             None => {
                 let set_id = self.sets.get_value() + 1;
                 self.sets.set_value(set_id);
                 let set = Rc::new(RefCell::new(ResultSet::new(devices.to_vec())));
-                (set_id, set, (0..devices.len()).collect(), Vec::new())
+                let place = (0..devices.len()).collect();
+                (set_id, set, Rc::default(), place, Vec::new())
             }
         };
         let active = Rc::new(Active {
             id,
             set_id,
             set,
+            log,
+            shared_url: Rc::from(request.url.as_str()),
             place,
             account: request.account,
             run: RefCell::new(request.run),
@@ -322,6 +339,31 @@ impl RunController {
             .unwrap_or_default()
     }
 
+    /// Calls `f` with the request log of the result set on screen (empty before a run); untracked.
+    pub fn with_request_log<T>(&self, f: impl FnOnce(&[LoggedRequest]) -> T) -> T {
+        let log = self
+            .current
+            .try_with_value(|c| c.as_ref().map(|a| a.log.clone()))
+            .flatten()
+            .unwrap_or_default();
+        let log = log.borrow();
+        f(&log)
+    }
+
+    /// Calls `f` with the result set on screen, if any; untracked.
+    pub fn with_set<T>(&self, f: impl FnOnce(&ResultSet) -> T) -> Option<T> {
+        self.current
+            .try_with_value(|c| c.as_ref().map(|a| f(&a.set.borrow())))
+            .flatten()
+    }
+
+    /// The account and API URL of the run on screen; untracked.
+    pub fn request_target(&self) -> Option<(String, String)> {
+        self.current
+            .try_with_value(|c| c.as_ref().map(|a| (a.account.clone(), a.url.clone())))
+            .flatten()
+    }
+
     /// How many requests carried each device of the result set on screen; untracked.
     pub fn requests_per_device(&self) -> Vec<u32> {
         self.current
@@ -398,14 +440,32 @@ impl Active {
         let Some(transport) = self.controller.transport.try_get_value() else {
             return;
         };
+        let answered = Rc::new(RefCell::new(Answered::default()));
+        let started_at = self.controller.now();
         let result = transport(SyncRequest {
             url: self.url.clone(),
             credentials: self.credentials.clone(),
             body: request_body(&batch.devices),
             timeout_ms: self.timeout_ms,
             cancel: self.abort.signal(),
+            answered: answered.clone(),
         })
         .await;
+        let answered = answered.take();
+        let record = RequestRecord {
+            batch: batch.id,
+            attempt: batch.attempt,
+            devices: batch.devices.len(),
+            status: answered.status,
+            duration_ms: self.controller.now() - started_at,
+            started_at_ms: started_at,
+            ..RequestRecord::default()
+        };
+        self.log.borrow_mut().push(LoggedRequest {
+            record: record.with_answer(&answered.text),
+            url: self.shared_url.clone(),
+            devices: batch.devices.clone(),
+        });
         let result = match result {
             Err(CallError::Cancelled) => {
                 self.run.borrow_mut().abandon(batch.id);
