@@ -1,0 +1,98 @@
+// How each engine starts: its WebDriver server (a child process on a free 127.0.0.1 port) and the
+// capabilities of a session. Everything else is shared. Paths come from the environment
+// (.ci/versions.env) with Debian's locations as defaults; Selenium is only the WebDriver client
+// here (sessions are created on a server this file starts), so Selenium Manager never runs and
+// nothing is downloaded.
+'use strict';
+
+const fs = require('node:fs');
+const { Capabilities } = require('selenium-webdriver');
+const { Executor, HttpClient } = require('selenium-webdriver/http');
+const { DriverService } = require('selenium-webdriver/remote');
+const { WebDriver } = require('selenium-webdriver/lib/webdriver');
+const { CHROMIUM_ARGS } = require('../e2e/chromium');
+
+const env = process.env;
+const path = (name, fallback) => env[name] || fallback;
+
+/** name -> { driver: executable, capabilities(): W3C capabilities, version(): browser's own words } */
+const ENGINES = {
+  chromium: {
+    driver: path('CHROMEDRIVER_BIN', '/usr/bin/chromedriver'),
+    browser: path('CHROMIUM_BIN', '/usr/bin/chromium'),
+    capabilities() {
+      return {
+        browserName: 'chrome',
+        'goog:chromeOptions': { binary: this.browser, args: ['--headless=new', '--window-size=1280,900', ...CHROMIUM_ARGS] },
+      };
+    },
+  },
+  firefox: {
+    driver: path('GECKODRIVER_BIN', `${env.HOME}/.cargo/bin/geckodriver`),
+    browser: path('FIREFOX_BIN', '/usr/bin/firefox-esr'),
+    capabilities() {
+      return {
+        browserName: 'firefox',
+        'moz:firefoxOptions': {
+          binary: this.browser,
+          args: ['-headless', '-width=1280', '-height=900'],
+          // Closed network: no update checks, telemetry, or remote settings at start.
+          prefs: {
+            'app.update.disabledForTesting': true,
+            'browser.safebrowsing.update.enabled': false,
+            'datareporting.policy.dataSubmissionEnabled': false,
+            'network.connectivity-service.enabled': false,
+            'network.captive-portal-service.enabled': false,
+          },
+        },
+      };
+    },
+  },
+  // WebKitGTK's MiniBrowser has no headless mode: it needs an X display (xvfb-run in .ci/test).
+  webkit: {
+    driver: path('WEBKIT_DRIVER_BIN', '/usr/bin/WebKitWebDriver'),
+    browser: path('MINIBROWSER_BIN', '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser'),
+    capabilities() {
+      return { 'webkitgtk:browserOptions': { binary: this.browser, args: ['--automation'] } };
+    },
+  },
+};
+
+/** The engines to run: ENGINES env (comma-separated names), or all three. */
+function selectedEngines() {
+  const names = (env.ENGINES || Object.keys(ENGINES).join(',')).split(',').filter(Boolean);
+  for (const name of names) if (!ENGINES[name]) throw new Error(`unknown engine '${name}' (${Object.keys(ENGINES).join(', ')})`);
+  return names;
+}
+
+/**
+ * Starts `name`'s WebDriver server and a session on it. Returns the driver, what the session
+ * reports (browserName, browserVersion), and `stop()` (quits the session, then the server).
+ */
+async function startEngine(name) {
+  const engine = ENGINES[name];
+  for (const file of [engine.driver, engine.browser]) {
+    if (!fs.existsSync(file)) throw new Error(`${name}: no ${file} (.ci/setup installs it; or set the path, see drivers.js)`);
+  }
+  if (name === 'webkit' && !env.DISPLAY) throw new Error('webkit: MiniBrowser needs an X display: run under xvfb-run -a');
+  const service = new DriverService.Builder(engine.driver).setLoopback(true).setStdio(['ignore', 'ignore', 'inherit']).build();
+  const url = await service.start(30_000);
+  let driver;
+  try {
+    driver = await WebDriver.createSession(new Executor(new HttpClient(url)), new Capabilities(engine.capabilities()));
+    const caps = await driver.getCapabilities();
+    return {
+      driver,
+      version: `${caps.get('browserName')} ${caps.get('browserVersion')}`,
+      async stop() {
+        await driver.quit().catch(() => {});
+        await service.kill();
+      },
+    };
+  } catch (error) {
+    await service.kill();
+    throw error;
+  }
+}
+
+module.exports = { ENGINES, selectedEngines, startEngine };
