@@ -2,7 +2,7 @@
 // verbs the cases use, and `until`, the one way a case waits (for a positive event, polled).
 'use strict';
 
-const { By } = require('selenium-webdriver');
+const { By, Key } = require('selenium-webdriver');
 
 /** Polls `check` (an async function returning a truthy value when done) until `timeout` ms. */
 async function until(check, timeout, what) {
@@ -71,6 +71,9 @@ class App {
   /** Types `value` into the field `id` as a user does (keys, not a script). */
   async type(id, value) {
     const field = await this.driver.findElement(By.id(id));
+    // Clicked first, as a user does: WebKit lets a script (and so WebKitWebDriver's send keys)
+    // focus a field in a cross-origin frame only after the user interacted with that frame.
+    await field.click();
     await field.clear();
     await field.sendKeys(value);
   }
@@ -91,7 +94,9 @@ class App {
   async fill({ account, imeis, bearer, session }) {
     if (account !== undefined) await this.type('account', account);
     if (imeis.length > 20) await this.paste(imeis.join('\n'));
-    else await this.type('imeis', imeis.join('\n'));
+    // Enter between lines, as a user presses it: WebKitWebDriver types a '\n' as a key that
+    // inserts nothing.
+    else await this.type('imeis', imeis.join(Key.ENTER));
     if (bearer !== null) await this.type('bearer-token', bearer);
     if (session !== null) await this.type('session-token', session);
   }

@@ -23,7 +23,7 @@ const ENGINES = {
     capabilities() {
       return {
         browserName: 'chrome',
-        'goog:chromeOptions': { binary: this.browser, args: ['--headless=new', '--window-size=1280,900', ...CHROMIUM_ARGS] },
+        'goog:chromeOptions': { binary: this.browser, args: ['--headless=new', ...CHROMIUM_ARGS] },
       };
     },
   },
@@ -35,7 +35,7 @@ const ENGINES = {
         browserName: 'firefox',
         'moz:firefoxOptions': {
           binary: this.browser,
-          args: ['-headless', '-width=1280', '-height=900'],
+          args: ['-headless'],
           // Closed network: no update checks, telemetry, or remote settings at start.
           prefs: {
             'app.update.disabledForTesting': true,
@@ -80,6 +80,10 @@ async function startEngine(name) {
   let driver;
   try {
     driver = await WebDriver.createSession(new Executor(new HttpClient(url)), new Capabilities(engine.capabilities()));
+    // One window size everywhere, tall enough for the whole test portal (its frame is 1400 px):
+    // WebKitWebDriver does not scroll the parent page to an element inside a frame, so a click
+    // there must land inside the window as it is.
+    await driver.manage().window().setRect({ x: 0, y: 0, width: 1280, height: 1600 });
     const caps = await driver.getCapabilities();
     return {
       driver,
