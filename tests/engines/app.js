@@ -44,6 +44,7 @@ function readPage() {
       ['account', 'imeis', 'bearer-token', 'session-token', 'api-base-url'].map((id) => [id, document.getElementById(id)?.value ?? null]),
     ),
     imeiCount: text(document.getElementById('imei-count')),
+    problems: Array.from(document.querySelectorAll('ul[aria-label="Problems"] li'), text),
     body: document.body.innerText,
   };
 }

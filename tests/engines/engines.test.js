@@ -191,6 +191,25 @@ const CASES = {
     assert.equal(page.imeiCount, '3 valid, unique IMEIs');
   },
 
+  async 'files in UTF-16LE, UTF-16BE and Windows-1252: TextDecoder reads each as expected.json says'(t) {
+    const dir = path.join(__dirname, '..', 'fixtures', 'real-world');
+    const { files } = JSON.parse(fs.readFileSync(path.join(dir, 'expected.json'), 'utf8'));
+    for (const name of ['excel-unicode-text.txt', 'utf16be-bom.csv', 'sep-semicolon-win1252.csv']) {
+      const expected = files.find((f) => f.file === name);
+      await t.app.open(`${t.servers.site}/`);
+      await t.app.importFile(path.join(dir, name));
+      const page = await until(async () => {
+        const p = await t.app.read();
+        if (new RegExp(`Added \\d+ lines from .*${name}\\.`).test(p.body) && p.problems.length === expected.problems.length) return p;
+        throw new Error(JSON.stringify({ count: p.imeiCount, problems: p.problems }));
+      }, 10_000, `${name} imported`);
+      assert.equal(page.imeiCount, `${expected.devices.length} valid, unique IMEIs`, name);
+      const entries = page.values.imeis.split('\n').map((line) => line.trim());
+      for (const imei of expected.devices) assert.ok(entries.includes(imei), `${name}: ${imei} in the field`);
+      expected.problems.forEach((problem, i) => assert.ok(page.problems[i].includes(`"${problem.text}"`), `${name}: ${page.problems[i]}`));
+    }
+  },
+
   async 'Download CSV: the header and a row per device, as the table shows them'(t) {
     const list = imeis(4, 40_000);
     await start(t, { imeis: list });
