@@ -149,7 +149,7 @@ const CASES = {
     },
   },
 
-  'Cancel during a run: what was not sent shows Not sent': {
+  'Cancel during a run: what was not sent shows Not sent, and nothing is sent after': {
     timeout: 120_000,
     async run(t) {
       // 20 requests, two at a time, 600 ms each: time enough to cancel in the middle.
@@ -174,6 +174,13 @@ const CASES = {
       assert.ok(calls.length < 20, `${calls.length} of 20 requests sent`);
       const sent = new Set(calls.flatMap((c) => c.devices));
       assert.ok(answered.every((r) => sent.has(r.imei)), 'every answered device was sent');
+      // Nothing after Cancel: the next requests are the next run's (Retry failed, answered at once).
+      const unsuccessful = page.rows.filter((r) => r.status !== 'FirmwareVersionUpdateSuccess').map((r) => r.imei);
+      await t.emulator.setLatency(0);
+      await t.app.click('Retry failed');
+      await t.app.runOver(unsuccessful.length);
+      const next = (await t.emulator.syncCalls()).slice(calls.length);
+      assert.deepEqual(next.flatMap((c) => c.devices).sort(), unsuccessful.sort(), 'after Cancel, only the retry');
     },
   },
 

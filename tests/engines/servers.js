@@ -117,7 +117,13 @@ function siteServer(upstream) {
 async function startServers() {
   const portalServer = staticServer(path.join(__dirname, '..', 'e2e', 'fixtures'));
   const portal = await listen(portalServer);
-  const emulator = await startEmulator(['--csp-connect-src', "'self'", '--frame-ancestors', portal]);
+  let emulator;
+  try {
+    emulator = await startEmulator(['--csp-connect-src', "'self'", '--frame-ancestors', portal]);
+  } catch (error) {
+    portalServer.close(); // nothing may keep the run alive
+    throw error;
+  }
   const site = siteServer(emulator.url);
   const siteUrl = await listen(site.server);
   const defaults = { allowedParentOrigins: [portal] };
