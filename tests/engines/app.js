@@ -64,9 +64,20 @@ class App {
     await until(async () => (await this.read()).buttons.some((b) => b.text === 'Synchronize'), timeout, 'the form');
   }
 
+  /** Opens the app and, once it is there, keeps every uncaught error and rejection (`errors`). */
   async open(url) {
     await this.driver.get(url);
     await this.ready();
+    await this.driver.executeScript(() => {
+      window.__fotaErrors = [];
+      addEventListener('error', (e) => window.__fotaErrors.push(String(e.error ?? e.message)));
+      addEventListener('unhandledrejection', (e) => window.__fotaErrors.push(String(e.reason)));
+    });
+  }
+
+  /** The uncaught errors since `open` (a panic in the app is `RuntimeError: unreachable`). */
+  errors() {
+    return this.driver.executeScript(() => window.__fotaErrors ?? []);
   }
 
   /** Types `value` into the field `id` as a user does (keys, not a script). */

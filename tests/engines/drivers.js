@@ -6,6 +6,7 @@
 'use strict';
 
 const fs = require('node:fs');
+const nodePath = require('node:path');
 const { Capabilities } = require('selenium-webdriver');
 const { Executor, HttpClient } = require('selenium-webdriver/http');
 const { DriverService } = require('selenium-webdriver/remote');
@@ -58,6 +59,13 @@ const ENGINES = {
   },
 };
 
+/**
+ * Where each driver's output (and its browser's) goes: Firefox writes its own scripts' errors
+ * there on every navigation, which would bury the test report. The page's own errors are caught
+ * in the page (App.errors).
+ */
+const LOG_DIR = nodePath.join(__dirname, 'test-results');
+
 /** The engines to run: ENGINES env (comma-separated names), or all three. */
 function selectedEngines() {
   const names = (env.ENGINES || Object.keys(ENGINES).join(',')).split(',').filter(Boolean);
@@ -75,10 +83,13 @@ async function startEngine(name) {
     if (!fs.existsSync(file)) throw new Error(`${name}: no ${file} (.ci/setup installs it; or set the path, see drivers.js)`);
   }
   if (name === 'webkit' && !env.DISPLAY) throw new Error('webkit: MiniBrowser needs an X display: run under xvfb-run -a');
-  const service = new DriverService.Builder(engine.driver).setLoopback(true).setStdio(['ignore', 'ignore', 'inherit']).build();
-  const url = await service.start(30_000);
+  fs.mkdirSync(LOG_DIR, { recursive: true });
+  const log = nodePath.join(LOG_DIR, `${name}-driver.log`);
+  const logFd = fs.openSync(log, 'w');
+  const service = new DriverService.Builder(engine.driver).setLoopback(true).setStdio(['ignore', logFd, logFd]).build();
   let driver;
   try {
+    const url = await service.start(30_000);
     driver = await WebDriver.createSession(new Executor(new HttpClient(url)), new Capabilities(engine.capabilities()));
     // One window size everywhere, tall enough for the whole test portal (its frame is 1400 px):
     // WebKitWebDriver does not scroll the parent page to an element inside a frame, so a click
@@ -95,7 +106,10 @@ async function startEngine(name) {
     };
   } catch (error) {
     await service.kill();
+    error.message += `\n${name}'s driver log (${log}):\n${fs.readFileSync(log, 'utf8').split('\n').slice(-20).join('\n')}`;
     throw error;
+  } finally {
+    fs.closeSync(logFd); // the driver has its own copy
   }
 }
 

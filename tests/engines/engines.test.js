@@ -2,10 +2,11 @@
 // (WebKitGTK's MiniBrowser), each driven through its own WebDriver server (drivers.js). One list
 // of cases, `CASES`, run once per engine against the same servers (servers.js): the release build
 // served by the emulator under the strict Content Security Policy, with `report-uri` reports
-// collected by the test. Every case ends with no CSP report received; `strict CSP` also proves the
-// collector hears each engine. Run: `bash .ci/test engines`, or here, after `trunk build --release`
-// and `cargo build -p fota-emulator`: `xvfb-run -a node --test engines.test.js` (ENGINES=firefox
-// for one engine).
+// collected by the test. Every case ends with no CSP report received and no error thrown in the
+// page since it opened; `strict CSP` also proves the collector hears each engine.
+// Run: `bash .ci/test engines`, or here, after `trunk build --release` and
+// `cargo build -p fota-emulator`: `xvfb-run -a node --test engines.test.js` (ENGINES=firefox for
+// one engine).
 'use strict';
 
 const assert = require('node:assert/strict');
@@ -16,7 +17,7 @@ const { after, afterEach, before, beforeEach, describe, it } = require('node:tes
 const { By } = require('selenium-webdriver');
 const { App, until } = require('./app');
 const { selectedEngines, startEngine } = require('./drivers');
-const { startServers } = require('./servers');
+const { startServers, THROW_PATH } = require('./servers');
 
 const ACCOUNT = '0000123456-00001';
 const FORM = { account: ACCOUNT, bearer: 'bearer-engines', session: 'session-engines' };
@@ -275,6 +276,29 @@ const CASES = {
     assert.equal(call.headers['vz-m2m-token'], 'portal-session');
   },
 
+  async 'light and dark themes: light-dark() gives each scheme its colours'(t) {
+    const colours = {};
+    for (const colorScheme of ['light', 'dark']) {
+      t.servers.setConfig({ theme: { colorScheme } });
+      await t.app.open(`${t.servers.site}/`);
+      colours[colorScheme] = await until(
+        () =>
+          t.driver.executeScript(() => {
+            if (!document.documentElement.dataset.theme) return null;
+            const style = (el) => getComputedStyle(el);
+            const primary = document.querySelector('button.primary') ?? document.querySelector('button[type="submit"]');
+            return [document.documentElement.dataset.theme, style(document.body).backgroundColor, style(document.body).color, style(primary).backgroundColor];
+          }),
+        10_000,
+        `data-theme ${colorScheme}`,
+      );
+    }
+    assert.deepEqual(colours, {
+      light: ['light', 'rgb(246, 247, 249)', 'rgb(27, 31, 36)', 'rgb(205, 4, 11)'],
+      dark: ['dark', 'rgb(21, 24, 28)', 'rgb(230, 233, 237)', 'rgb(255, 90, 95)'],
+    });
+  },
+
   async 'strict CSP: a run reports no violation; a real one is reported'(t) {
     await start(t, { imeis: imeis(3, 60_000) });
     await t.app.runOver(3);
@@ -287,6 +311,19 @@ const CASES = {
     assert.match(reports[0]['violated-directive'] ?? reports[0]['effective-directive'], /^connect-src/);
     assert.match(reports[0]['blocked-uri'], /^http:\/\/127\.0\.0\.1:9/);
     t.servers.reset(); // expected: the after-each check sees none
+  },
+
+  async 'the error watch hears this engine: a page script that throws and rejects'(t) {
+    // A script injected by WebDriver is not the page's own: Chromium reports its error as "Script
+    // error." and Firefox not at all. A same-origin script file is the page's, as the app's are.
+    await t.app.open(`${t.servers.site}/`);
+    await t.driver.executeScript((src) => document.head.append(Object.assign(document.createElement('script'), { src })), THROW_PATH);
+    const errors = await until(async () => {
+      const e = await t.app.errors();
+      return e.length === 2 && e;
+    }, 10_000, 'the two errors');
+    assert.deepEqual(errors.map((e) => /(thrown|rejected) by the test/.exec(e)?.[1]).sort(), ['rejected', 'thrown'], errors.join());
+    await t.driver.executeScript(() => (window.__fotaErrors = [])); // expected: the after-each check sees none
   },
 };
 
@@ -315,8 +352,9 @@ for (const name of engines) {
       servers.reset();
       await t.emulator.reset();
     });
-    afterEach(() => {
+    afterEach(async () => {
       assert.deepEqual(servers.reports(), [], 'Content-Security-Policy reports');
+      assert.deepEqual(await t.app.errors(), [], 'errors thrown in the page');
     });
     for (const [title, spec] of Object.entries(CASES)) {
       const { timeout = 60_000, run } = typeof spec === 'function' ? { run: spec } : spec;

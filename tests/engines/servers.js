@@ -3,8 +3,8 @@
 //             under the strict policy: connect-src 'self' only, frame-ancestors the portal
 //   site      the origin the browser opens: passes everything through to the emulator, adds
 //             `report-uri /csp-reports` to its Content-Security-Policy and collects the reports
-//             (every engine sends them: no listener in the page needed), and serves config.json
-//             with a case's overrides on top
+//             (every engine sends them: no listener in the page needed), serves config.json
+//             with a case's overrides on top, and /engines-throw.js, a script that throws
 //   portal    tests/e2e/fixtures (portal.html, portal.js): a parent page on an origin of its own
 'use strict';
 
@@ -15,6 +15,7 @@ const path = require('node:path');
 const { DIST_DIR, EMULATOR_BIN } = require('../e2e/servers');
 
 const REPORT_PATH = '/csp-reports';
+const THROW_PATH = '/engines-throw.js';
 
 /** Listens on a free loopback port; resolves to the origin, `http://127.0.0.1:PORT`. */
 async function listen(server) {
@@ -85,6 +86,11 @@ function siteServer(upstream) {
       }
       return response.writeHead(204).end();
     }
+    if (request.url === THROW_PATH) {
+      // A page script that throws and rejects, for the check that the error watch hears each engine.
+      response.writeHead(200, { 'content-type': 'text/javascript' });
+      return response.end("setTimeout(() => { throw new Error('thrown by the test'); });\nPromise.reject(new Error('rejected by the test'));\n");
+    }
     const body = await readBody(request);
     const forward = http.request(
       { host: target.hostname, port: target.port, method: request.method, path: request.url, headers: request.headers, agent: false },
@@ -149,4 +155,4 @@ async function startServers() {
   return servers;
 }
 
-module.exports = { startServers };
+module.exports = { startServers, THROW_PATH };
