@@ -21,17 +21,21 @@ const ENGINES = {
   chromium: {
     driver: path('CHROMEDRIVER_BIN', '/usr/bin/chromedriver'),
     browser: path('CHROMIUM_BIN', '/usr/bin/chromium'),
-    capabilities() {
+    capabilities(downloads) {
       return {
         browserName: 'chrome',
-        'goog:chromeOptions': { binary: this.browser, args: ['--headless=new', ...CHROMIUM_ARGS] },
+        'goog:chromeOptions': {
+          binary: this.browser,
+          args: ['--headless=new', ...CHROMIUM_ARGS],
+          prefs: { 'download.default_directory': downloads, 'download.prompt_for_download': false },
+        },
       };
     },
   },
   firefox: {
     driver: path('GECKODRIVER_BIN', `${env.HOME}/.cargo/bin/geckodriver`),
     browser: path('FIREFOX_BIN', '/usr/bin/firefox-esr'),
-    capabilities() {
+    capabilities(downloads) {
       return {
         browserName: 'firefox',
         'moz:firefoxOptions': {
@@ -44,6 +48,10 @@ const ENGINES = {
             'datareporting.policy.dataSubmissionEnabled': false,
             'network.connectivity-service.enabled': false,
             'network.captive-portal-service.enabled': false,
+            'browser.download.folderList': 2,
+            'browser.download.dir': downloads,
+            'browser.download.useDownloadDir': true,
+            'browser.download.always_ask_before_handling_new_types': false,
           },
         },
       };
@@ -55,6 +63,13 @@ const ENGINES = {
     browser: path('MINIBROWSER_BIN', '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser'),
     capabilities() {
       return { 'webkitgtk:browserOptions': { binary: this.browser, args: ['--automation'] } };
+    },
+    /** MiniBrowser saves into GLib's download directory: XDG_DOWNLOAD_DIR in user-dirs.dirs. */
+    environment(downloads) {
+      const config = nodePath.join(downloads, '.config');
+      fs.mkdirSync(config, { recursive: true });
+      fs.writeFileSync(nodePath.join(config, 'user-dirs.dirs'), `XDG_DOWNLOAD_DIR="${downloads}"\n`);
+      return { ...env, XDG_CONFIG_HOME: config };
     },
   },
 };
@@ -74,10 +89,11 @@ function selectedEngines() {
 }
 
 /**
- * Starts `name`'s WebDriver server and a session on it. Returns the driver, what the session
- * reports (browserName, browserVersion), and `stop()` (quits the session, then the server).
+ * Starts `name`'s WebDriver server and a session on it, its downloads saved in the folder
+ * `downloads`. Returns the driver, what the session reports (browserName, browserVersion), and
+ * `stop()` (quits the session, then the server).
  */
-async function startEngine(name) {
+async function startEngine(name, downloads) {
   const engine = ENGINES[name];
   for (const file of [engine.driver, engine.browser]) {
     if (!fs.existsSync(file)) throw new Error(`${name}: no ${file} (.ci/setup installs it; or set the path, see drivers.js)`);
@@ -86,11 +102,13 @@ async function startEngine(name) {
   fs.mkdirSync(LOG_DIR, { recursive: true });
   const log = nodePath.join(LOG_DIR, `${name}-driver.log`);
   const logFd = fs.openSync(log, 'w');
-  const service = new DriverService.Builder(engine.driver).setLoopback(true).setStdio(['ignore', logFd, logFd]).build();
+  const builder = new DriverService.Builder(engine.driver).setLoopback(true).setStdio(['ignore', logFd, logFd]);
+  if (engine.environment) builder.setEnvironment(engine.environment(downloads));
+  const service = builder.build();
   let driver;
   try {
     const url = await service.start(30_000);
-    driver = await WebDriver.createSession(new Executor(new HttpClient(url)), new Capabilities(engine.capabilities()));
+    driver = await WebDriver.createSession(new Executor(new HttpClient(url)), new Capabilities(engine.capabilities(downloads)));
     // One window size everywhere, tall enough for the whole test portal (its frame is 1400 px):
     // WebKitWebDriver does not scroll the parent page to an element inside a frame, so a click
     // there must land inside the window as it is.

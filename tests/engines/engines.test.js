@@ -72,7 +72,7 @@ const cells = (rows) => rows.map(({ imei, status, reason, firmware }) => ({ imei
 
 /**
  * Wraps `URL.createObjectURL` in the page so that a download's Blob is kept where a script can
- * read it, whatever the engine does with the file itself.
+ * read it (and its name, from the link's `download`); the click goes through to the browser.
  */
 function captureDownloads() {
   window.__downloads = [];
@@ -240,6 +240,9 @@ const CASES = {
       rows.map(([imei, status, reason, firmware]) => ({ imei, status, reason, firmware })),
       cells(page.rows),
     );
+    // The browser saved the same file, under its name.
+    const saved = path.join(t.downloads, name);
+    await until(() => fs.existsSync(saved) && fs.readFileSync(saved, 'utf8') === text, 15_000, `${saved} as the Blob`);
     await t.app.ready(); // the download did not take the page away
   },
 
@@ -343,7 +346,8 @@ for (const name of engines) {
   describe(name, () => {
     const t = { servers: null, tmp };
     before(async () => {
-      const engine = await startEngine(name);
+      t.downloads = fs.mkdtempSync(path.join(tmp, `${name}-downloads-`));
+      const engine = await startEngine(name, t.downloads);
       console.log(`# ${name}: ${engine.version}`);
       Object.assign(t, { engine, driver: engine.driver, app: new App(engine.driver), servers, emulator: control(servers.emulator) });
     });
