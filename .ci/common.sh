@@ -10,6 +10,7 @@ source "$CI_DIR/versions.env"
 
 TOOLS_DIR="$REPO_ROOT/.tools"      # npm-packaged build tools (git-ignored)
 E2E_DIR="$REPO_ROOT/tests/e2e"     # Playwright suite and its node_modules
+ENGINES_DIR="$REPO_ROOT/tests/engines" # the WebDriver suite (Chromium, Firefox, WebKit)
 export PATH="$HOME/.cargo/bin:$TOOLS_DIR/node_modules/.bin:$PATH"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 # Trunk otherwise asks crates.io's web API for newer releases at every start (unreachable here).

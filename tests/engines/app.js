@@ -1,0 +1,153 @@
+// The app through WebDriver, the same in every engine: the controls by id or visible text, the
+// verbs the cases use, and `until`, the one way a case waits (for a positive event, polled).
+'use strict';
+
+const { By, Key } = require('selenium-webdriver');
+
+/** Polls `check` (an async function returning a truthy value when done) until `timeout` ms. */
+async function until(check, timeout, what) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value;
+      last = value;
+    } catch (error) {
+      last = error.message;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** A `//button` whose text is exactly `text`. */
+const button = (text) => By.xpath(`//button[normalize-space()=${JSON.stringify(text)}]`);
+
+/** What the page shows, read in one script (a WebDriver call per cell would take minutes). */
+function readPage() {
+  const text = (el) => (el ? el.textContent.trim() : null);
+  const summary = {};
+  for (const dt of document.querySelectorAll('dl[aria-label="Summary"] dt')) summary[text(dt)] = text(dt.nextElementSibling);
+  const buttons = Array.from(document.querySelectorAll('button'), (b) => ({ text: text(b), disabled: b.disabled }));
+  return {
+    progress: text(document.querySelector('section[aria-label="Run summary"] p.progress')),
+    alert: text(document.querySelector('[role="alert"]')),
+    summary,
+    buttons,
+    rows: Array.from(document.querySelectorAll('table.results tbody tr'), (tr) => {
+      const cell = (name) => text(tr.querySelector(`td.${name}`)) ?? '';
+      const box = tr.getBoundingClientRect();
+      return { imei: cell('imei'), status: cell('status'), reason: cell('reason'), firmware: cell('firmware'), shown: box.height > 0 };
+    }),
+    values: Object.fromEntries(
+      ['account', 'imeis', 'bearer-token', 'session-token', 'api-base-url'].map((id) => [id, document.getElementById(id)?.value ?? null]),
+    ),
+    imeiCount: text(document.getElementById('imei-count')),
+    problems: Array.from(document.querySelectorAll('ul[aria-label="Problems"] li'), text),
+    body: document.body.innerText,
+  };
+}
+
+class App {
+  constructor(driver) {
+    this.driver = driver;
+  }
+
+  /** Everything on screen at once (see readPage). */
+  read() {
+    return this.driver.executeScript(readPage);
+  }
+
+  /** Waits until the form is there: the app started. */
+  async ready(timeout = 30_000) {
+    await until(async () => (await this.read()).buttons.some((b) => b.text === 'Synchronize'), timeout, 'the form');
+  }
+
+  /** Opens the app and, once it is there, keeps every uncaught error and rejection (`errors`). */
+  async open(url) {
+    await this.driver.get(url);
+    await this.ready();
+    await this.driver.executeScript(() => {
+      window.__fotaErrors = [];
+      addEventListener('error', (e) => window.__fotaErrors.push(String(e.error ?? e.message)));
+      addEventListener('unhandledrejection', (e) => window.__fotaErrors.push(String(e.reason)));
+    });
+  }
+
+  /** The uncaught errors since `open` (a panic in the app is `RuntimeError: unreachable`). */
+  errors() {
+    return this.driver.executeScript(() => window.__fotaErrors ?? []);
+  }
+
+  /** Types `value` into the field `id` as a user does (keys, not a script). */
+  async type(id, value) {
+    const field = await this.driver.findElement(By.id(id));
+    // Clicked first, as a user does: WebKit lets a script (and so WebKitWebDriver's send keys)
+    // focus a field in a cross-origin frame only after the user interacted with that frame.
+    await field.click();
+    await field.clear();
+    await field.sendKeys(value);
+  }
+
+  /** Puts a long list into the IMEI field in one input event, as a paste does. */
+  async paste(text) {
+    await this.driver.executeScript(
+      (value) => {
+        const field = document.getElementById('imeis');
+        field.value = value;
+        field.dispatchEvent(new Event('input', { bubbles: true }));
+      },
+      text,
+    );
+  }
+
+  /** Account, IMEIs (a list: typed if short, pasted if long) and, unless null, the tokens. */
+  async fill({ account, imeis, bearer, session }) {
+    if (account !== undefined) await this.type('account', account);
+    if (imeis.length > 20) await this.paste(imeis.join('\n'));
+    // Enter between lines, as a user presses it: WebKitWebDriver types a '\n' as a key that
+    // inserts nothing.
+    else await this.type('imeis', imeis.join(Key.ENTER));
+    if (bearer !== null) await this.type('bearer-token', bearer);
+    if (session !== null) await this.type('session-token', session);
+  }
+
+  async click(text) {
+    await this.driver.findElement(button(text)).click();
+  }
+
+  /** Adds a file through the real file input (WebDriver sends the file's path). */
+  async importFile(file) {
+    await this.driver.findElement(By.id('imei-file')).sendKeys(file);
+  }
+
+  /**
+   * The run is over: "finished in", nothing Waiting, no Cancel, Synchronize enabled, and `devices`
+   * rows. Returns what the page shows then.
+   */
+  async runOver(devices, timeout = 30_000) {
+    return until(
+      async () => {
+        const page = await this.read();
+        const over =
+          /finished in/.test(page.progress ?? '') &&
+          !('Waiting' in page.summary) &&
+          !page.buttons.some((b) => b.text === 'Cancel') &&
+          page.buttons.some((b) => b.text === 'Synchronize' && !b.disabled) &&
+          page.rows.length === devices &&
+          // Rows are redrawn at the next frame, after the summary.
+          !page.rows.some((r) => r.status === 'Waiting') &&
+          page.summary.Total === String(devices);
+        if (over) return page;
+        // Not over yet: what it shows, for the timeout's message.
+        const { progress, summary, alert } = page;
+        throw new Error(JSON.stringify({ progress, summary, alert, rows: page.rows.length }));
+      },
+      timeout,
+      `the run of ${devices} devices to end`,
+    );
+  }
+}
+
+module.exports = { App, until };

@@ -1,0 +1,368 @@
+// The flows that matter most, in every engine a portal user has: Chromium, Firefox ESR and WebKit
+// (WebKitGTK's MiniBrowser), each driven through its own WebDriver server (drivers.js). One list
+// of cases, `CASES`, run once per engine against the same servers (servers.js): the release build
+// served by the emulator under the strict Content Security Policy, with `report-uri` reports
+// collected by the test. Every case ends with no CSP report received and no error thrown in the
+// page since it opened; `strict CSP` also proves the collector hears each engine.
+// Run: `bash .ci/test engines`, or here, after `trunk build --release` and
+// `cargo build -p fota-emulator`: `xvfb-run -a node --test engines.test.js` (ENGINES=firefox for
+// one engine).
+'use strict';
+
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { after, afterEach, before, beforeEach, describe, it } = require('node:test');
+const { By } = require('selenium-webdriver');
+const { App, until } = require('./app');
+const { selectedEngines, startEngine } = require('./drivers');
+const { startServers, THROW_PATH } = require('./servers');
+
+const ACCOUNT = '0000123456-00001';
+const FORM = { account: ACCOUNT, bearer: 'bearer-engines', session: 'session-engines' };
+const CSV_HEADER = 'IMEI,Status,Reason,Firmware version,Updated (UTC)';
+
+/** `count` Luhn-valid IMEIs: 35693811, a 6-digit counter from `start`, the check digit. */
+function imeis(count, start) {
+  return Array.from({ length: count }, (_, n) => {
+    const body = `35693811${String(start + n).padStart(6, '0')}`;
+    const sum = [...body].reverse().reduce((acc, ch, i) => {
+      const d = Number(ch) * (i % 2 === 0 ? 2 : 1);
+      return acc + (d > 9 ? d - 9 : d);
+    }, 0);
+    return body + ((10 - (sum % 10)) % 10);
+  });
+}
+
+/** The emulator's control API (tests/emulator/README.md). */
+function control(base) {
+  const call = async (method, route, body) => {
+    const response = await fetch(`${base}/_emulator/${route}`, {
+      method,
+      headers: body ? { 'content-type': 'application/json' } : {},
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    assert.ok(response.ok, `${method} /_emulator/${route}: ${response.status}`);
+    return response.status === 204 ? null : response.json();
+  };
+  return {
+    reset: () => call('POST', 'reset'),
+    addFault: (rule) => call('POST', 'faults', rule),
+    setLatency: (ms) => call('PUT', 'latency', { ms, jitterMs: 0 }),
+    /** The Synchronize calls received, in arrival order, each with its `deviceList`. */
+    syncCalls: async () =>
+      (await call('GET', 'requests'))
+        .filter((r) => r.method === 'PUT' && r.path.includes('/devices'))
+        .map((r) => ({ ...r, devices: JSON.parse(r.body).deviceList })),
+    /** What the emulator answers for each IMEI, as the table shows it. */
+    outcomes: async (list) => {
+      const rows = [];
+      for (const imei of list) {
+        const d = await call('GET', `outcomes/${imei}`);
+        rows.push({ imei: d.deviceId, status: d.status, reason: d.Reason, firmware: d.firmwareVersion });
+      }
+      return rows;
+    },
+  };
+}
+
+/** The table's rows without `shown`, for comparing with the emulator's outcomes. */
+const cells = (rows) => rows.map(({ imei, status, reason, firmware }) => ({ imei, status, reason, firmware }));
+
+/**
+ * Wraps `URL.createObjectURL` in the page so that a download's Blob is kept where a script can
+ * read it (and its name, from the link's `download`); the click goes through to the browser.
+ */
+function captureDownloads() {
+  window.__downloads = [];
+  const create = URL.createObjectURL;
+  URL.createObjectURL = (blob) => {
+    const url = create.call(URL, blob);
+    window.__downloads.push({ url, blob });
+    return url;
+  };
+  const click = HTMLAnchorElement.prototype.click;
+  HTMLAnchorElement.prototype.click = function () {
+    const entry = window.__downloads.find((d) => d.url === this.href);
+    if (entry) entry.name = this.download;
+    return click.call(this);
+  };
+}
+
+/** The captured downloads' names and texts (an async script: Blob.text()). */
+function readDownloads(done) {
+  Promise.all(window.__downloads.map(async (d) => ({ name: d.name, type: d.blob.type, text: await d.blob.text() }))).then(done);
+}
+
+/** Opens the app, fills the form (FORM unless given) and presses Synchronize. */
+async function start(t, fields) {
+  await t.app.open(`${t.servers.site}/`);
+  await t.app.fill({ ...FORM, ...fields });
+  await t.app.click('Synchronize');
+}
+
+/** `name -> { timeout (ms), run(t) }`; `t` holds driver, app, emulator, servers. */
+const CASES = {
+  async 'a sync of three devices: a row each with its status and firmware'(t) {
+    const list = imeis(3, 100);
+    await start(t, { imeis: list });
+    const page = await t.app.runOver(3);
+    assert.deepEqual(cells(page.rows), await t.emulator.outcomes(list));
+    assert.equal(Number(page.summary.Succeeded) + Number(page.summary.Failed), 3);
+    assert.deepEqual((await t.emulator.syncCalls()).map((c) => [c.status, c.devices]), [[200, list]]);
+  },
+
+  async 'a 401 (invalid bearer token): the message, and the form keeps what was typed'(t) {
+    const list = imeis(2, 200);
+    await start(t, { imeis: list, bearer: 'invalid' });
+    const page = await until(async () => {
+      const p = await t.app.read();
+      return /900901/.test(p.alert ?? '') && p.buttons.some((b) => b.text === 'Synchronize' && !b.disabled) && p;
+    }, 20_000, 'the bearer-token message');
+    assert.match(page.alert, /bearer token/i);
+    assert.deepEqual(
+      [page.values.account, page.values.imeis, page.values['bearer-token'], page.values['session-token']],
+      [ACCOUNT, list.join('\n'), 'invalid', FORM.session],
+    );
+    assert.deepEqual((await t.emulator.syncCalls()).map((c) => c.status), [401]);
+  },
+
+  '2,500 devices with a 429 retried: every device ends with an outcome': {
+    timeout: 240_000,
+    async run(t) {
+      const list = imeis(2_500, 10_000);
+      await t.emulator.addFault({ kind: 429, skip: 3, times: 1, retryAfter: '1' });
+      await start(t, { imeis: list });
+      const page = await t.app.runOver(2_500, 180_000);
+      assert.deepEqual(page.rows.map((r) => r.imei), list);
+      assert.ok(page.rows.every((r) => /^FirmwareVersionUpdate/.test(r.status)), 'every device has its answer');
+      assert.match(page.progress, /\b1 retry\b/);
+      const calls = await t.emulator.syncCalls();
+      assert.equal(calls.length, 26, '25 batches and one retry');
+      const throttled = calls.filter((c) => c.status === 429);
+      assert.equal(throttled.length, 1);
+      const retried = calls.filter((c) => c.seq > throttled[0].seq && c.body === throttled[0].body);
+      assert.deepEqual(retried.map((c) => c.status), [200], 'the throttled batch sent again');
+      const batch = throttled[0].devices;
+      const shown = page.rows.filter((r) => batch.includes(r.imei));
+      assert.deepEqual(cells(shown), await t.emulator.outcomes(batch));
+    },
+  },
+
+  'Cancel during a run: what was not sent shows Not sent, and nothing is sent after': {
+    timeout: 120_000,
+    async run(t) {
+      // 20 requests, two at a time, 600 ms each: time enough to cancel in the middle.
+      t.servers.setConfig({ concurrency: 2 });
+      await t.emulator.setLatency(600);
+      const list = imeis(2_000, 20_000);
+      await start(t, { imeis: list });
+      await until(async () => {
+        const s = (await t.app.read()).summary;
+        return Number(s.Succeeded ?? 0) + Number(s.Failed ?? 0) >= 200;
+      }, 60_000, 'two batches answered');
+      await t.app.click('Cancel');
+      const page = await t.app.runOver(2_000, 30_000);
+      const notSent = page.rows.filter((r) => r.status === 'Not sent');
+      const answered = page.rows.filter((r) => /^FirmwareVersionUpdate/.test(r.status));
+      assert.ok(notSent.length >= 200, `${notSent.length} Not sent`);
+      assert.equal(answered.length + notSent.length, 2_000);
+      assert.equal(Number(page.summary['Not sent']), notSent.length);
+      assert.ok(notSent.every((r) => r.shown), 'Not sent rows are visible');
+      // Requests in flight at Cancel are aborted (their devices Not sent too); none follow.
+      const calls = await t.emulator.syncCalls();
+      assert.ok(calls.length < 20, `${calls.length} of 20 requests sent`);
+      const sent = new Set(calls.flatMap((c) => c.devices));
+      assert.ok(answered.every((r) => sent.has(r.imei)), 'every answered device was sent');
+      // Nothing after Cancel: the next requests are the next run's (Retry failed, answered at once).
+      const unsuccessful = page.rows.filter((r) => r.status !== 'FirmwareVersionUpdateSuccess').map((r) => r.imei);
+      await t.emulator.setLatency(0);
+      await t.app.click('Retry failed');
+      await t.app.runOver(unsuccessful.length);
+      const next = (await t.emulator.syncCalls()).slice(calls.length);
+      assert.deepEqual(next.flatMap((c) => c.devices).sort(), unsuccessful.sort(), 'after Cancel, only the retry');
+    },
+  },
+
+  async 'a CSV through the file input: its IMEI column is added'(t) {
+    const list = imeis(3, 30_000);
+    const file = path.join(t.tmp, 'fleet.csv');
+    fs.writeFileSync(file, ['Name,IMEI,Notes', ...list.map((imei, i) => `Truck ${i + 1},${imei},"front, left"`)].join('\r\n'));
+    await t.app.open(`${t.servers.site}/`);
+    await t.app.importFile(file);
+    const page = await until(async () => {
+      const p = await t.app.read();
+      return p.body.includes('Added 3 lines from the “IMEI” column of fleet.csv.') && p;
+    }, 10_000, 'the import message');
+    assert.equal(page.values.imeis, `${list.join('\n')}\n`);
+    assert.equal(page.imeiCount, '3 valid, unique IMEIs');
+  },
+
+  async 'files in UTF-16LE, UTF-16BE and Windows-1252: TextDecoder reads each as expected.json says'(t) {
+    const dir = path.join(__dirname, '..', 'fixtures', 'real-world');
+    const { files } = JSON.parse(fs.readFileSync(path.join(dir, 'expected.json'), 'utf8'));
+    for (const name of ['excel-unicode-text.txt', 'utf16be-bom.csv', 'sep-semicolon-win1252.csv']) {
+      const expected = files.find((f) => f.file === name);
+      await t.app.open(`${t.servers.site}/`);
+      await t.app.importFile(path.join(dir, name));
+      const page = await until(async () => {
+        const p = await t.app.read();
+        if (new RegExp(`Added \\d+ lines from .*${name}\\.`).test(p.body) && p.problems.length === expected.problems.length) return p;
+        throw new Error(JSON.stringify({ count: p.imeiCount, problems: p.problems }));
+      }, 10_000, `${name} imported`);
+      assert.equal(page.imeiCount, `${expected.devices.length} valid, unique IMEIs`, name);
+      const entries = page.values.imeis.split('\n').map((line) => line.trim());
+      for (const imei of expected.devices) assert.ok(entries.includes(imei), `${name}: ${imei} in the field`);
+      expected.problems.forEach((problem, i) => assert.ok(page.problems[i].includes(`"${problem.text}"`), `${name}: ${page.problems[i]}`));
+    }
+  },
+
+  async 'Download CSV: the header and a row per device, as the table shows them'(t) {
+    const list = imeis(4, 40_000);
+    await start(t, { imeis: list });
+    const page = await t.app.runOver(4);
+    await t.driver.executeScript(captureDownloads);
+    await t.app.click('Download CSV');
+    const downloads = await until(async () => {
+      const d = await t.driver.executeAsyncScript(readDownloads);
+      return d.length > 0 && d;
+    }, 10_000, 'the download');
+    assert.equal(downloads.length, 1);
+    const [{ name, type, text }] = downloads;
+    assert.match(name, /\.csv$/);
+    assert.match(type, /^text\/csv/);
+    const lines = text.split('\r\n');
+    assert.equal(lines[0], CSV_HEADER);
+    assert.equal(lines.at(-1), '', 'ends with CRLF');
+    const rows = lines.slice(1, -1).map((line) => line.split(','));
+    assert.deepEqual(
+      rows.map(([imei, status, reason, firmware]) => ({ imei, status, reason, firmware })),
+      cells(page.rows),
+    );
+    // The browser saved the same file, under its name.
+    const saved = path.join(t.downloads, name);
+    await until(() => fs.existsSync(saved) && fs.readFileSync(saved, 'utf8') === text, 15_000, `${saved} as the Blob`);
+    await t.app.ready(); // the download did not take the page away
+  },
+
+  async "portal handoff: the portal's tokens by postMessage, a run, the result message"(t) {
+    const list = imeis(3, 50_000);
+    const credentials = { bearerToken: 'portal-bearer', sessionToken: 'portal-session', account: ACCOUNT };
+    await t.driver.get(`${t.servers.portal}/portal.html?app=${encodeURIComponent(`${t.servers.site}/`)}`);
+    const fromApp = () => t.driver.executeScript(() => window.portal.received.filter((m) => m.fromApp).map((m) => m.data));
+    await until(async () => (await fromApp()).some((m) => m.type === 'fota-sync:ready'), 30_000, 'fota-sync:ready');
+    await t.driver.executeScript((c) => window.portal.send(c), credentials);
+    await t.driver.switchTo().frame(await t.driver.findElement(By.id('fota-sync')));
+    try {
+      await until(async () => (await t.app.read()).body.split('Provided by the portal').length === 3, 10_000, 'both tokens from the portal');
+      await t.app.fill({ imeis: list, bearer: null, session: null });
+      await t.app.click('Synchronize');
+      await t.app.runOver(3);
+    } finally {
+      await t.driver.switchTo().defaultContent();
+    }
+    const result = await until(async () => (await fromApp()).find((m) => m.type === 'fota-sync:result'), 10_000, 'fota-sync:result');
+    const succeeded = (await t.emulator.outcomes(list)).filter((d) => d.status === 'FirmwareVersionUpdateSuccess').length;
+    assert.deepEqual(result, {
+      type: 'fota-sync:result',
+      account: ACCOUNT,
+      total: 3,
+      succeeded,
+      failed: 3 - succeeded,
+      noResult: 0,
+      error: 0,
+      notSent: 0,
+    });
+    const [call] = await t.emulator.syncCalls();
+    assert.equal(call.headers.authorization, 'Bearer portal-bearer');
+    assert.equal(call.headers['vz-m2m-token'], 'portal-session');
+  },
+
+  async 'light and dark themes: light-dark() gives each scheme its colours'(t) {
+    const colours = {};
+    for (const colorScheme of ['light', 'dark']) {
+      t.servers.setConfig({ theme: { colorScheme } });
+      await t.app.open(`${t.servers.site}/`);
+      colours[colorScheme] = await until(
+        () =>
+          t.driver.executeScript(() => {
+            if (!document.documentElement.dataset.theme) return null;
+            const style = (el) => getComputedStyle(el);
+            const primary = document.querySelector('button.primary') ?? document.querySelector('button[type="submit"]');
+            return [document.documentElement.dataset.theme, style(document.body).backgroundColor, style(document.body).color, style(primary).backgroundColor];
+          }),
+        10_000,
+        `data-theme ${colorScheme}`,
+      );
+    }
+    assert.deepEqual(colours, {
+      light: ['light', 'rgb(246, 247, 249)', 'rgb(27, 31, 36)', 'rgb(205, 4, 11)'],
+      dark: ['dark', 'rgb(21, 24, 28)', 'rgb(230, 233, 237)', 'rgb(255, 90, 95)'],
+    });
+  },
+
+  async 'strict CSP: a run reports no violation; a real one is reported'(t) {
+    await start(t, { imeis: imeis(3, 60_000) });
+    await t.app.runOver(3);
+    // The positive control: a request the policy refuses (connect-src 'self' only). Its report
+    // arrives; anything the run caused would have been sent before it.
+    await t.driver.executeScript(() => void fetch('http://127.0.0.1:9/refused').catch(() => {}));
+    await until(() => t.servers.reports().length > 0, 15_000, "the control violation's report");
+    const reports = t.servers.reports().map((r) => r['csp-report'] ?? r);
+    assert.equal(reports.length, 1, JSON.stringify(reports));
+    assert.match(reports[0]['violated-directive'] ?? reports[0]['effective-directive'], /^connect-src/);
+    assert.match(reports[0]['blocked-uri'], /^http:\/\/127\.0\.0\.1:9/);
+    t.servers.reset(); // expected: the after-each check sees none
+  },
+
+  async 'the error watch hears this engine: a page script that throws and rejects'(t) {
+    // A script injected by WebDriver is not the page's own: Chromium reports its error as "Script
+    // error." and Firefox not at all. A same-origin script file is the page's, as the app's are.
+    await t.app.open(`${t.servers.site}/`);
+    await t.driver.executeScript((src) => document.head.append(Object.assign(document.createElement('script'), { src })), THROW_PATH);
+    const errors = await until(async () => {
+      const e = await t.app.errors();
+      return e.length === 2 && e;
+    }, 10_000, 'the two errors');
+    assert.deepEqual(errors.map((e) => /(thrown|rejected) by the test/.exec(e)?.[1]).sort(), ['rejected', 'thrown'], errors.join());
+    await t.driver.executeScript(() => (window.__fotaErrors = [])); // expected: the after-each check sees none
+  },
+};
+
+const engines = selectedEngines();
+let servers;
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fota-engines-'));
+
+before(async () => {
+  servers = await startServers();
+});
+after(async () => {
+  await servers?.stop();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+for (const name of engines) {
+  describe(name, () => {
+    const t = { servers: null, tmp };
+    before(async () => {
+      t.downloads = fs.mkdtempSync(path.join(tmp, `${name}-downloads-`));
+      const engine = await startEngine(name, t.downloads);
+      console.log(`# ${name}: ${engine.version}`);
+      Object.assign(t, { engine, driver: engine.driver, app: new App(engine.driver), servers, emulator: control(servers.emulator) });
+    });
+    after(() => t.engine?.stop());
+    beforeEach(async () => {
+      servers.reset();
+      await t.emulator.reset();
+    });
+    afterEach(async () => {
+      assert.deepEqual(servers.reports(), [], 'Content-Security-Policy reports');
+      assert.deepEqual(await t.app.errors(), [], 'errors thrown in the page');
+    });
+    for (const [title, spec] of Object.entries(CASES)) {
+      const { timeout = 60_000, run } = typeof spec === 'function' ? { run: spec } : spec;
+      it(title, { timeout }, () => run(t));
+    }
+  });
+}
