@@ -7,19 +7,23 @@
 
 use std::time::Duration;
 
+use leptos::html;
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::Element;
 
 use super::context::AppContext;
 use super::download::save_text;
 use super::results_table::copy_text;
-use super::run_controller::RunController;
+use super::run_controller::{LoggedRequest, RunController};
 use crate::core::evidence::{curl, result_json, JsonExport};
 use crate::core::export::{csv_of, file_name, json_file_name};
-use crate::core::firmware::{staleness, versions, Staleness, VersionBar, VersionKey};
+use crate::core::firmware::{staleness, versions, Staleness, VersionBar};
+use crate::core::fota::request_body;
 use crate::core::table_view::ViewQuery;
 use crate::core::thousands;
 use crate::core::time::format_seconds;
-use crate::core::triage::{groups, positions, Group, GroupKey};
+use crate::core::triage::{groups, positions, Group};
 
 /// The shortest time between two tallies while answers come in, in ms.
 const TALLY_EVERY_MS: f64 = 1_000.0;
@@ -92,135 +96,125 @@ pub fn Workbench(query: RwSignal<ViewQuery>) -> impl IntoView {
         }
         id
     });
-    view! {
-        <Show when=move || set_id.get() != 0>
-            <section class="workbench" aria-label="Workbench">
-                <Triage tallies query />
-                <Versions tallies query stale_after_days />
-                <Evidence tallies />
-            </section>
-        </Show>
-    }
-}
 
-/// The outcomes grouped by kind and by the server's words, largest first.
-#[component]
-fn Triage(tallies: RwSignal<Tallies>, query: RwSignal<ViewQuery>) -> impl IntoView {
-    let context = AppContext::expect();
-    let run = context.run;
+    // The lists are drawn by hand, a click on any of their buttons handled once per list (the
+    // button says what it does in data-action, and which item in data-i): a view per item
+    // cost more of the bundle than the whole feature's logic.
+    let (groups_list, bars_list, log_body) = (
+        NodeRef::<html::Ul>::new(),
+        NodeRef::<html::Ul>::new(),
+        NodeRef::<html::Tbody>::new(),
+    );
+    let opened = RwSignal::new(None::<usize>);
+    Effect::new(move || {
+        let q = query.get();
+        let (can_sync, open) = (!running.get(), opened.get());
+        tallies.with(|t| {
+            if let Some(ul) = groups_list.get() {
+                draw_groups(&ul, &t.groups, &q, can_sync);
+            }
+            if let Some(ul) = bars_list.get() {
+                draw_bars(&ul, &t.bars, &q);
+            }
+            if let Some(body) = log_body.get() {
+                run.with_request_log(|log| draw_log(&body, log, t.requests, open));
+            }
+        });
+    });
     let note = RwSignal::new(String::new());
-    let running = Memo::new(move |_| run.running());
-    let imeis_of = move |key: &GroupKey<'static>| {
-        run.with_set(|set| {
-            positions(set.outcomes(), key)
-                .into_iter()
-                .map(|p| set.devices()[p])
-                .collect::<Vec<_>>()
-        })
-        .unwrap_or_default()
+    let group_at = move |ev: &leptos::ev::MouseEvent| {
+        let (action, i) = clicked(ev)?;
+        let key = tallies
+            .with_untracked(|t| t.groups.get(i).map(|g| (g.key.clone(), g.label.clone())))?;
+        Some((action, key))
     };
-    let rows = move || {
-        tallies.with(|t| t.groups.clone()).into_iter().map(|group| {
-            let Group { key, label, count } = group;
-            let shown_key = key.clone();
-            let is_shown = move || query.with(|q| q.group.as_ref() == Some(&shown_key));
-            let (for_show, for_copy, for_csv, for_sync) = (key.clone(), key.clone(), key.clone(), key.clone());
-            let copy_label = label.clone();
-            let show = move |_| {
-                let key = for_show.clone();
-                query.update(|q| {
-                    q.group = if q.group.as_ref() == Some(&key) { None } else { Some(key) };
-                    q.bar = None;
-                });
-            };
-            let copy = move |_| {
-                let imeis = imeis_of(&for_copy);
+    let on_groups = move |ev: leptos::ev::MouseEvent| {
+        let Some((action, (key, label))) = group_at(&ev) else {
+            return;
+        };
+        let imeis = || {
+            run.with_set(|set| {
+                positions(set.outcomes(), &key)
+                    .into_iter()
+                    .map(|p| set.devices()[p])
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+        };
+        match action.as_str() {
+            "show" => query.update(|q| {
+                q.group = if q.group.as_ref() == Some(&key) {
+                    None
+                } else {
+                    Some(key.clone())
+                };
+                q.bar = None;
+            }),
+            "copy" => {
+                let imeis = imeis();
                 let text: String = imeis.iter().map(|i| format!("{}\n", i.as_str())).collect();
-                copy_text(text, note, format!("Copied the {} IMEIs of “{copy_label}”.", imeis.len()));
-            };
-            let download = move |_| {
+                copy_text(
+                    text,
+                    note,
+                    format!("Copied the {} IMEIs of “{label}”.", imeis.len()),
+                );
+            }
+            "csv" => {
                 let csv = run
-                    .with_set(|set| csv_of(set.devices(), set.outcomes(), &positions(set.outcomes(), &for_csv)))
+                    .with_set(|set| {
+                        csv_of(
+                            set.devices(),
+                            set.outcomes(),
+                            &positions(set.outcomes(), &key),
+                        )
+                    })
                     .unwrap_or_default();
                 let name = file_name(&run.requested_account(), js_sys::Date::now());
                 let _ = save_text(&name, "text/csv;charset=utf-8", &csv);
-            };
-            let sync_again = move |_| {
-                let imeis = imeis_of(&for_sync);
+            }
+            _ => {
+                let imeis = imeis();
                 context.sync_again.with_value(|again| {
                     if let Some(again) = again {
                         again(imeis);
                     }
                 });
-            };
-            view! {
-                <li class=key.css_class()>
-                    <span class="group-label">{label.clone()}</span>
-                    <span class="group-count">{thousands(count)}</span>
-                    <span class="group-actions" role="group" aria-label=label.clone()>
-                        <button type="button" aria-pressed=move || is_shown().to_string() on:click=show>
-                            "Show"
-                        </button>
-                        <button type="button" on:click=copy>"Copy IMEIs"</button>
-                        <button type="button" on:click=download>"Download CSV"</button>
-                        <button type="button" disabled=move || running.get() on:click=sync_again>
-                            "Sync again"
-                        </button>
-                    </span>
-                </li>
             }
-        }).collect_view()
+        }
     };
-    view! {
-        <div class="panel triage">
-            <h2 id="triage-heading">"Outcomes"</h2>
-            <ul class="groups" aria-labelledby="triage-heading">{rows}</ul>
-            <p class="hint" aria-live="polite">{move || note.get()}</p>
-        </div>
-    }
-}
-
-/// Devices per firmware version among the successes, as bars that filter the table.
-#[component]
-fn Versions(
-    tallies: RwSignal<Tallies>,
-    query: RwSignal<ViewQuery>,
-    stale_after_days: u32,
-) -> impl IntoView {
-    let bars = move || {
-        let bars = tallies.with(|t| t.bars.clone());
-        let most = bars.iter().map(|b| b.count).max().unwrap_or(1).max(1);
-        bars.into_iter()
-            .map(|bar| {
-                let VersionBar { key, label, count } = bar;
-                // Whole percents of the longest bar: the CSS width needs no float formatting.
-                let share = (count * 100).div_ceil(most);
-                let shown_key = key.clone();
-                let is_shown = move || query.with(|q| q.bar.as_ref() == Some(&shown_key));
-                let choose = move |_| {
-                    let key: VersionKey = key.clone();
-                    query.update(|q| {
-                        q.bar = if q.bar.as_ref() == Some(&key) { None } else { Some(key) };
-                        q.group = None;
-                    });
-                };
-                let devices = if count == 1 { "device" } else { "devices" };
-                view! {
-                    <li>
-                        <button
-                            type="button"
-                            class="bar"
-                            aria-pressed=move || is_shown().to_string()
-                            style:--share=share.to_string()
-                            on:click=choose
-                        >
-                            <span class="bar-label">{label}</span>
-                            <span class="bar-count">{format!("{} {devices}", thousands(count))}</span>
-                        </button>
-                    </li>
-                }
-            })
-            .collect_view()
+    let on_bars = move |ev: leptos::ev::MouseEvent| {
+        let Some((_, i)) = clicked(&ev) else { return };
+        let Some(key) = tallies.with_untracked(|t| t.bars.get(i).map(|b| b.key.clone())) else {
+            return;
+        };
+        query.update(|q| {
+            q.bar = if q.bar.as_ref() == Some(&key) {
+                None
+            } else {
+                Some(key)
+            };
+            q.group = None;
+        });
+    };
+    let on_log = move |ev: leptos::ev::MouseEvent| {
+        let Some((action, i)) = clicked(&ev) else {
+            return;
+        };
+        if action == "answer" {
+            opened.update(|o| *o = if *o == Some(i) { None } else { Some(i) });
+            return;
+        }
+        let command = run.with_request_log(|log| {
+            log.get(i)
+                .map(|entry| curl("PUT", &absolute(&entry.url), &request_body(&entry.devices)))
+        });
+        if let Some(command) = command {
+            copy_text(
+                command,
+                note,
+                "Copied the request as a cURL command (tokens as $THINGSPACE_BEARER_TOKEN and $THINGSPACE_SESSION_TOKEN).".to_owned(),
+            );
+        }
     };
     let stale = move || {
         let Staleness { stale, .. } = tallies.with(|t| t.stale);
@@ -231,125 +225,219 @@ fn Versions(
             )
         })
     };
+    let download_json = move |_| download_json(run, context);
     view! {
-        <div class="panel versions">
-            <h2 id="versions-heading">"Firmware versions"</h2>
-            <Show
-                when=move || tallies.with(|t| !t.bars.is_empty())
-                fallback=|| view! { <p class="hint">"No device has reported a version yet."</p> }
-            >
-                <ul class="bars" aria-labelledby="versions-heading">{bars}</ul>
-            </Show>
-            <p class="stale-count">{stale}</p>
-        </div>
+        <section class="workbench" aria-label="Workbench" hidden=move || set_id.get() == 0>
+            <div class="panel triage">
+                <h2 id="triage-heading">"Outcomes"</h2>
+                <ul class="groups" aria-labelledby="triage-heading" node_ref=groups_list on:click=on_groups></ul>
+            </div>
+            <div class="panel versions">
+                <h2 id="versions-heading">"Firmware versions"</h2>
+                <ul class="bars" aria-labelledby="versions-heading" node_ref=bars_list on:click=on_bars></ul>
+                <p class="stale-count">{stale}</p>
+            </div>
+            <div class="panel evidence">
+                <h2>"Evidence for support"</h2>
+                <div class="summary-actions">
+                    <button type="button" on:click=download_json>"Download JSON"</button>
+                    <span class="hint">"Settings (no tokens), every device with its outcome and requests, and the request log."</span>
+                </div>
+                <details>
+                    <summary>{move || format!("Request log ({} requests)", thousands(tallies.with(|t| t.requests)))}</summary>
+                    <p class="hint">"Latest first; the JSON download has every request."</p>
+                    <div class="log-wrap">
+                        <table class="request-log">
+                            <thead>
+                                <tr>
+                                    <th scope="col">"#"</th>
+                                    <th scope="col">"Batch"</th>
+                                    <th scope="col">"Try"</th>
+                                    <th scope="col">"Devices"</th>
+                                    <th scope="col">"Status"</th>
+                                    <th scope="col">"Took"</th>
+                                    <th scope="col">"Evidence"</th>
+                                </tr>
+                            </thead>
+                            <tbody node_ref=log_body on:click=on_log></tbody>
+                        </table>
+                    </div>
+                </details>
+            </div>
+            <p class="hint workbench-note" aria-live="polite">{move || note.get()}</p>
+        </section>
     }
 }
 
-/// The request log with each answer as the server sent it, Copy as cURL, and the JSON download.
-#[component]
-fn Evidence(tallies: RwSignal<Tallies>) -> impl IntoView {
-    let context = AppContext::expect();
-    let run = context.run;
-    let note = RwSignal::new(String::new());
-    let opened = RwSignal::new(None::<usize>);
-    let entries = move || {
-        let count = tallies.with(|t| t.requests);
-        run.with_request_log(|log| {
-            let from = count.min(log.len()).saturating_sub(LOG_SHOWN);
-            log[from..count.min(log.len())]
-                .iter()
-                .enumerate()
-                .rev()
-                .map(|(k, entry)| {
-                    let index = from + k;
-                    let r = &entry.record;
-                    let status = r.status.map_or_else(|| "no answer".to_owned(), |s| s.to_string());
-                    let answer = if r.cut {
-                        format!("{}\n… (cut at 64 KB)", r.answer)
-                    } else {
-                        r.answer.clone()
-                    };
-                    let command = curl("PUT", &absolute(&entry.url), &crate::core::fota::request_body(&entry.devices));
-                    let copy = move |_| copy_text(command.clone(), note, "Copied the request as a cURL command (tokens as $THINGSPACE_BEARER_TOKEN and $THINGSPACE_SESSION_TOKEN).".to_owned());
-                    let toggle = move |_| opened.update(|o| *o = if *o == Some(index) { None } else { Some(index) });
-                    view! {
-                        <tr>
-                            <td>{index + 1}</td>
-                            <td>{r.batch + 1}</td>
-                            <td>{r.attempt}</td>
-                            <td>{r.devices}</td>
-                            <td class="status">{status}</td>
-                            <td>{format_seconds(r.duration_ms)}</td>
-                            <td class="log-actions">
-                                <button type="button" aria-expanded=move || (opened.get() == Some(index)).to_string() on:click=toggle>
-                                    "Answer"
-                                </button>
-                                <button type="button" on:click=copy>"Copy as cURL"</button>
-                            </td>
-                        </tr>
-                        <Show when=move || opened.get() == Some(index)>
-                            <tr class="answer">
-                                <td colspan="7"><pre>{answer.clone()}</pre></td>
-                            </tr>
-                        </Show>
-                    }
-                })
-                .collect_view()
-        })
-    };
-    let download_json = move |_| {
-        let (account, url) = run.request_target().unwrap_or_default();
-        let config = context.config.with_value(|c| c.config.clone());
-        let now = js_sys::Date::now();
-        let json = run.with_request_log(|log| {
-            let records: Vec<_> = log.iter().map(|l| l.record.clone()).collect();
-            run.with_set(|set| {
-                result_json(&JsonExport {
-                    account: &account,
-                    api_base_url: &url,
-                    run: config.run,
-                    request_timeout_ms: config.request_timeout_ms,
-                    exported_at_ms: now,
-                    devices: set.devices(),
-                    outcomes: set.outcomes(),
-                    requests_per_device: set.requests(),
-                    requests: &records,
-                })
-            })
-        });
-        if let Some(json) = json {
-            let _ = save_text(&json_file_name(&account, now), "application/json", &json);
+/// The `data-action` and `data-i` of the button a click was on.
+fn clicked(ev: &leptos::ev::MouseEvent) -> Option<(String, usize)> {
+    let button = ev
+        .target()?
+        .dyn_into::<Element>()
+        .ok()?
+        .closest("button[data-i]")
+        .ok()??;
+    let i = button.get_attribute("data-i")?.parse().ok()?;
+    Some((button.get_attribute("data-action").unwrap_or_default(), i))
+}
+
+fn el(name: &str, class: &str, text: &str) -> Element {
+    let e = document()
+        .create_element(name)
+        .expect("the document creates elements");
+    if !class.is_empty() {
+        e.set_class_name(class);
+    }
+    if !text.is_empty() {
+        e.set_text_content(Some(text));
+    }
+    e
+}
+
+fn button(text: &str, action: &str, i: usize, pressed: Option<bool>) -> Element {
+    let b = el("button", "", text);
+    let _ = b.set_attribute("type", "button");
+    let _ = b.set_attribute("data-action", action);
+    let _ = b.set_attribute("data-i", &i.to_string());
+    if let Some(p) = pressed {
+        let _ = b.set_attribute("aria-pressed", if p { "true" } else { "false" });
+    }
+    b
+}
+
+fn clear(parent: &Element) {
+    parent.set_text_content(None);
+}
+
+/// One item per group: its label and count, and Show, Copy IMEIs, Download CSV, Sync again.
+fn draw_groups(ul: &Element, groups: &[Group], q: &ViewQuery, can_sync: bool) {
+    clear(ul);
+    for (i, g) in groups.iter().enumerate() {
+        let li = el("li", g.key.css_class(), "");
+        let _ = li.append_child(&el("span", "group-label", &g.label));
+        let _ = li.append_child(&el("span", "group-count", &thousands(g.count)));
+        let actions = el("span", "group-actions", "");
+        let _ = actions.set_attribute("role", "group");
+        let _ = actions.set_attribute("aria-label", &g.label);
+        let shown = q.group.as_ref() == Some(&g.key);
+        for b in [
+            button("Show", "show", i, Some(shown)),
+            button("Copy IMEIs", "copy", i, None),
+            button("Download CSV", "csv", i, None),
+            button("Sync again", "sync", i, None),
+        ] {
+            let _ = actions.append_child(&b);
         }
-    };
-    view! {
-        <div class="panel evidence">
-            <h2>"Evidence for support"</h2>
-            <div class="summary-actions">
-                <button type="button" on:click=download_json>"Download JSON"</button>
-                <span class="hint">"Settings (no tokens), every device with its outcome and requests, and the request log."</span>
-            </div>
-            <details>
-                <summary>{move || format!("Request log ({} requests)", thousands(tallies.with(|t| t.requests)))}</summary>
-                <p class="hint">"Latest first; the JSON download has every request."</p>
-                <div class="log-wrap">
-                    <table class="request-log">
-                        <thead>
-                            <tr>
-                                <th scope="col">"#"</th>
-                                <th scope="col">"Batch"</th>
-                                <th scope="col">"Try"</th>
-                                <th scope="col">"Devices"</th>
-                                <th scope="col">"Status"</th>
-                                <th scope="col">"Took"</th>
-                                <th scope="col">"Evidence"</th>
-                            </tr>
-                        </thead>
-                        <tbody>{entries}</tbody>
-                    </table>
-                </div>
-            </details>
-            <p class="hint" aria-live="polite">{move || note.get()}</p>
-        </div>
+        if !can_sync {
+            if let Some(last) = actions.last_element_child() {
+                let _ = last.set_attribute("disabled", "");
+            }
+        }
+        let _ = li.append_child(&actions);
+        let _ = ul.append_child(&li);
+    }
+}
+
+/// One bar per version: a button whose background shows its share of the longest bar.
+fn draw_bars(ul: &Element, bars: &[VersionBar], q: &ViewQuery) {
+    clear(ul);
+    if bars.is_empty() {
+        let _ = ul.append_child(&el("li", "hint", "No device has reported a version yet."));
+        return;
+    }
+    let most = bars.iter().map(|b| b.count).max().unwrap_or(1).max(1);
+    for (i, bar) in bars.iter().enumerate() {
+        let li = el("li", "", "");
+        let b = button("", "bar", i, Some(q.bar.as_ref() == Some(&bar.key)));
+        b.set_class_name("bar");
+        // Whole percents of the longest bar: the CSS width needs no float formatting.
+        let share = (bar.count * 100).div_ceil(most);
+        let _ = b
+            .unchecked_ref::<web_sys::HtmlElement>()
+            .style()
+            .set_property("--share", &share.to_string());
+        let devices = if bar.count == 1 { "device" } else { "devices" };
+        let _ = b.append_child(&el("span", "bar-label", &bar.label));
+        let _ = b.append_child(&el(
+            "span",
+            "bar-count",
+            &format!("{} {devices}", thousands(bar.count)),
+        ));
+        let _ = li.append_child(&b);
+        let _ = ul.append_child(&li);
+    }
+}
+
+/// The latest requests, newest first, each with Answer and Copy as cURL; the answer of `open`
+/// below its row.
+fn draw_log(body: &Element, log: &[LoggedRequest], count: usize, open: Option<usize>) {
+    clear(body);
+    let end = count.min(log.len());
+    for index in (end.saturating_sub(LOG_SHOWN)..end).rev() {
+        let r = &log[index].record;
+        let tr = el("tr", "", "");
+        let status = r
+            .status
+            .map_or_else(|| "no answer".to_owned(), |s| s.to_string());
+        for text in [
+            (index + 1).to_string(),
+            (r.batch + 1).to_string(),
+            r.attempt.to_string(),
+            r.devices.to_string(),
+            status,
+            format_seconds(r.duration_ms),
+        ] {
+            let _ = tr.append_child(&el("td", "", &text));
+        }
+        let actions = el("td", "log-actions", "");
+        let answer = button("Answer", "answer", index, None);
+        let _ = answer.set_attribute(
+            "aria-expanded",
+            if open == Some(index) { "true" } else { "false" },
+        );
+        let _ = actions.append_child(&answer);
+        let _ = actions.append_child(&button("Copy as cURL", "curl", index, None));
+        let _ = tr.append_child(&actions);
+        let _ = body.append_child(&tr);
+        if open == Some(index) {
+            let row = el("tr", "answer", "");
+            let cell = el("td", "", "");
+            let _ = cell.set_attribute("colspan", "7");
+            let text = if r.cut {
+                format!("{}\n… (cut at 64 KB)", r.answer)
+            } else {
+                r.answer.clone()
+            };
+            let _ = cell.append_child(&el("pre", "", &text));
+            let _ = row.append_child(&cell);
+            let _ = body.append_child(&row);
+        }
+    }
+}
+
+/// Saves the whole result set as JSON (`core::evidence::result_json`).
+fn download_json(run: RunController, context: AppContext) {
+    let (account, url) = run.request_target().unwrap_or_default();
+    let config = context.config.with_value(|c| c.config.clone());
+    let now = js_sys::Date::now();
+    let json = run.with_request_log(|log| {
+        let records: Vec<_> = log.iter().map(|l| l.record.clone()).collect();
+        run.with_set(|set| {
+            result_json(&JsonExport {
+                account: &account,
+                api_base_url: &url,
+                run: config.run,
+                request_timeout_ms: config.request_timeout_ms,
+                exported_at_ms: now,
+                devices: set.devices(),
+                outcomes: set.outcomes(),
+                requests_per_device: set.requests(),
+                requests: &records,
+            })
+        })
+    });
+    if let Some(json) = json {
+        let _ = save_text(&json_file_name(&account, now), "application/json", &json);
     }
 }
 
