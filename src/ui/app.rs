@@ -8,7 +8,6 @@ use super::results_table::ResultsTable;
 use super::run_controller::RunController;
 use super::summary::RunSummary;
 use super::sync_form::SyncForm;
-use super::workbench::Workbench;
 use crate::core::table_view::ViewQuery;
 use crate::net::fetch_config_text;
 
@@ -51,7 +50,6 @@ pub fn Console(
         tokens: TokenState::new(),
         run: run.unwrap_or_else(RunController::for_network),
         config: StoredValue::new(loaded),
-        sync_again: StoredValue::new_local(None),
     };
     let query = RwSignal::new(ViewQuery::default());
     provide_context(context);
@@ -74,7 +72,6 @@ pub fn Console(
         {note.map(|note| view! { <p class="config-note">{note}</p> })}
         <SyncForm />
         <RunSummary />
-        <Workbench query />
         <ResultsTable query />
     }
 }

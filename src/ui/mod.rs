@@ -10,4 +10,3 @@ pub mod run_controller;
 pub mod secret_field;
 pub mod summary;
 pub mod sync_form;
-pub mod workbench;

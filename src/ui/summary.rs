@@ -3,9 +3,12 @@
 use leptos::prelude::*;
 
 use super::context::AppContext;
+use super::context::LoadedConfig;
 use super::download::save_text;
+use super::run_controller::RunController;
 use crate::core::announce::{Announcer, RunEnd};
-use crate::core::export::file_name;
+use crate::core::evidence::{result_json, JsonExport};
+use crate::core::export::{file_name, json_file_name};
 use crate::core::outcome::Summary;
 use crate::core::run::Progress;
 
@@ -94,6 +97,7 @@ pub fn RunSummary() -> impl IntoView {
     let total = Memo::new(move |_| run.progress().total);
     let done = Memo::new(move |_| run.progress().done);
     let account = Memo::new(move |_| run.answered_account());
+    let config = AppContext::expect().config;
     let download = move |_| {
         let name = file_name(&untrack(|| run.requested_account()), js_sys::Date::now());
         // Creating a Blob and a link cannot fail in a browser that runs the app.
@@ -120,7 +124,43 @@ pub fn RunSummary() -> impl IntoView {
                     <button type="button" on:click=download>"Download CSV"</button>
                     <span class="hint">"Every device and its outcome, for a spreadsheet."</span>
                 </div>
+                <div class="summary-actions">
+                    <button type="button" on:click=move |_| download_json(run, config)>
+                        "Download JSON"
+                    </button>
+                    <span class="hint">
+                        "For support: the settings (never the tokens), every device with its outcome and requests, and each request with the server's answer."
+                    </span>
+                </div>
             </section>
         </Show>
+    }
+}
+
+/// Saves the whole result set as JSON (`core::evidence::result_json`; README, "The results as
+/// JSON").
+fn download_json(run: RunController, config: StoredValue<LoadedConfig>) {
+    let (account, url) = run.request_target().unwrap_or_default();
+    let config = config.with_value(|c| c.config.clone());
+    let now = js_sys::Date::now();
+    let json = run.with_request_log(|log| {
+        let records: Vec<_> = log.iter().map(|l| l.record.clone()).collect();
+        run.with_set(|set| {
+            result_json(&JsonExport {
+                account: &account,
+                api_base_url: &url,
+                run: config.run,
+                request_timeout_ms: config.request_timeout_ms,
+                exported_at_ms: now,
+                devices: set.devices(),
+                outcomes: set.outcomes(),
+                requests_per_device: set.requests(),
+                requests: &records,
+            })
+        })
+    });
+    if let Some(json) = json {
+        // Creating a Blob and a link cannot fail in a browser that runs the app.
+        let _ = save_text(&json_file_name(&account, now), "application/json", &json);
     }
 }

@@ -24,17 +24,23 @@ async function until(check, timeout, what) {
 /** A `//button` whose text is exactly `text`. */
 const button = (text) => By.xpath(`//button[normalize-space()=${JSON.stringify(text)}]`);
 
-/** What the page shows, read in one script (a WebDriver call per cell would take minutes). */
+/**
+ * What the page shows, read in one script (a WebDriver call per cell would take minutes). The
+ * table holds only the rows in view (and a few around): `rows` are those, `rowCount` is how many
+ * the table says it has (`aria-rowcount`, without the header); `readAllRows` scrolls for the rest.
+ */
 function readPage() {
   const text = (el) => (el ? el.textContent.trim() : null);
   const summary = {};
   for (const dt of document.querySelectorAll('dl[aria-label="Summary"] dt')) summary[text(dt)] = text(dt.nextElementSibling);
   const buttons = Array.from(document.querySelectorAll('button'), (b) => ({ text: text(b), disabled: b.disabled }));
+  const table = document.querySelector('table.results');
   return {
     progress: text(document.querySelector('section[aria-label="Run summary"] p.progress')),
     alert: text(document.querySelector('[role="alert"]')),
     summary,
     buttons,
+    rowCount: Number(table?.getAttribute('aria-rowcount') ?? '1') - 1,
     rows: Array.from(document.querySelectorAll('table.results tbody tr'), (tr) => {
       const cell = (name) => text(tr.querySelector(`td.${name}`)) ?? '';
       const box = tr.getBoundingClientRect();
@@ -49,6 +55,42 @@ function readPage() {
   };
 }
 
+/**
+ * Every row the table shows, in order, as a user reads them: scrolling the table from top to
+ * bottom, each row placed by its `aria-rowindex` (run with executeAsyncScript: the last argument
+ * is WebDriver's callback).
+ */
+function readAllRows() {
+  const done = arguments[arguments.length - 1];
+  const table = document.querySelector('table.results');
+  const wrap = table.closest('.table-wrap');
+  const total = Number(table.getAttribute('aria-rowcount') ?? '1') - 1;
+  const found = new Map();
+  const frames = () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+  const read = () => {
+    for (const tr of table.querySelectorAll('tbody tr')) {
+      const cell = (name) => tr.querySelector(`td.${name}`)?.textContent.trim() ?? '';
+      const box = tr.getBoundingClientRect();
+      const row = { imei: cell('imei'), status: cell('status'), reason: cell('reason'), firmware: cell('firmware'), shown: box.height > 0 };
+      found.set(Number(tr.getAttribute('aria-rowindex')) - 2, row);
+    }
+  };
+  (async () => {
+    wrap.scrollTop = 0;
+    await frames();
+    read();
+    while (found.size < total) {
+      const before = wrap.scrollTop;
+      wrap.scrollTop = before + Math.max(wrap.clientHeight - 20, 20);
+      await frames();
+      read();
+      if (wrap.scrollTop === before) break;
+    }
+    wrap.scrollTop = 0;
+    done([...found.entries()].sort(([a], [b]) => a - b).map(([, row]) => row));
+  })();
+}
+
 class App {
   constructor(driver) {
     this.driver = driver;
@@ -57,6 +99,13 @@ class App {
   /** Everything on screen at once (see readPage). */
   read() {
     return this.driver.executeScript(readPage);
+  }
+
+  /** What `read` gives, with every row of the table in `rows` (scrolled through). */
+  async readAll() {
+    const page = await this.read();
+    page.rows = await this.driver.executeAsyncScript(readAllRows);
+    return page;
   }
 
   /** Waits until the form is there: the app started. */
@@ -135,14 +184,14 @@ class App {
           !('Waiting' in page.summary) &&
           !page.buttons.some((b) => b.text === 'Cancel') &&
           page.buttons.some((b) => b.text === 'Synchronize' && !b.disabled) &&
-          page.rows.length === devices &&
+          page.rowCount === devices &&
           // Rows are redrawn at the next frame, after the summary.
           !page.rows.some((r) => r.status === 'Waiting') &&
           page.summary.Total === String(devices);
-        if (over) return page;
+        if (over) return this.readAll();
         // Not over yet: what it shows, for the timeout's message.
         const { progress, summary, alert } = page;
-        throw new Error(JSON.stringify({ progress, summary, alert, rows: page.rows.length }));
+        throw new Error(JSON.stringify({ progress, summary, alert, rows: page.rowCount }));
       },
       timeout,
       `the run of ${devices} devices to end`,

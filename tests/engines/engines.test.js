@@ -179,7 +179,11 @@ const CASES = {
       const unsuccessful = page.rows.filter((r) => r.status !== 'FirmwareVersionUpdateSuccess').map((r) => r.imei);
       await t.emulator.setLatency(0);
       await t.app.click('Retry failed');
-      await t.app.runOver(unsuccessful.length);
+      // The retry runs over the unsuccessful devices; the table keeps the whole fleet.
+      const retried = new RegExp(`^${unsuccessful.length} of ${unsuccessful.length} devices .*finished in`);
+      await until(async () => retried.test((await t.app.read()).progress ?? ''), 30_000, 'the retry to end');
+      const after = await t.app.runOver(2_000);
+      assert.equal(after.rows.filter((r) => r.status === 'Not sent').length, 0, 'the retried devices answered, in the same table');
       const next = (await t.emulator.syncCalls()).slice(calls.length);
       assert.deepEqual(next.flatMap((c) => c.devices).sort(), unsuccessful.sort(), 'after Cancel, only the retry');
     },
