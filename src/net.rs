@@ -191,8 +191,9 @@ async fn probe(url: &str) -> Reach {
     reach
 }
 
-/// The URL as the browser resolves it, so messages show where the request really went.
-fn absolute(url: &str) -> String {
+/// The URL as the browser resolves it against the page, so messages show where the request
+/// really went and Copy as cURL gives a shell the whole URL.
+pub fn absolute(url: &str) -> String {
     web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.base_uri().ok().flatten())

@@ -11,8 +11,8 @@ use super::outcome::Outcome;
 pub enum VersionKey {
     /// One version, as reported; empty for devices that reported none.
     Version(String),
-    /// Every version not shown as a bar of its own: the versions shown, sorted, are kept to
-    /// tell them apart.
+    /// Every version not shown as a bar of its own: the versions shown (a few), in the order of
+    /// their bars, are kept to tell them apart.
     Other { shown: Vec<String> },
 }
 
@@ -25,9 +25,7 @@ impl VersionKey {
         let version = report.firmware_version.as_str();
         match self {
             VersionKey::Version(v) => v == version,
-            VersionKey::Other { shown } => {
-                shown.binary_search_by(|s| s.as_str().cmp(version)).is_err()
-            }
+            VersionKey::Other { shown } => !shown.iter().any(|s| s == version),
         }
     }
 }
@@ -79,11 +77,10 @@ pub fn versions(outcomes: &[Outcome], top: usize) -> Vec<VersionBar> {
         .collect();
     let rest = &by_count[shown..];
     if !rest.is_empty() {
-        let mut shown: Vec<String> = by_count[..shown]
+        let shown: Vec<String> = by_count[..shown]
             .iter()
             .map(|(v, _)| (*v).to_owned())
             .collect();
-        shown.sort_unstable();
         bars.push(VersionBar {
             key: VersionKey::Other { shown },
             label: format!("Other ({} versions)", rest.len()),

@@ -70,7 +70,7 @@ fn contains_digits(imei: &Imei, digits: &[u8]) -> bool {
 /// (rows with equal values keep input order, in both directions) and follows what the column
 /// shows:
 /// - IMEI: by number (15 digits each, so their text order too);
-/// - Status, Reason, Firmware version: by text, case-insensitively (then exactly, so that
+/// - Status, Reason, Firmware version: by text, ignoring ASCII case (then exactly, so that
 ///   `V1` and `v1` do not interleave);
 /// - Updated: by instant; times the app could not read come after every instant, by text.
 ///
@@ -104,31 +104,36 @@ fn imei_number(imei: &Imei) -> u64 {
 }
 
 fn by_imei(devices: &[Imei], positions: Vec<usize>, direction: Direction) -> Vec<usize> {
-    let mut keys: Vec<u128> = positions
-        .into_iter()
-        .map(|i| {
-            let n = imei_number(&devices[i]);
-            let n = match direction {
-                Direction::Ascending => n,
-                Direction::Descending => u64::MAX - n,
-            };
-            (u128::from(n) << 64) | i as u128
-        })
+    // The set's IMEIs are distinct: each row's rank is its number's place among the numbers,
+    // and the rows sort by (rank, position) packed in a u64, as `sort_by_ranks` does (one sort
+    // routine in the bundle for every column).
+    let numbers: Vec<u64> = positions
+        .iter()
+        .map(|&i| imei_number(&devices[i]))
         .collect();
-    keys.sort_unstable();
-    keys.into_iter().map(|k| k as u64 as usize).collect()
+    let mut sorted = numbers.clone();
+    sorted.sort_unstable();
+    let ranks = numbers
+        .iter()
+        .map(|n| Some(sorted.partition_point(|m| m < n) as u32))
+        .collect();
+    sort_by_ranks(positions, ranks, sorted.len(), direction)
 }
 
-/// A value of the Updated column, in its sort order: instants first, then unread texts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-enum Updated<'a> {
+/// A cell's value in its column's sort order: instants (Updated) first, then texts ignoring
+/// ASCII case, then exactly (statuses, reasons and versions are ASCII in practice; Unicode case
+/// tables would cost the bundle several KB).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Cell<'a> {
     At(i64),
-    Unparsed(&'a str),
+    Text(&'a str),
 }
 
-/// What a text sorts by: ignoring case first, then exactly.
-fn text_key<'a>(text: &&'a str) -> (String, &'a str) {
-    (text.to_lowercase(), text)
+fn cell_key<'a>(cell: &Cell<'a>) -> (u8, i64, String, &'a str) {
+    match *cell {
+        Cell::At(t) => (0, t, String::new(), ""),
+        Cell::Text(text) => (1, 0, text.to_ascii_lowercase(), text),
+    }
 }
 
 /// Sorts by each row's rank among the distinct values of the column: the distinct values are
@@ -140,42 +145,29 @@ fn by_rank(
     field: Field,
     direction: Direction,
 ) -> Vec<usize> {
-    let text = |i: usize| -> Option<&str> {
+    let cell = |i: usize| -> Option<Cell<'_>> {
         let outcome = &outcomes[i];
         let value = match field {
             Field::Status => outcome.status_text(),
             Field::Reason => outcome.reason_text(),
+            Field::Updated => {
+                return match outcome.report().map(|r| &r.updated) {
+                    Some(UpdateTime::At(t)) => Some(Cell::At(t.timestamp_millis())),
+                    Some(UpdateTime::Unparsed(raw)) => Some(Cell::Text(raw)),
+                    Some(UpdateTime::Unknown) | None => None,
+                }
+            }
             _ => outcome.report().map_or("", |r| r.firmware_version.as_str()),
         };
-        (!value.is_empty()).then_some(value)
+        (!value.is_empty()).then_some(Cell::Text(value))
     };
-    match field {
-        Field::Updated => {
-            let updated = |i: usize| match outcomes[i].report().map(|r| &r.updated) {
-                Some(UpdateTime::At(t)) => Some(Updated::At(t.timestamp_millis())),
-                Some(UpdateTime::Unparsed(raw)) => Some(Updated::Unparsed(raw)),
-                Some(UpdateTime::Unknown) | None => None,
-            };
-            sort_by_value(positions, updated, |u| *u, direction)
-        }
-        _ => sort_by_value(positions, text, text_key, direction),
-    }
-}
-
-/// Sorts `positions` by `value` (`None`: a blank cell), whose distinct values sort by `key`.
-fn sort_by_value<K: Copy + Eq + Hash, S: Ord>(
-    positions: Vec<usize>,
-    value: impl Fn(usize) -> Option<K>,
-    key: impl Fn(&K) -> S,
-    direction: Direction,
-) -> Vec<usize> {
     // Rows map to the index of their value among the distinct ones, in first-seen order.
-    let mut index: FxHashMap<K, u32> = FxHashMap::default();
-    let mut distinct: Vec<K> = Vec::new();
+    let mut index: FxHashMap<Cell<'_>, u32> = FxHashMap::default();
+    let mut distinct: Vec<Cell<'_>> = Vec::new();
     let row_values: Vec<Option<u32>> = positions
         .iter()
         .map(|&i| {
-            value(i).map(|v| {
+            cell(i).map(|v| {
                 *index.entry(v).or_insert_with(|| {
                     distinct.push(v);
                     (distinct.len() - 1) as u32
@@ -184,19 +176,36 @@ fn sort_by_value<K: Copy + Eq + Hash, S: Ord>(
         })
         .collect();
     let mut sorted: Vec<u32> = (0..distinct.len() as u32).collect();
-    sorted.sort_by_cached_key(|&d| key(&distinct[d as usize]));
+    sorted.sort_by_cached_key(|&d| cell_key(&distinct[d as usize]));
     let mut rank = vec![0u32; distinct.len()];
     for (r, &d) in sorted.iter().enumerate() {
-        rank[d as usize] = match direction {
-            Direction::Ascending => r as u32,
-            Direction::Descending => (distinct.len() - 1 - r) as u32,
-        };
+        rank[d as usize] = r as u32;
     }
+    let ranks = row_values
+        .into_iter()
+        .map(|v| v.map(|d| rank[d as usize]))
+        .collect();
+    sort_by_ranks(positions, ranks, distinct.len(), direction)
+}
+
+/// Sorts `positions` by their `ranks` (ascending ranks among `distinct` values; `None`: a blank
+/// cell, last in both directions), equal ranks in position order: one `u64` sort of
+/// (blank, rank, position).
+fn sort_by_ranks(
+    positions: Vec<usize>,
+    ranks: Vec<Option<u32>>,
+    distinct: usize,
+    direction: Direction,
+) -> Vec<usize> {
     let mut keys: Vec<u64> = positions
         .iter()
-        .zip(row_values)
-        .map(|(&i, v)| {
-            let (blank, rank) = v.map_or((1, 0), |d| (0, rank[d as usize]));
+        .zip(ranks)
+        .map(|(&i, rank)| {
+            let (blank, rank) = match (rank, direction) {
+                (None, _) => (1, 0),
+                (Some(r), Direction::Ascending) => (0, r),
+                (Some(r), Direction::Descending) => (0, (distinct as u32).saturating_sub(1) - r),
+            };
             (blank << 63) | (u64::from(rank) << 32) | i as u64
         })
         .collect();
@@ -383,7 +392,9 @@ pub(crate) mod tests {
                 field.text(&devices[a], &outcomes[a]),
                 field.text(&devices[b], &outcomes[b]),
             );
-            let by_value = text_key(&a.as_ref()).cmp(&text_key(&b.as_ref()));
+            // Ignoring ASCII case, then exactly.
+            let key = |t: &str| (t.to_ascii_lowercase(), t.to_owned());
+            let by_value = key(a.as_ref()).cmp(&key(b.as_ref()));
             let by_value = match dir {
                 Direction::Ascending => by_value,
                 Direction::Descending => by_value.reverse(),

@@ -8,6 +8,7 @@ use super::results_table::ResultsTable;
 use super::run_controller::RunController;
 use super::summary::RunSummary;
 use super::sync_form::SyncForm;
+use super::workbench::Workbench;
 use crate::core::table_view::ViewQuery;
 use crate::net::fetch_config_text;
 
@@ -50,6 +51,7 @@ pub fn Console(
         tokens: TokenState::new(),
         run: run.unwrap_or_else(RunController::for_network),
         config: StoredValue::new(loaded),
+        sync_again: StoredValue::new_local(None),
     };
     let query = RwSignal::new(ViewQuery::default());
     provide_context(context);
@@ -72,6 +74,7 @@ pub fn Console(
         {note.map(|note| view! { <p class="config-note">{note}</p> })}
         <SyncForm />
         <RunSummary />
+        <Workbench query />
         <ResultsTable query />
     }
 }

@@ -10,3 +10,4 @@ pub mod run_controller;
 pub mod secret_field;
 pub mod summary;
 pub mod sync_form;
+pub mod workbench;

@@ -13,7 +13,7 @@ pub fn SecretField(
     value: RwSignal<String>,
 ) -> impl IntoView {
     let shown = RwSignal::new(false);
-    let toggle_name = format!("Show {}", label.to_lowercase());
+    let toggle_name = format!("Show {}", label.to_ascii_lowercase());
     let note_id = format!("{id}-note");
     // What was removed from the paste, or why it cannot be a token; nothing for an empty field.
     let note = move || {

@@ -70,6 +70,10 @@ pub fn SyncForm() -> impl IntoView {
             }
         }
     };
+    // "Sync again" on a workbench group runs like Retry failed, over that group's devices.
+    context
+        .sync_again
+        .set_value(Some(std::rc::Rc::new(move |devices| launch(Some(devices)))));
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         launch(None);

@@ -49,12 +49,16 @@ interface Fixtures {
 export const test = base.extend<Fixtures, { deployment: Deployment }>({
   deployment: [{ controlUrl: '', apiBaseUrl: 'api/fota/v3' }, { option: true, scope: 'worker' }],
 
-  // A reset emulator for each test; control calls go to its own URL.
-  emulator: async ({ request, deployment }, use) => {
-    const emulator = new Emulator(request, deployment.controlUrl || undefined);
-    await emulator.reset();
-    await use(emulator);
-  },
+  // A reset emulator for every test, whether it asks for the emulator or not (a fault a test
+  // left behind must not answer the next one); control calls go to its own URL.
+  emulator: [
+    async ({ request, deployment }, use) => {
+      const emulator = new Emulator(request, deployment.controlUrl || undefined);
+      await emulator.reset();
+      await use(emulator);
+    },
+    { auto: true },
+  ],
 
   app: async ({ page }, use) => {
     await use(new App(page));
@@ -241,7 +245,7 @@ export class App {
     this.summaryList = root.locator('dl[aria-label="Summary"]');
     this.progressBar = root.getByRole('progressbar', { name: 'Run progress' });
     this.progress = root.locator('section[aria-label="Run summary"] p.progress');
-    this.downloadButton = root.getByRole('button', { name: 'Download CSV' });
+    this.downloadButton = root.locator('section[aria-label="Run summary"]').getByRole('button', { name: 'Download CSV' });
     this.onlyUnsuccessful = root.getByRole('checkbox', { name: 'Show only devices that did not succeed' });
     this.table = root.locator('table.results');
     this.rows = this.table.locator('tbody tr');
@@ -355,12 +359,15 @@ export class App {
 
   /**
    * The run on screen is over (allowing for retries with back-off): the progress line says
-   * "finished in", nothing waits, Cancel is gone and Synchronize can be pressed; with `devices`,
+   * "finished in", nothing waits (in the summary and in the rows in view), Cancel is gone and
+   * Synchronize can be pressed; with `devices`,
    * the table and the total hold that many.
    */
   async expectRunOver(options: { devices?: number; timeout?: number } = {}): Promise<void> {
     await expect(this.progress).toContainText('finished in', { timeout: options.timeout ?? 20_000 });
     await expect(this.summaryValue('Waiting')).toHaveCount(0);
+    // The rows in view are redrawn at the frame after the summary.
+    await expect(this.table.locator('tbody tr.waiting')).toHaveCount(0);
     await expect(this.cancelButton).toHaveCount(0);
     await expect(this.synchronizeButton).toBeEnabled();
     if (options.devices !== undefined) {

@@ -132,3 +132,111 @@ test('Download JSON: the whole result set, every device with its requests, the r
   expect(JSON.parse(json.requests[1].answer)).toHaveProperty('deviceFirmwarVersionList');
   expect(json.devices.every((d) => d.requests === 2)).toBeTruthy();
 });
+
+test.describe('the workbench panels', () => {
+  /** The triage panel's groups as shown: label and count, largest first. */
+  async function groupsShown(page: import('@playwright/test').Page): Promise<[string, number][]> {
+    return page.locator('ul.groups > li').evaluateAll((items) =>
+      items.map((li) => [
+        li.querySelector('.group-label')?.textContent ?? '',
+        Number((li.querySelector('.group-count')?.textContent ?? '').replace(/,/g, '')),
+      ]),
+    );
+  }
+
+  test('outcomes grouped by the server’s words, counted as the table counts them; Show filters', async ({ page, app, emulator }) => {
+    await emulator.addFault({ kind: 500, skip: 0, times: 1 });
+    await app.useConfig({ batchSize: 20, maxAttempts: 1, concurrency: 1 });
+    await synced(app);
+    const rows = await app.tableRows();
+    const groups = await groupsShown(page);
+    // Largest first, and they add up to every device.
+    expect(groups.map(([, n]) => n)).toEqual([...groups.map(([, n]) => n)].sort((a, b) => b - a));
+    expect(groups.reduce((sum, [, n]) => sum + n, 0)).toBe(DEVICES.length);
+    const errors = rows.filter((r) => r.status === 'Error');
+    expect(errors.map((r) => r.imei)).toEqual(DEVICES.slice(0, 20));
+    const errorGroup = groups.find(([label]) => label.startsWith('Error: HTTP 500'));
+    expect(errorGroup?.[1]).toBe(20);
+    const succeeded = rows.filter((r) => r.status === SUCCESS).length;
+    expect(groups.find(([label]) => label === 'Succeeded')?.[1]).toBe(succeeded);
+    for (const [label, count] of groups.filter(([l]) => l.startsWith('Failed: '))) {
+      const [status, reason] = label.slice('Failed: '.length).split(' — ');
+      expect(rows.filter((r) => r.status === status && (reason === undefined || r.reason === reason)), label).toHaveLength(count);
+    }
+
+    // Show: only the group's rows; pressed again, all of them.
+    const errorItem = page.locator('ul.groups > li', { hasText: 'Error: HTTP 500' });
+    await errorItem.getByRole('button', { name: 'Show' }).click();
+    await expect(errorItem.getByRole('button', { name: 'Show' })).toHaveAttribute('aria-pressed', 'true');
+    await expect.poll(async () => (await app.tableRows()).map((r) => r.imei)).toEqual(errors.map((r) => r.imei));
+    await expect(app.rowsShown).toHaveText(`Showing 20 of ${DEVICES.length} devices`);
+    await errorItem.getByRole('button', { name: 'Show' }).click();
+    await app.expectRowCount(DEVICES.length);
+  });
+
+  test('Sync again on a group sends exactly its devices and updates the same results', async ({ page, app, emulator }) => {
+    await emulator.addFault({ kind: 500, skip: 1, times: 1 });
+    await app.useConfig({ batchSize: 20, maxAttempts: 1, concurrency: 1 });
+    await synced(app);
+    const before = await app.tableRows();
+    const failedBatch = before.filter((r) => r.status === 'Error').map((r) => r.imei);
+    expect(failedBatch).toEqual(DEVICES.slice(20, 40));
+    const calls = (await emulator.syncCalls()).length;
+    await page.locator('ul.groups > li', { hasText: 'Error: HTTP 500' }).getByRole('button', { name: 'Sync again' }).click();
+    await expect(app.progress).toContainText(`20 of 20 devices`);
+    await app.expectRunOver({ devices: DEVICES.length });
+    const sent = (await emulator.syncCalls()).slice(calls);
+    expect(sent.flatMap((c) => JSON.parse(c.body).deviceList)).toEqual(failedBatch);
+    const after = await app.tableRows();
+    expect(after.filter((r) => r.status === 'Error')).toEqual([]);
+    // The others kept their outcome; the retried ones have theirs now.
+    expect(after.filter((r) => !failedBatch.includes(r.imei))).toEqual(before.filter((r) => !failedBatch.includes(r.imei)));
+    expect((await groupsShown(page)).some(([label]) => label.startsWith('Error'))).toBe(false);
+  });
+
+  test('the firmware chart counts the successes per version; a bar filters the table', async ({ page, app }) => {
+    await synced(app);
+    const rows = await app.tableRows();
+    const perVersion = new Map<string, number>();
+    for (const r of rows.filter((r) => r.status === SUCCESS)) perVersion.set(r.firmware, (perVersion.get(r.firmware) ?? 0) + 1);
+    const bars = await page.locator('ul.bars button.bar').evaluateAll((buttons) =>
+      buttons.map((b) => [b.querySelector('.bar-label')?.textContent ?? '', b.querySelector('.bar-count')?.textContent ?? '']),
+    );
+    const total = bars.reduce((sum, [, count]) => sum + Number(count.replace(/[^\d]/g, '')), 0);
+    expect(total).toBe([...perVersion.values()].reduce((a, b) => a + b, 0));
+    const [label, count] = bars[0];
+    if (!label.startsWith('Other')) expect(Number(count.replace(/[^\d]/g, ''))).toBe(perVersion.get(label));
+    await page.locator('ul.bars button.bar').first().click();
+    await expect(page.locator('ul.bars button.bar').first()).toHaveAttribute('aria-pressed', 'true');
+    const shown = await app.tableRows();
+    expect(shown.length).toBe(Number(count.replace(/[^\d]/g, '')));
+    expect(shown.every((r) => r.status === SUCCESS)).toBe(true);
+  });
+
+  test("the request log keeps each answer, and Copy as cURL repeats the request with no token", async ({ page, app, context, emulator }) => {
+    await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+    await synced(app);
+    await page.getByText(/^Request log \(1 requests?\)$/).click();
+    const row = page.locator('table.request-log tbody tr').first();
+    await expect(row.locator('td').nth(4)).toHaveText('200');
+    await row.getByRole('button', { name: 'Answer' }).click();
+    await expect(page.locator('table.request-log pre')).toContainText('deviceFirmwarVersionList');
+    await row.getByRole('button', { name: 'Copy as cURL' }).click();
+    const command = await page.evaluate(() => navigator.clipboard.readText());
+    expect(command).not.toContain('bearer-e2e');
+    expect(command).not.toContain('session-e2e');
+    expect(command).toContain('"Authorization: Bearer $THINGSPACE_BEARER_TOKEN"');
+    expect(command).toContain('"VZ-M2M-Token: $THINGSPACE_SESSION_TOKEN"');
+    // Run from a shell with the placeholders filled in, it gets the same answer as the app did.
+    const { execFileSync } = await import('node:child_process');
+    const answer = execFileSync('/bin/sh', ['-c', command], {
+      env: { ...process.env, THINGSPACE_BEARER_TOKEN: 'bearer-e2e', THINGSPACE_SESSION_TOKEN: 'session-e2e' },
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'], // curl's progress meter goes to stderr
+    });
+    const shown = await page.locator('table.request-log pre').textContent();
+    expect(JSON.parse(answer)).toEqual(JSON.parse(shown ?? ''));
+    const calls = await emulator.syncCalls();
+    expect(calls.at(-1)?.headers['authorization']).toBe('Bearer bearer-e2e');
+  });
+});
