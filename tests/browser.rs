@@ -360,7 +360,7 @@ async fn answers_fill_the_table_in_input_order_as_text() {
     server.reply(0, Ok(answer));
     settled().await;
 
-    let header = texts(&root, "thead th");
+    let header = texts(&root, "table.results thead th");
     assert_eq!(
         header,
         ["IMEI", "Status", "Reason", "Firmware version", "Updated"]

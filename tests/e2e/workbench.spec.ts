@@ -240,3 +240,38 @@ test.describe('the workbench panels', () => {
     expect(calls.at(-1)?.headers['authorization']).toBe('Bearer bearer-e2e');
   });
 });
+
+test('at 1280 px the Status and Updated columns are never cut', async ({ page, app, emulator }) => {
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await emulator.addFault({ kind: 500, times: 1 });
+  await app.useConfig({ batchSize: 20, maxAttempts: 1, concurrency: 1 });
+  await synced(app);
+  const cut = await app.table.evaluate((table) =>
+    [...table.querySelectorAll('tbody td.status, tbody td.updated, thead th')]
+      .filter((cell) => cell.scrollWidth > cell.clientWidth + 1)
+      .map((cell) => `${cell.className}: ${cell.textContent}`),
+  );
+  expect(cut, 'cells whose text does not fit').toEqual([]);
+});
+
+test('README screenshots: the workbench in light and dark', async ({ page, app, emulator }, testInfo) => {
+  // Kept current by this test: with README_SCREENSHOTS=1 it writes docs/screenshots/ too.
+  await page.setViewportSize({ width: 1280, height: 1000 });
+  await emulator.addFault({ kind: 500, skip: 1, times: 1 });
+  await app.useConfig({ batchSize: 20, maxAttempts: 1, concurrency: 1 });
+  await synced(app);
+  const { mkdir } = await import('node:fs/promises');
+  const path = await import('node:path');
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    const workbench = page.getByRole('region', { name: 'Workbench' });
+    await expect(workbench.locator('ul.groups > li').first()).toBeVisible();
+    const shot = await workbench.screenshot({ path: testInfo.outputPath(`workbench-${scheme}.png`) });
+    expect(shot.length).toBeGreaterThan(10_000);
+    if (process.env.README_SCREENSHOTS === '1') {
+      const dir = path.join(__dirname, '..', '..', 'docs', 'screenshots');
+      await mkdir(dir, { recursive: true });
+      await workbench.screenshot({ path: path.join(dir, `workbench-${scheme}.png`) });
+    }
+  }
+});
