@@ -77,7 +77,15 @@ pub fn Workbench(query: RwSignal<ViewQuery>) -> impl IntoView {
             set_timeout(
                 move || {
                     timer.try_set_value(false);
-                    last.try_set_value(js_sys::Date::now());
+                    // The run ended meanwhile and was tallied then: nothing new to draw.
+                    let now = js_sys::Date::now();
+                    if last
+                        .try_get_value()
+                        .is_some_and(|at| now - at < TALLY_EVERY_MS - 1.0)
+                    {
+                        return;
+                    }
+                    last.try_set_value(now);
                     tallies.try_set(tally(run, stale_after_days));
                 },
                 Duration::from_millis(wait.ceil() as u64),

@@ -2,6 +2,7 @@
 // combined with "Showing N of M devices", Copy rows as tab-separated text, stale firmware marked,
 // and the JSON download of the whole result set.
 import { readFile } from 'node:fs/promises';
+import Ajv2020 from 'ajv/dist/2020';
 import { ACCOUNT, SUCCESS, expect, test, type App } from './app';
 import { validImeis } from './imei';
 
@@ -107,6 +108,10 @@ test('Download JSON: the whole result set, every device with its requests, the r
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download JSON' }).click()]);
   expect(download.suggestedFilename()).toMatch(new RegExp(`^fota-sync-${ACCOUNT}-\\d{8}T\\d{6}Z\\.json$`));
   const text = await readFile(await download.path(), 'utf8');
+  // The documented shape (tests/fixtures/result.schema.json, JSON Schema 2020-12), checked by Ajv.
+  const schema = JSON.parse(await readFile(`${__dirname}/../fixtures/result.schema.json`, 'utf8'));
+  const validate = new Ajv2020({ allErrors: true, strict: false }).compile(schema);
+  expect(validate(JSON.parse(text)) ? [] : validate.errors, 'the JSON against its schema').toEqual([]);
   expect(text).not.toContain('bearer-e2e');
   expect(text).not.toContain('session-e2e');
   const json = JSON.parse(text) as {

@@ -1,0 +1,189 @@
+#!/usr/bin/env node
+// The workbench benchmark of issue 12: 300,000 devices against the emulator answering at once,
+// in the release build in headless Chromium. Figures: the run; how long after its end the
+// outcome groups and the firmware chart are up to date; the longest main-thread task while the
+// run goes; Find IMEI and a sort, from the input to the table redrawn, with their longest task.
+// Reports figures against their targets; a missed target is printed, never an error. Run through
+// `.ci/bench workbench`, which builds dist/, starts the emulator and sets BENCH_BASE_URL.
+'use strict';
+
+const { chromium } = require('playwright-core');
+const { CHROMIUM_ARGS } = require('../chromium');
+const { median, ms, printTable } = require('./report');
+
+const BASE_URL = process.env.BENCH_BASE_URL;
+const RUNS = Number(process.env.BENCH_RUNS || 1);
+const CHROMIUM_BIN = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
+const DEVICES = Number(process.env.BENCH_DEVICES || 300_000);
+const ACCOUNT = '0000123456-00001';
+
+/** Distinct valid IMEIs: 3569381, a 7-digit counter, the Luhn check digit. */
+function validImeis(count) {
+  return Array.from({ length: count }, (_, i) => {
+    const body = `3569381${String(i).padStart(7, '0')}`;
+    let sum = 0;
+    for (let k = 0; k < 14; k++) {
+      let d = Number(body[13 - k]);
+      if (k % 2 === 0) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+      sum += d;
+    }
+    return body + ((10 - (sum % 10)) % 10);
+  });
+}
+
+/** In the page before the app: long tasks, and when the groups list last changed. */
+function instrument() {
+  const bench = (window.__bench = { longTasks: [], groupsAt: 0 });
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) bench.longTasks.push({ start: e.startTime, duration: e.duration });
+  }).observe({ type: 'longtask', buffered: true });
+  const watch = () =>
+    new MutationObserver((records) => {
+      if (records.some((r) => r.target instanceof Element && r.target.closest('ul.groups, ul.bars'))) bench.groupsAt = performance.now();
+    }).observe(document.body, { subtree: true, childList: true });
+  if (document.body) watch();
+  else document.addEventListener('DOMContentLoaded', watch);
+}
+
+/** The longest task that overlaps `from`..`to` (page clock), 0 without one. */
+function longest(tasks, from, to) {
+  return tasks.filter((t) => t.start + t.duration >= from && t.start <= to).reduce((m, t) => Math.max(m, t.duration), 0);
+}
+
+/**
+ * Runs `act` in the page and waits for the table to show its effect: the first row drawn and the
+ * "Showing" line differ from before (a find changes the count, a sort the first row). Returns
+ * when it started and the ms until the frame after the change.
+ */
+async function timed(page, act) {
+  return page.evaluate(async (act) => {
+    const shown = document.getElementById('rows-shown');
+    const body = document.querySelector('table.results tbody');
+    const state = () => `${shown.textContent}|${body.querySelector('tr[aria-rowindex="2"] td.imei')?.textContent}`;
+    const before = state();
+    const start = performance.now();
+    const done = new Promise((resolve) => {
+      const check = () => {
+        if (state() !== before) requestAnimationFrame(() => resolve(performance.now()));
+      };
+      new MutationObserver(check).observe(document.querySelector('.table-wrap'), { subtree: true, childList: true, characterData: true });
+      new MutationObserver(check).observe(shown, { subtree: true, childList: true, characterData: true });
+    });
+    if (act.kind === 'find') {
+      const field = document.getElementById('find-imei');
+      field.value = act.text;
+      field.dispatchEvent(new Event('input', { bubbles: true }));
+    } else {
+      document.querySelector(`th.${act.column} button.sort`).click();
+    }
+    const end = await done;
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    return { start, took: end - start };
+  }, act);
+}
+
+async function measure(browser, imeis) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  try {
+    await context.addInitScript(instrument);
+    const page = await context.newPage();
+    await page.goto(BASE_URL);
+    await page.getByRole('button', { name: 'Synchronize' }).waitFor();
+    await page.getByRole('textbox', { name: 'Account', exact: true }).fill(ACCOUNT);
+    await page.locator('#imeis').evaluate((field, value) => {
+      field.value = value;
+      field.dispatchEvent(new Event('input', { bubbles: true }));
+    }, imeis.join('\n'));
+    await page.locator('#imei-count').filter({ hasText: `${imeis.length.toLocaleString('en').replace(/,/g, '')} valid` }).waitFor({ timeout: 120_000 });
+    await page.getByLabel('Bearer token', { exact: true }).fill('bearer-bench');
+    await page.getByLabel('Session token', { exact: true }).fill('session-bench');
+    const submitAt = await page.evaluate(() => {
+      const at = performance.now();
+      document.querySelector('button[type=submit]').click();
+      return at;
+    });
+    const deadline = Date.now() + 900_000;
+    let endAt = null;
+    while (endAt === null) {
+      if (Date.now() > deadline) throw new Error('the run did not finish within 15 minutes');
+      await new Promise((r) => setTimeout(r, 250));
+      endAt = await page.evaluate(() =>
+        document.querySelector('section[aria-label="Run summary"] p.progress')?.textContent.includes('finished in') ? performance.now() : null,
+      );
+    }
+    // The panels after the end: the last change to the groups or bars, once they are stable.
+    await page.waitForTimeout(1_500);
+    const b = await page.evaluate(() => window.__bench);
+    const progress = await page.locator('section[aria-label="Run summary"] p.progress').textContent();
+    const finished = /finished in ([\d.]+) s/.exec(progress);
+    const run = {
+      run: finished ? Number(finished[1]) * 1000 : NaN,
+      panelsAfterEnd: Math.max(0, b.groupsAt - endAt),
+      longestDuringRun: longest(b.longTasks, submitAt, endAt),
+    };
+    const target = imeis[Math.floor(imeis.length / 2)];
+    const find = await timed(page, { kind: 'find', text: target.slice(7, 13) });
+    const clear = await timed(page, { kind: 'find', text: '' });
+    // The IMEIs were entered in ascending order: the first press (ascending) changes nothing on
+    // screen, so the second (descending) is the one measured.
+    await page.locator('th.imei button.sort').click();
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    const sortStatus = await timed(page, { kind: 'sort', column: 'imei' });
+    const sortFirmware = await timed(page, { kind: 'sort', column: 'firmware' });
+    const tasks = (await page.evaluate(() => window.__bench)).longTasks;
+    return {
+      ...run,
+      find: find.took,
+      findLongest: longest(tasks, find.start, find.start + find.took),
+      clear: clear.took,
+      sortStatus: sortStatus.took,
+      sortFirmware: sortFirmware.took,
+      sortLongest: Math.max(
+        longest(tasks, sortStatus.start, sortStatus.start + sortStatus.took),
+        longest(tasks, sortFirmware.start, sortFirmware.start + sortFirmware.took),
+      ),
+      check: progress,
+    };
+  } finally {
+    await context.close();
+  }
+}
+
+async function main() {
+  if (!BASE_URL) throw new Error('BENCH_BASE_URL is not set: run the benchmark with `bash .ci/bench workbench`');
+  const browser = await chromium.launch({ executablePath: CHROMIUM_BIN, headless: true, args: CHROMIUM_ARGS });
+  const imeis = validImeis(DEVICES);
+  const runs = [];
+  try {
+    for (let i = 0; i < RUNS; i++) {
+      runs.push(await measure(browser, imeis));
+      console.log(`run ${i + 1}: ${runs.at(-1).check}`);
+    }
+  } finally {
+    await browser.close();
+  }
+  const figure = (key) => ({ median: median(runs.map((r) => r[key])), all: runs.map((r) => ms(r[key])).join(', ') });
+  const row = (label, key, target) => {
+    const f = figure(key);
+    return ['', label, ms(f.median), f.all, target === undefined ? '' : `≤ ${ms(target)}`, target === undefined ? '' : f.median <= target ? 'met' : 'MISSED'];
+  };
+  printTable(
+    ['', `${DEVICES.toLocaleString('en')} devices, emulator at 0 ms`, 'median', 'runs', 'target', ''],
+    [
+      row('Synchronize → finished (the app\'s own figure)', 'run'),
+      row('run ended → groups and chart up to date', 'panelsAfterEnd', 100),
+      row('longest main-thread task during the run', 'longestDuringRun', 50),
+      row('Find IMEI (6 digits) → rows redrawn', 'find', 100),
+      row('  longest task meanwhile', 'findLongest', 50),
+      row('clear the find → rows redrawn', 'clear', 100),
+      row('sort by IMEI, descending → rows redrawn', 'sortStatus', 100),
+      row('sort by Firmware version → rows redrawn', 'sortFirmware', 100),
+      row('  longest task of the two sorts', 'sortLongest', 50),
+    ],
+  );
+}
+
+main().catch((error) => {
+  console.error(`bench: could not run: ${error.stack || error}`);
+  process.exit(1);
+});
