@@ -7,7 +7,7 @@
 const os = require('node:os');
 const { chromium } = require('playwright-core');
 const { CHROMIUM_ARGS } = require('../chromium');
-const { median, ms, printTable } = require('./report');
+const { median, ms, printTable, validImeis } = require('./report');
 
 const BASE_URL = process.env.BENCH_BASE_URL;
 const RUNS = Number(process.env.BENCH_RUNS || 3);
@@ -18,20 +18,6 @@ const PASTED_DEVICES = 100_000;
 const ACCOUNT = '0000123456-00001';
 /** The app's defaults (README, "Configuration"), for keys config.json leaves out. */
 const DEFAULTS = { batchSize: 100, concurrency: 4, apiBaseUrl: 'api/fota/v3' };
-
-/** Distinct valid IMEIs, as tests/e2e/imei.ts makes them: 35693810, a 6-digit counter, Luhn. */
-function validImeis(count) {
-  return Array.from({ length: count }, (_, i) => {
-    const body = `35693810${String(i).padStart(6, '0')}`;
-    let sum = 0;
-    for (let k = 0; k < 14; k++) {
-      let d = Number(body[13 - k]);
-      if (k % 2 === 0) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
-      sum += d;
-    }
-    return body + ((10 - (sum % 10)) % 10);
-  });
-}
 
 /**
  * Installed in the page before the app loads: long tasks, the time of the first request and of

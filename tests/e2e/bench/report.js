@@ -19,4 +19,22 @@ function printTable(header, rows) {
   for (const row of rows) console.log(line(row));
 }
 
-module.exports = { median, ms, printTable };
+/**
+ * `count` distinct valid IMEIs, as tests/e2e/imei.ts makes them: `prefix`, a counter filling the
+ * 14 digits of the body, and the Luhn check digit.
+ */
+function validImeis(count, prefix = '35693810') {
+  const width = 14 - prefix.length;
+  return Array.from({ length: count }, (_, i) => {
+    const body = `${prefix}${String(i).padStart(width, '0')}`;
+    let sum = 0;
+    for (let k = 0; k < 14; k++) {
+      let d = Number(body[13 - k]);
+      if (k % 2 === 0) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+      sum += d;
+    }
+    return body + ((10 - (sum % 10)) % 10);
+  });
+}
+
+module.exports = { median, ms, printTable, validImeis };
