@@ -56,13 +56,25 @@ pub fn versions(outcomes: &[Outcome], top: usize) -> Vec<VersionBar> {
             *counts.entry(report.firmware_version.as_str()).or_insert(0) += 1;
         }
     }
-    let mut by_count: Vec<(&str, usize)> = counts.into_iter().collect();
-    by_count.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+    bars(counts.into_iter().collect(), top)
+}
+
+/// The bars of `by_count` (each version, once, with its count of successful devices, at least
+/// 1) as [`versions`] draws them with `top` bars.
+///
+/// Only the bars shown are sorted: a fleet may report tens of thousands of versions (the
+/// emulator does), and the chart is redrawn every second while a run goes.
+pub fn bars(mut by_count: Vec<(&str, usize)>, top: usize) -> Vec<VersionBar> {
+    let order = |a: &(&str, usize), b: &(&str, usize)| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0));
     let shown = if by_count.len() == top + 1 {
         by_count.len()
     } else {
         top.min(by_count.len())
     };
+    if shown < by_count.len() && shown > 0 {
+        by_count.select_nth_unstable_by(shown - 1, order);
+    }
+    by_count[..shown].sort_unstable_by(order);
     let mut bars: Vec<VersionBar> = by_count[..shown]
         .iter()
         .map(|&(version, count)| VersionBar {

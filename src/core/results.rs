@@ -4,12 +4,26 @@
 //! old ones in the same set, so the table, the summary and the exports always cover the whole
 //! fleet that was entered.
 
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::collections::hash_map::Entry;
+use std::rc::Rc;
+
 use rustc_hash::FxHashMap;
 
+use super::columns::Field;
+use super::firmware::{bars, VersionBar};
 use super::imei::Imei;
 use super::outcome::{Outcome, Summary};
+use super::table_view::rank_texts;
+use super::triage::{key_of, listed, Group, GroupKey};
 
 /// Devices in the order entered, each with its latest outcome and its count of requests.
+///
+/// The set also keeps, as outcomes change, what the workbench and the table would otherwise
+/// work out from every device each time: the count of each triage group and of each firmware
+/// version, and each row's Status, Reason and Firmware version as numbers that sort (a run
+/// of 300,000 devices has a handful of distinct texts).
 #[derive(Clone, Debug, Default)]
 pub struct ResultSet {
     devices: Vec<Imei>,
@@ -18,18 +32,96 @@ pub struct ResultSet {
     summary: Summary,
     /// Position of each device, built on the first lookup (a first run never needs it).
     index: Option<FxHashMap<Imei, usize>>,
+    words: Words,
+    /// Each row's [Status, Reason, Firmware version] as ids in `words`.
+    cells: Vec<[u32; 3]>,
+    groups: FxHashMap<GroupId, usize>,
+    /// Successful devices per firmware version (its id in `words`).
+    versions: FxHashMap<u32, usize>,
+    /// [`rank_texts`] of `words`, while they number `.0`.
+    ranks: RefCell<(usize, Rc<[u32]>)>,
+}
+
+/// Every distinct text of the set's cells and triage groups, stored once, each with its id
+/// (its index in `texts`). Texts are never dropped: a set has few.
+#[derive(Clone, Debug, Default)]
+struct Words {
+    ids: FxHashMap<Box<str>, u32>,
+    texts: Vec<Box<str>>,
+}
+
+impl Words {
+    fn id(&mut self, text: &str) -> u32 {
+        if let Some(&id) = self.ids.get(text) {
+            return id;
+        }
+        let id = self.texts.len() as u32;
+        self.texts.push(text.into());
+        self.ids.insert(text.into(), id);
+        id
+    }
+}
+
+/// A triage group as ids: its kind (the order of [`GroupKey`]'s variants) and the ids of its
+/// words (a failure's status and reason, an error's text; 0 otherwise).
+type GroupId = (u8, u32, u32);
+
+fn group_id(words: &mut Words, outcome: &Outcome) -> GroupId {
+    match key_of(outcome) {
+        GroupKey::Success => (0, 0, 0),
+        GroupKey::Failed { status, reason } => (1, words.id(&status), words.id(&reason)),
+        GroupKey::NoResult => (2, 0, 0),
+        GroupKey::Error(text) => (3, words.id(&text), 0),
+        GroupKey::NotSent => (4, 0, 0),
+        GroupKey::Waiting => (5, 0, 0),
+    }
+}
+
+fn cells_of(words: &mut Words, outcome: &Outcome) -> [u32; 3] {
+    [
+        words.id(outcome.status_text()),
+        words.id(outcome.reason_text()),
+        words.id(outcome.report().map_or("", |r| r.firmware_version.as_str())),
+    ]
+}
+
+/// Adds `by` (1 or -1) to the count at `key`, dropping counts that reach 0.
+fn count<K: std::hash::Hash + Eq>(counts: &mut FxHashMap<K, usize>, key: K, by: isize) {
+    match counts.entry(key) {
+        Entry::Occupied(mut e) => match e.get().saturating_add_signed(by) {
+            0 => {
+                e.remove();
+            }
+            n => *e.get_mut() = n,
+        },
+        Entry::Vacant(e) => {
+            if by > 0 {
+                e.insert(by as usize);
+            }
+        }
+    }
 }
 
 impl ResultSet {
     /// A set of `devices` (distinct, as the form's list is), every one waiting, none sent.
     pub fn new(devices: Vec<Imei>) -> ResultSet {
         let outcomes = vec![Outcome::Waiting; devices.len()];
+        let mut words = Words::default();
+        let mut groups = FxHashMap::default();
+        if !devices.is_empty() {
+            groups.insert(group_id(&mut words, &Outcome::Waiting), devices.len());
+        }
         ResultSet {
             summary: Summary::of(&outcomes),
             requests: vec![0; devices.len()],
+            cells: vec![cells_of(&mut words, &Outcome::Waiting); devices.len()],
             devices,
             outcomes,
             index: None,
+            words,
+            groups,
+            versions: FxHashMap::default(),
+            ranks: RefCell::default(),
         }
     }
 
@@ -66,11 +158,83 @@ impl ResultSet {
 
     /// Gives the device at `position` its new outcome; positions past the end are ignored.
     pub fn set(&mut self, position: usize, outcome: Outcome) {
-        if let Some(slot) = self.outcomes.get_mut(position) {
-            self.summary.remove(slot);
-            self.summary.add(&outcome);
-            *slot = outcome;
+        let Some(slot) = self.outcomes.get_mut(position) else {
+            return;
+        };
+        let words = &mut self.words;
+        count(&mut self.groups, group_id(words, slot), -1);
+        if matches!(slot, Outcome::Success(_)) {
+            count(&mut self.versions, self.cells[position][2], -1);
         }
+        let cells = cells_of(words, &outcome);
+        count(&mut self.groups, group_id(words, &outcome), 1);
+        if matches!(outcome, Outcome::Success(_)) {
+            count(&mut self.versions, cells[2], 1);
+        }
+        self.cells[position] = cells;
+        self.summary.remove(slot);
+        self.summary.add(&outcome);
+        *slot = outcome;
+    }
+
+    /// The triage groups of the set, as [`super::triage::groups`] lists them, from the counts
+    /// kept as outcomes change (a handful of groups, whatever the number of devices).
+    pub fn groups(&self) -> Vec<Group> {
+        let text = |id: u32| Cow::Borrowed(&*self.words.texts[id as usize]);
+        listed(self.groups.iter().map(|(&(kind, a, b), &n)| {
+            let key = match kind {
+                0 => GroupKey::Success,
+                1 => GroupKey::Failed {
+                    status: text(a),
+                    reason: text(b),
+                },
+                2 => GroupKey::NoResult,
+                3 => GroupKey::Error(text(a)),
+                4 => GroupKey::NotSent,
+                _ => GroupKey::Waiting,
+            };
+            (key, n)
+        }))
+    }
+
+    /// The firmware chart of the set, as [`super::firmware::versions`] draws it with `top`
+    /// bars, from the counts kept as outcomes change.
+    pub fn versions(&self, top: usize) -> Vec<VersionBar> {
+        bars(
+            self.versions
+                .iter()
+                .map(|(&id, &n)| (&*self.words.texts[id as usize], n))
+                .collect(),
+            top,
+        )
+    }
+
+    /// Every distinct cell text of the set, indexed by the ids of [`ResultSet::cell`].
+    pub fn texts(&self) -> &[Box<str>] {
+        &self.words.texts
+    }
+
+    /// The rank of each of [`ResultSet::texts`] in the order the table sorts texts (ASCII case
+    /// ignored, then exactly), worked out again only when new texts came in since the last
+    /// call: sorting by another text column, or the other way, costs no ranking.
+    pub fn text_ranks(&self) -> Rc<[u32]> {
+        let mut cached = self.ranks.borrow_mut();
+        if cached.0 != self.words.texts.len() || cached.1.len() != cached.0 {
+            *cached = (self.words.texts.len(), rank_texts(&self.words.texts).into());
+        }
+        cached.1.clone()
+    }
+
+    /// The id in [`ResultSet::texts`] of the text the row at `position` shows in `field`'s
+    /// column; `None` for the IMEI and Updated columns, which are not kept as texts.
+    pub fn cell(&self, position: usize, field: Field) -> Option<u32> {
+        let column = match field {
+            Field::Status => 0,
+            Field::Reason => 1,
+            Field::FirmwareVersion => 2,
+            Field::Imei | Field::Updated => return None,
+        };
+        Some(self.cells[position][column])
     }
 
     /// Counts one more request for each device at `positions`.
@@ -162,5 +326,34 @@ mod tests {
         set.set(9, success());
         set.count_request([9]);
         assert_eq!(set.summary(), Summary::of(set.outcomes()));
+    }
+
+    proptest::proptest! {
+        /// The groups, the chart and the sortable cells the set keeps as outcomes change are
+        /// what a count over every outcome gives, however often devices answer again.
+        #[test]
+        fn kept_tallies_match_a_whole_count(
+            changes in proptest::collection::vec((0usize..12, crate::core::triage::tests::arb_outcome()), 0..60),
+            devices in 0usize..10,
+        ) {
+            use crate::core::{firmware::versions, triage::groups};
+            let mut set = ResultSet::new(imeis(devices));
+            for (p, o) in changes {
+                set.set(p, o);
+                proptest::prop_assert_eq!(set.groups(), groups(set.outcomes()));
+                for top in [1, 3] {
+                    proptest::prop_assert_eq!(set.versions(top), versions(set.outcomes(), top));
+                }
+                for (p, o) in set.outcomes().iter().enumerate() {
+                    let text = |field| &*set.texts()[set.cell(p, field).unwrap() as usize];
+                    proptest::prop_assert_eq!(text(Field::Status), o.status_text());
+                    proptest::prop_assert_eq!(text(Field::Reason), o.reason_text());
+                    proptest::prop_assert_eq!(
+                        text(Field::FirmwareVersion),
+                        o.report().map_or("", |r| r.firmware_version.as_str())
+                    );
+                }
+            }
+        }
     }
 }

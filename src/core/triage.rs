@@ -122,6 +122,12 @@ pub fn groups(outcomes: &[Outcome]) -> Vec<Group> {
     for outcome in outcomes {
         *counts.entry(key_of(outcome)).or_insert(0) += 1;
     }
+    listed(counts)
+}
+
+/// The groups of `counts` (each group's key, once, with its count of devices, at least 1) in
+/// the order [`groups`] lists them.
+pub fn listed<'a>(counts: impl IntoIterator<Item = (GroupKey<'a>, usize)>) -> Vec<Group> {
     let mut groups: Vec<Group> = counts
         .into_iter()
         .map(|(key, count)| Group {

@@ -155,8 +155,8 @@ pub fn ResultsTable(query: RwSignal<ViewQuery>) -> impl IntoView {
         let window = window.clone();
         move |_| {
             let text = run
-                .with_rows(window.borrow().set, |devices, outcomes| {
-                    tsv(devices, outcomes, &window.borrow().order)
+                .with_rows(window.borrow().set, |set| {
+                    tsv(set.devices(), set.outcomes(), &window.borrow().order)
                 })
                 .unwrap_or_default();
             let rows = window.borrow().order.len();
@@ -310,11 +310,12 @@ fn draw_window(
         days: w.stale_after_days,
     };
     let mut later = false;
-    let drawn = run.with_rows(set, |devices, outcomes| {
+    let drawn = run.with_rows(set, |set| {
+        let (devices, outcomes) = (set.devices(), set.outcomes());
         if w.stale_order && now - w.ordered_at < REORDER_EVERY_MS {
             later = true;
         } else if w.stale_order {
-            w.order = view(devices, outcomes, query);
+            w.order = view(set, query);
             w.stale_order = false;
             w.ordered_at = now;
             let _ = parts

@@ -317,13 +317,13 @@ impl RunController {
             .unwrap_or_default()
     }
 
-    /// Calls `f` with the devices and outcomes of result set `id`, if it is still on screen;
+    /// Calls `f` with result set `id`, if it is still on screen;
     /// untracked.
-    pub fn with_rows<T>(&self, id: u64, f: impl FnOnce(&[Imei], &[Outcome]) -> T) -> Option<T> {
+    pub fn with_rows<T>(&self, id: u64, f: impl FnOnce(&ResultSet) -> T) -> Option<T> {
         self.current.try_with_value(|c| {
             let a = c.as_ref().filter(|a| a.set_id == id)?;
             let set = a.set.borrow();
-            Some(f(set.devices(), set.outcomes()))
+            Some(f(&set))
         })?
     }
 

@@ -18,12 +18,12 @@ use super::results_table::copy_text;
 use super::run_controller::{LoggedRequest, RunController};
 use crate::core::evidence::curl;
 use crate::core::export::{csv_of, file_name};
-use crate::core::firmware::{staleness, versions, Staleness, VersionBar};
+use crate::core::firmware::{staleness, Staleness, VersionBar};
 use crate::core::fota::request_body;
 use crate::core::table_view::ViewQuery;
 use crate::core::thousands;
 use crate::core::time::format_seconds;
-use crate::core::triage::{groups, positions, Group};
+use crate::core::triage::{positions, Group};
 
 /// The shortest time between two tallies while answers come in, in ms.
 const TALLY_EVERY_MS: f64 = 1_000.0;
@@ -44,8 +44,8 @@ struct Tallies {
 fn tally(run: RunController, stale_after_days: u32) -> Tallies {
     let mut t = run
         .with_set(|set| Tallies {
-            groups: groups(set.outcomes()),
-            bars: versions(set.outcomes(), TOP_VERSIONS),
+            groups: set.groups(),
+            bars: set.versions(TOP_VERSIONS),
             stale: staleness(set.outcomes(), js_sys::Date::now(), stale_after_days),
             requests: 0,
         })
