@@ -635,8 +635,9 @@ async fn a_config_problem_is_shown_as_a_note() {
     );
 }
 
-/// A run ends once: a backoff timer that fires after a token error ended the run neither ends
-/// it again (a second result message to a portal) nor touches the newer run on screen.
+/// A run ends once: a token error pauses it, Cancel ends it, and a backoff timer that fires
+/// after that neither ends it again (a second result message to a portal) nor touches the newer
+/// run on screen.
 #[wasm_bindgen_test]
 async fn a_run_ends_once_even_when_a_backoff_timer_fires_after_it() {
     let (root, run, server) = mount_console();
@@ -665,10 +666,20 @@ async fn a_run_ends_once_even_when_a_backoff_timer_fires_after_it() {
         r#"{"errorCode": "REQUEST_FAILED.SessionToken.Expired", "errorMessage": "x"}"#,
         None,
     );
+    let paused_with = Rc::new(RefCell::new(Vec::new()));
+    {
+        let paused_with = paused_with.clone();
+        run.on_pause(move |e| paused_with.borrow_mut().push(e.token_to_renew()));
+    }
     server.reply(1, Err(CallError::Api(expired)));
     settled().await;
-    assert_eq!(ended.borrow().len(), 1, "the token error ends the run");
-    assert_eq!(texts(&root, "tbody td.status"), ["Not sent", "Error"]);
+    assert!(ended.borrow().is_empty(), "the token error pauses the run");
+    assert_eq!(*paused_with.borrow(), [Some("session-expired")]);
+    assert_eq!(texts(&root, "tbody td.status"), ["Waiting", "Waiting"]);
+    run.cancel();
+    settled().await;
+    assert_eq!(ended.borrow().len(), 1, "Cancel ends the paused run");
+    assert_eq!(texts(&root, "tbody td.status"), ["Not sent", "Not sent"]);
 
     // A new run, answered only after the first run's backoff (at least 250 ms) has fired.
     run.start(request(
@@ -690,7 +701,7 @@ async fn a_run_ends_once_even_when_a_backoff_timer_fires_after_it() {
     );
     let ended = ended.borrow();
     assert_eq!(ended.len(), 2, "each run ended once");
-    assert_eq!((ended[0].error, ended[0].not_sent), (1, 1));
+    assert_eq!((ended[0].error, ended[0].not_sent), (0, 2));
     assert_eq!((ended[1].total, ended[1].succeeded), (1, 1));
     assert_eq!(
         texts(&root, "tbody td.status"),

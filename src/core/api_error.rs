@@ -255,6 +255,35 @@ impl ApiError {
         }
     }
 
+    /// Which token to renew after this error paused a run, and why, in the words of the
+    /// portal message `fota-sync:credentials-needed` (README, "Embedding in a portal"):
+    /// `session-expired` (`REQUEST_FAILED.SessionToken.Expired`), `session-invalid` (any other
+    /// session-token error), `bearer-invalid` (gateway fault 900901: wrong or expired, tokens
+    /// last one hour) or `bearer-missing` (900902). `None` for errors that do not pause a run.
+    pub fn token_to_renew(&self) -> Option<&'static str> {
+        match self {
+            ApiError::SessionToken { code, .. } if code.ends_with(".Expired") => {
+                Some("session-expired")
+            }
+            ApiError::SessionToken { .. } => Some("session-invalid"),
+            ApiError::Gateway { code, .. } if code == "900901" => Some("bearer-invalid"),
+            ApiError::Gateway { code, .. } if code == "900902" => Some("bearer-missing"),
+            _ => None,
+        }
+    }
+
+    /// What the page says while this token error pauses a run: which token to renew, and how
+    /// to go on. Nothing was lost: the devices not yet answered wait.
+    pub fn pause_headline(&self) -> String {
+        let what = match self.token_to_renew() {
+            Some("session-expired") => "the session token expired (sessions end after 20 minutes without use). Log in again to get a new session token",
+            Some("session-invalid") => "ThingSpace refused the session token (missing, invalid or expired). Log in again to get a new session token",
+            Some("bearer-missing") => "no bearer token was sent. Get your bearer token",
+            _ => "the bearer token is invalid or expired (bearer tokens last one hour). Request a new one",
+        };
+        format!("Paused: {what}, paste it and press Resume. The devices without an answer wait; Cancel ends the run.")
+    }
+
     /// Worth trying again later: decided by the status alone ([`is_retryable_status`]), whatever
     /// the body says, and for a request that got no answer or none in time.
     pub fn is_retryable(&self) -> bool {
@@ -663,5 +692,43 @@ mod tests {
             seen += 1;
         }
         assert!(seen >= 10, "{seen} answers");
+    }
+
+    #[test]
+    fn a_paused_run_names_the_token_to_renew() {
+        let cases = [
+            (
+                r#"{"errorCode": "REQUEST_FAILED.SessionToken.Expired", "errorMessage": "SessionToken Expired"}"#,
+                400,
+                "session-expired",
+                "new session token",
+            ),
+            (
+                r#"{"errorCode": "REQUEST_FAILED.SessionToken.Invalid", "errorMessage": "x"}"#,
+                400,
+                "session-invalid",
+                "new session token",
+            ),
+            (
+                r#"{"fault": {"code": "900901", "message": "Invalid Credentials", "description": "Access failure"}}"#,
+                401,
+                "bearer-invalid",
+                "bearer tokens last one hour",
+            ),
+            (
+                r#"{"fault": {"code": "900902", "message": "Missing Credentials", "description": "x"}}"#,
+                401,
+                "bearer-missing",
+                "no bearer token was sent",
+            ),
+        ];
+        for (body, status, reason, says) in cases {
+            let error = ApiError::from_response(status, body, None);
+            assert_eq!(error.token_to_renew(), Some(reason), "{body}");
+            assert!(error.pause_headline().starts_with("Paused: "), "{body}");
+            assert!(error.pause_headline().contains(says), "{body}");
+            assert!(error.pause_headline().contains("press Resume"), "{body}");
+        }
+        assert_eq!(ApiError::Timeout { after_ms: 1 }.token_to_renew(), None);
     }
 }

@@ -1,7 +1,9 @@
 //! The portal handoff protocol: messages between the app and the page that frames it.
 //!
 //! The parent answers `fota-sync:ready` with `fota-sync:credentials`; the app reports each
-//! finished run with `fota-sync:result`, which never carries tokens or devices.
+//! finished run with `fota-sync:result`, which never carries tokens or devices. When a token
+//! expires in the middle of a run, the app sends `fota-sync:credentials-needed` and the parent
+//! answers, again, with `fota-sync:credentials`.
 
 use serde::Deserialize;
 use serde_json::json;
@@ -11,6 +13,7 @@ use super::outcome::Summary;
 pub const READY: &str = "fota-sync:ready";
 pub const CREDENTIALS: &str = "fota-sync:credentials";
 pub const RESULT: &str = "fota-sync:result";
+pub const CREDENTIALS_NEEDED: &str = "fota-sync:credentials-needed";
 
 /// Credentials and defaults handed over by the parent page.
 #[derive(Clone, PartialEq, Eq, Deserialize)]
@@ -70,6 +73,13 @@ pub fn parse_handoff(json_text: &str) -> Option<Handoff> {
 
 pub fn ready_message() -> String {
     json!({ "type": READY }).to_string()
+}
+
+/// Asks the parent for fresh tokens when one expired in the middle of a run: `reason` is
+/// [`super::api_error::ApiError::token_to_renew`]'s. The parent answers with a
+/// `fota-sync:credentials` message, and the run resumes by itself.
+pub fn credentials_needed_message(reason: &str) -> String {
+    json!({ "type": CREDENTIALS_NEEDED, "reason": reason }).to_string()
 }
 
 /// The end-of-run report for the parent: counts only.

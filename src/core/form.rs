@@ -57,12 +57,7 @@ pub fn check(input: FormInput<'_>) -> Result<CheckedForm, Vec<FormProblem>> {
     if input.devices.is_empty() {
         problems.push(FormProblem::NoDevices);
     }
-    let bearer = clean(TokenKind::Bearer, input.bearer_token)
-        .map_err(|e| problems.push(FormProblem::Token(e)))
-        .ok();
-    let session = clean(TokenKind::Session, input.session_token)
-        .map_err(|e| problems.push(FormProblem::Token(e)))
-        .ok();
+    let (bearer, session) = cleaned(input.bearer_token, input.session_token, &mut problems);
     let base = ApiBase::parse(input.base_url)
         .map_err(|e| problems.push(FormProblem::BaseUrl(e)))
         .ok();
@@ -72,10 +67,38 @@ pub fn check(input: FormInput<'_>) -> Result<CheckedForm, Vec<FormProblem>> {
                 url: base.sync_url(&account.path_segment()),
                 account,
                 devices: input.devices,
-                bearer_token: bearer.value,
-                session_token: session.value,
+                bearer_token: bearer,
+                session_token: session,
             })
         }
+        _ => Err(problems),
+    }
+}
+
+/// Both tokens cleaned ([`clean`]), each problem pushed to `problems`.
+fn cleaned(
+    bearer: &str,
+    session: &str,
+    problems: &mut Vec<FormProblem>,
+) -> (Option<String>, Option<String>) {
+    let mut one = |kind, pasted| {
+        clean(kind, pasted)
+            .map(|t| t.value)
+            .map_err(|e| problems.push(FormProblem::Token(e)))
+            .ok()
+    };
+    (
+        one(TokenKind::Bearer, bearer),
+        one(TokenKind::Session, session),
+    )
+}
+
+/// The tokens alone, for Resume after a token error paused a run: `(bearer, session)`,
+/// cleaned, or what is wrong with them.
+pub fn check_tokens(bearer: &str, session: &str) -> Result<(String, String), Vec<FormProblem>> {
+    let mut problems = Vec::new();
+    match cleaned(bearer, session, &mut problems) {
+        (Some(bearer), Some(session)) => Ok((bearer, session)),
         _ => Err(problems),
     }
 }

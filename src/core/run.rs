@@ -95,6 +95,9 @@ pub enum Next {
     WaitUntil(f64),
     /// Every slot is taken or everything left is in flight: ask again after a completion.
     Busy,
+    /// A token error paused the run and nothing is in flight: nothing is sent until
+    /// [`SyncRun::resume`] (with new tokens) or [`SyncRun::cancel`].
+    Paused,
     Finished,
 }
 
@@ -149,6 +152,8 @@ pub struct SyncRun {
     /// The latest error that failed a batch for good or stopped the run.
     error: Option<ApiError>,
     stopped: bool,
+    /// The token error that paused the run, until it is resumed.
+    paused: Option<ApiError>,
     retries: usize,
 }
 
@@ -178,6 +183,7 @@ impl SyncRun {
             account_name: None,
             error: None,
             stopped: false,
+            paused: None,
             retries: 0,
         }
     }
@@ -229,9 +235,28 @@ impl SyncRun {
         self.error.as_ref()
     }
 
-    /// True once the run was cancelled or stopped by a token error.
+    /// True once the run was cancelled: it ends for good.
     pub fn is_stopped(&self) -> bool {
         self.stopped
+    }
+
+    /// The token error (a bearer-token fault or a session-token error) that paused the run;
+    /// `None` while it goes.
+    pub fn paused(&self) -> Option<&ApiError> {
+        self.paused.as_ref()
+    }
+
+    /// Goes on after a pause, with the tokens renewed by the caller: the batches that met the
+    /// token error are sent again at once, as their same attempt. Does nothing unless paused.
+    pub fn resume(&mut self) {
+        if self.paused.take().is_some() {
+            self.error = None;
+            for state in &mut self.states {
+                if let BatchState::Queued { not_before, .. } = state {
+                    *not_before = f64::NEG_INFINITY;
+                }
+            }
+        }
     }
 
     /// How far the run has got.
@@ -254,6 +279,13 @@ impl SyncRun {
         if self.stopped {
             return if self.in_flight() == 0 {
                 Next::Finished
+            } else {
+                Next::Busy
+            };
+        }
+        if self.paused.is_some() {
+            return if self.in_flight() == 0 {
+                Next::Paused
             } else {
                 Next::Busy
             };
@@ -323,12 +355,15 @@ impl SyncRun {
                 range.zip(outcomes).collect()
             }
             Err(error) if error.stops_run() => {
-                self.states[batch_id] = BatchState::Done;
-                let failed = Outcome::Error(error.short());
-                self.error = Some(error);
-                let mut changes: Vec<Change> = range.map(|i| (i, failed.clone())).collect();
-                changes.extend(self.stop());
-                changes
+                // Every further request would meet the same error: the batch waits, as its
+                // same attempt, for new tokens; requests in flight come back as they will.
+                self.states[batch_id] = BatchState::Queued {
+                    attempt,
+                    not_before: f64::NEG_INFINITY,
+                };
+                self.error = Some(error.clone());
+                self.paused = Some(error);
+                Vec::new()
             }
             Err(error)
                 if error.is_retryable()
@@ -376,6 +411,7 @@ impl SyncRun {
 
     fn stop(&mut self) -> Vec<Change> {
         self.stopped = true;
+        self.paused = None;
         for state in &mut self.states {
             if matches!(state, BatchState::Queued { .. }) {
                 *state = BatchState::Done;
@@ -660,7 +696,7 @@ mod tests {
     }
 
     #[test]
-    fn a_token_error_stops_the_whole_run_at_once() {
+    fn a_token_error_pauses_the_run_and_resume_sends_the_rest_once() {
         let mut run = SyncRun::new(devices(1000), RunSettings::default());
         let batches: Vec<Batch> = (0..4).map(|_| send(&mut run, 0.0)).collect();
         run.complete(done(
@@ -674,7 +710,8 @@ mod tests {
             r#"{"errorCode": "REQUEST_FAILED.SessionToken.Expired", "errorMessage": "SessionToken Expired"}"#,
             None,
         );
-        run.complete(done(batches[1].id, Err(expired), 2.0, 0.5));
+        run.complete(done(batches[1].id, Err(expired.clone()), 2.0, 0.5));
+        assert!(matches!(run.paused(), Some(ApiError::SessionToken { .. })));
         assert_eq!(
             run.next(3.0),
             Next::Busy,
@@ -686,11 +723,55 @@ mod tests {
             4.0,
             0.5,
         ));
-        run.abandon(batches[3].id);
-        assert_eq!(run.next(5.0), Next::Finished);
+        // The other one meets the expired token too: it waits as well.
+        run.complete(done(batches[3].id, Err(expired), 5.0, 0.5));
+        assert_eq!(run.next(6.0), Next::Paused);
+        assert_eq!(run.next(1e9), Next::Paused, "a pause does not time out");
         let s = run.summary();
-        assert_eq!((s.succeeded, s.error, s.not_sent), (100, 100, 800));
-        assert!(matches!(run.error(), Some(ApiError::SessionToken { .. })));
+        assert_eq!(
+            (s.succeeded, s.error, s.not_sent, s.waiting),
+            (200, 0, 0, 800)
+        );
+        assert!(!run.is_finished());
+
+        run.resume();
+        assert!(run.paused().is_none() && run.error().is_none());
+        let mut sent = Vec::new();
+        while let Next::Send(batch) = run.next(7.0) {
+            sent.push(batch);
+        }
+        let ids: Vec<usize> = sent.iter().map(|b| b.id).collect();
+        assert_eq!(ids, [1, 3, 4, 5], "the paused batches first, then the rest");
+        assert_eq!(
+            (sent[0].attempt, sent[1].attempt),
+            (1, 1),
+            "a token error is not a try"
+        );
+        assert_eq!(run.retries(), 0);
+    }
+
+    #[test]
+    fn a_bearer_fault_pauses_and_cancel_still_ends_the_run() {
+        let mut run = SyncRun::new(devices(300), RunSettings::default());
+        let b = send(&mut run, 0.0);
+        let fault = ApiError::from_response(
+            401,
+            r#"{"fault": {"code": "900901", "message": "Invalid Credentials", "description": "Access failure"}}"#,
+            None,
+        );
+        assert!(fault.stops_run(), "{fault:?}");
+        run.complete(done(b.id, Err(fault), 1.0, 0.5));
+        while let Next::Send(other) = run.next(2.0) {
+            run.abandon(other.id);
+        }
+        assert!(run.paused().is_some());
+        run.cancel();
+        assert!(
+            run.paused().is_none(),
+            "a cancelled run is over, not paused"
+        );
+        assert_eq!(run.next(3.0), Next::Finished);
+        assert_eq!(run.summary().not_sent + run.summary().succeeded, 300);
     }
 
     #[test]
@@ -807,6 +888,8 @@ mod tests {
                             if in_flight.is_empty() { now = at; } else { break; }
                         }
                         Next::Busy => { prop_assert!(!in_flight.is_empty()); break; }
+                        // New tokens, as the user pastes them.
+                        Next::Paused => { prop_assert!(in_flight.is_empty()); run.resume(); }
                         Next::Finished => break,
                     }
                 }

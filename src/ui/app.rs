@@ -3,14 +3,17 @@
 use leptos::prelude::*;
 
 use super::context::{AppContext, LoadedConfig};
-use super::portal::{apply_theme, listen_for_handoff, report_result, TokenState};
+use super::portal::{
+    apply_theme, ask_for_credentials, listen_for_handoff, report_result, TokenState,
+};
 use super::results_table::ResultsTable;
 use super::run_controller::RunController;
 use super::summary::RunSummary;
 use super::sync_form::SyncForm;
 use super::workbench::Workbench;
+use crate::core::form::check_tokens;
 use crate::core::table_view::ViewQuery;
-use crate::net::fetch_config_text;
+use crate::net::{fetch_config_text, Credentials};
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -66,10 +69,22 @@ pub fn Console(
         if let Some(url) = defaults.api_base_url {
             context.base_url.set(url);
         }
+        // Fresh tokens for a run a token error paused: it goes on by itself.
+        if let Ok((bearer_token, session_token)) =
+            check_tokens(&handoff.bearer_token, &handoff.session_token)
+        {
+            context.run.resume(Credentials {
+                bearer_token,
+                session_token,
+            });
+        }
     });
     context
         .run
         .on_finish(move |run| report_result(&context.tokens, &run.account, &run.summary));
+    context.run.on_pause(move |error| {
+        ask_for_credentials(&context.tokens, error.token_to_renew().unwrap_or_default());
+    });
     view! {
         {note.map(|note| view! { <p class="config-note">{note}</p> })}
         <SyncForm />

@@ -153,7 +153,7 @@ fn post_to_parent(json: &str, origin: &str) {
 pub fn listen_for_handoff(
     allowed: Vec<String>,
     tokens: TokenState,
-    on_defaults: impl Fn(&Handoff) + 'static,
+    on_handoff: impl Fn(&Handoff) + 'static,
 ) {
     if allowed.is_empty() || !is_framed() {
         return;
@@ -180,14 +180,29 @@ pub fn listen_for_handoff(
             .and_then(|s| s.as_string())
             .unwrap_or_default();
         if let Some(handoff) = embed::parse_handoff(&text) {
-            on_defaults(&handoff);
-            tokens.portal.set(Some((handoff, origin)));
+            tokens.portal.set(Some((handoff.clone(), origin)));
             tokens.use_own.set(false);
+            on_handoff(&handoff);
         }
     });
     let ready = embed::ready_message();
     for origin in &ready_to {
         post_to_parent(&ready, origin);
+    }
+}
+
+/// Asks the parent page for fresh tokens (`reason`: which one, see
+/// [`crate::core::api_error::ApiError::token_to_renew`]), if the run uses tokens it handed over;
+/// only the origin that handed them over is told. Never a login: five failed logins lock a
+/// ThingSpace account.
+pub fn ask_for_credentials(tokens: &TokenState, reason: &str) {
+    if untrack(|| tokens.from_portal()) {
+        if let Some(origin) = tokens
+            .portal
+            .with_untracked(|p| p.as_ref().map(|(_, o)| o.clone()))
+        {
+            post_to_parent(&embed::credentials_needed_message(reason), &origin);
+        }
     }
 }
 

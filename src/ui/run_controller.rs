@@ -88,6 +88,9 @@ pub struct LoggedRequest {
 /// Called once when a run ends.
 type OnFinish = Rc<dyn Fn(&FinishedRun)>;
 
+/// Called when a token error has paused the run and nothing is in flight any more.
+type OnPause = Rc<dyn Fn(&ApiError)>;
+
 /// A run that ended, as the portal is told of it.
 pub struct FinishedRun {
     pub account: String,
@@ -103,6 +106,7 @@ pub struct RunController {
     transport: StoredValue<Transport, LocalStorage>,
     clock: StoredValue<fn() -> f64, LocalStorage>,
     on_finish: StoredValue<Option<OnFinish>, LocalStorage>,
+    on_pause: StoredValue<Option<OnPause>, LocalStorage>,
     runs: StoredValue<u64>,
     sets: StoredValue<u64>,
 }
@@ -123,7 +127,8 @@ struct Active {
     account: String,
     run: RefCell<SyncRun>,
     url: String,
-    credentials: Credentials,
+    /// Replaced when a paused run resumes with new tokens.
+    credentials: RefCell<Credentials>,
     timeout_ms: u32,
     abort: AbortController,
     timer_at: Cell<Option<f64>>,
@@ -148,6 +153,7 @@ impl RunController {
             transport: StoredValue::new_local(transport),
             clock: StoredValue::new_local(clock),
             on_finish: StoredValue::new_local(None),
+            on_pause: StoredValue::new_local(None),
             runs: StoredValue::new(0),
             sets: StoredValue::new(0),
         }
@@ -161,6 +167,31 @@ impl RunController {
     /// Called once when each run ends, with its account and counts.
     pub fn on_finish(&self, callback: impl Fn(&FinishedRun) + 'static) {
         self.on_finish.set_value(Some(Rc::new(callback)));
+    }
+
+    /// Called each time a token error pauses a run, once its requests in flight came back, with
+    /// the error (which says which token to renew).
+    pub fn on_pause(&self, callback: impl Fn(&ApiError) + 'static) {
+        self.on_pause.set_value(Some(Rc::new(callback)));
+    }
+
+    /// Goes on with a paused run, sending with `credentials` from now on. Ignored unless the
+    /// run on screen is paused.
+    pub fn resume(&self, credentials: Credentials) {
+        let Some(active) = self.current.get_value() else {
+            return;
+        };
+        if active.ended_at.get().is_some() || active.run.borrow().paused().is_none() {
+            return;
+        }
+        *active.credentials.borrow_mut() = credentials;
+        active.run.borrow_mut().resume();
+        active.pump();
+    }
+
+    /// The token error that paused the run on screen, if it is paused.
+    pub fn paused(&self) -> Option<ApiError> {
+        self.read(|a| a.run.borrow().paused().cloned()).flatten()
     }
 
     /// Shows a new run and sends its first requests. Ignored while a run goes.
@@ -206,7 +237,7 @@ impl RunController {
             account: request.account,
             run: RefCell::new(request.run),
             url: request.url,
-            credentials: request.credentials,
+            credentials: RefCell::new(request.credentials),
             timeout_ms: request.timeout_ms,
             abort: AbortController::new().expect("AbortController is available"),
             timer_at: Cell::new(None),
@@ -401,6 +432,14 @@ impl Active {
                     break;
                 }
                 Next::Busy => break,
+                Next::Paused => {
+                    if let Some(callback) = ctl.on_pause.try_get_value().flatten() {
+                        if let Some(error) = self.run.borrow().paused() {
+                            callback(error);
+                        }
+                    }
+                    break;
+                }
                 Next::Finished => {
                     self.ended_at.set(Some(ctl.now()));
                     if let Some(callback) = ctl.on_finish.try_get_value().flatten() {
@@ -442,9 +481,10 @@ impl Active {
         };
         let answered = Rc::new(RefCell::new(Answered::default()));
         let started_at = self.controller.now();
+        let credentials = self.credentials.borrow().clone();
         let result = transport(SyncRequest {
             url: self.url.clone(),
-            credentials: self.credentials.clone(),
+            credentials,
             body: request_body(&batch.devices),
             timeout_ms: self.timeout_ms,
             cancel: self.abort.signal(),

@@ -14,10 +14,13 @@ use crate::core::run::Progress;
 
 use crate::core::time::format_seconds as seconds;
 
-/// "120 of 250 devices · 2 requests in flight · 1 retry · 3.2 s elapsed · about 4.1 s left".
-fn progress_text(p: &Progress, elapsed_ms: f64, ended: bool) -> String {
+/// "120 of 250 devices · 2 requests in flight · 1 retry · 3.2 s elapsed · about 4.1 s left",
+/// or, paused by a token error, "Paused for new tokens · 120 of 250 devices · …".
+fn progress_text(p: &Progress, elapsed_ms: f64, ended: bool, paused: bool) -> String {
     let mut parts = vec![format!("{} of {} devices", p.done, p.total)];
-    if !ended {
+    if paused && !ended {
+        parts.insert(0, "Paused for new tokens".to_owned());
+    } else if !ended {
         parts.push(match p.in_flight {
             1 => "1 request in flight".to_owned(),
             n => format!("{n} requests in flight"),
@@ -31,7 +34,7 @@ fn progress_text(p: &Progress, elapsed_ms: f64, ended: bool) -> String {
         parts.push(format!("finished in {}", seconds(elapsed_ms)));
     } else {
         parts.push(format!("{} elapsed", seconds(elapsed_ms)));
-        if let Some(left) = p.remaining_ms(elapsed_ms) {
+        if let Some(left) = p.remaining_ms(elapsed_ms).filter(|_| !paused) {
             parts.push(format!("about {} left", seconds(left)));
         }
     }
@@ -75,7 +78,7 @@ pub fn RunSummary() -> impl IntoView {
         let p = run.progress();
         let (started, ended) = run.times().unwrap_or_default();
         let elapsed = ended.unwrap_or_else(js_sys::Date::now) - started;
-        progress_text(&p, elapsed, ended.is_some())
+        progress_text(&p, elapsed, ended.is_some(), run.paused().is_some())
     };
     // What a screen reader hears: a line when one is due (core::announce), in a polite region of
     // its own; set only when the line is new, so nothing is read twice.

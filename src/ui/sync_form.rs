@@ -78,8 +78,24 @@ pub fn SyncForm() -> impl IntoView {
         ev.prevent_default();
         launch(None);
     };
-    keep_focus_in_the_actions(running, synchronize_button, cancel_button);
+    let paused = Memo::new(move |_| run.paused().is_some());
+    // Idle, running, paused: the buttons change with each.
+    let phase = Memo::new(move |_| u8::from(running.get()) + u8::from(paused.get()));
+    keep_focus_in_the_actions(phase, synchronize_button, cancel_button);
     let cancel = move |_| run.cancel();
+    let resume = move |_| {
+        let (bearer, session) = tokens.current();
+        match form::check_tokens(&bearer, &session) {
+            Err(problems) => form_errors.set(problems.iter().map(ToString::to_string).collect()),
+            Ok((bearer_token, session_token)) => {
+                form_errors.set(Vec::new());
+                run.resume(Credentials {
+                    bearer_token,
+                    session_token,
+                });
+            }
+        }
+    };
     let retry_failed = move |_| launch(Some(unsuccessful.get_untracked()));
     let can_retry = move || !running.get() && unsuccessful.with(|u| !u.is_empty());
 
@@ -121,6 +137,11 @@ pub fn SyncForm() -> impl IntoView {
                 >
                     "Synchronize"
                 </button>
+                <Show when=move || paused.get()>
+                    <button type="button" class="primary" on:click=resume>
+                        "Resume"
+                    </button>
+                </Show>
                 <Show when=move || running.get()>
                     <button type="button" on:click=cancel node_ref=cancel_button>
                         "Cancel"
@@ -141,17 +162,18 @@ pub fn SyncForm() -> impl IntoView {
     }
 }
 
-/// A keyboard user keeps their place when a run starts or ends: the button they pressed
-/// (Synchronize, Retry failed, Cancel) is disabled or goes away, which would drop the focus to the
-/// page's start. If the focus was lost that way, it moves to Cancel while a run goes and to
-/// Synchronize once it is over; focus anywhere else is left alone.
+/// A keyboard user keeps their place when a run starts, pauses, resumes or ends: the button
+/// they pressed (Synchronize, Retry failed, Resume, Cancel) is disabled or goes away, which
+/// would drop the focus to the page's start. If the focus was lost that way, it moves to Cancel
+/// while a run goes (`phase` above 0) and to Synchronize once it is over; focus anywhere else
+/// is left alone.
 fn keep_focus_in_the_actions(
-    running: Memo<bool>,
+    phase: Memo<u8>,
     synchronize: NodeRef<html::Button>,
     cancel: NodeRef<html::Button>,
 ) {
-    Effect::new(move |before: Option<bool>| {
-        let now = running.get();
+    Effect::new(move |before: Option<u8>| {
+        let now = phase.get();
         if before.is_some_and(|b| b != now) {
             // After the buttons are drawn for the new state.
             request_animation_frame(move || {
@@ -164,7 +186,7 @@ fn keep_focus_in_the_actions(
                                 .is_some_and(|b| b.disabled())
                     }
                 };
-                let target = if now { cancel } else { synchronize };
+                let target = if now > 0 { cancel } else { synchronize };
                 if let (true, Some(button)) = (lost, target.get_untracked()) {
                     let _ = button.focus();
                 }
@@ -236,6 +258,7 @@ fn Alert(form_errors: RwSignal<Vec<String>>) -> impl IntoView {
     // Changes only when the error does: the alert is written, and announced, once per error,
     // not again at every answer of a run that goes on.
     let error = Memo::new(move |_| run.error());
+    let paused = Memo::new(move |_| run.paused().is_some());
     let content = move || {
         let errors = form_errors.get();
         if !errors.is_empty() {
@@ -248,8 +271,13 @@ fn Alert(form_errors: RwSignal<Vec<String>>) -> impl IntoView {
             );
         }
         error.get().map(|error| {
+            let headline = if paused.get() {
+                error.pause_headline()
+            } else {
+                error.headline()
+            };
             view! {
-                <p class="headline">{error.headline()}</p>
+                <p class="headline">{headline}</p>
                 {error.raw().map(|raw| view! { <p class="raw"><code>{raw}</code></p> })}
             }
             .into_any()

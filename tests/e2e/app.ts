@@ -195,6 +195,7 @@ export class App {
   readonly synchronizeButton: Locator;
   readonly cancelButton: Locator;
   readonly retryFailedButton: Locator;
+  readonly resumeButton: Locator;
   /** The one message of the form: a list of problems, or a failure in plain words. */
   readonly alert: Locator;
   /** The alert's headline, in plain words. */
@@ -238,6 +239,7 @@ export class App {
     this.synchronizeButton = root.getByRole('button', { name: 'Synchronize' });
     this.cancelButton = root.getByRole('button', { name: 'Cancel' });
     this.retryFailedButton = root.getByRole('button', { name: 'Retry failed' });
+    this.resumeButton = root.getByRole('button', { name: 'Resume' });
     this.alert = root.getByRole('alert');
     this.alertHeadline = this.alert.locator('.headline');
     this.alertRaw = this.alert.locator('.raw');

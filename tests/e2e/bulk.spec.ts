@@ -194,37 +194,59 @@ test.describe('retries the server asks for', () => {
 });
 
 test.describe('a run stopped in the middle', () => {
-  test('a session-token error stops the run: nothing more is sent, the rest is Not sent', async ({ app, emulator }) => {
+  test('a session-token error pauses the run: nothing is Not sent, a new token resumes, no device is sent twice', async ({
+    app,
+    emulator,
+  }) => {
     // One request at a time, so "the middle" is exact: two batches answered, the third refused.
     await app.useConfig({ concurrency: 1 });
     const imeis = validImeis(500, 50_000);
     await emulator.addFault({ kind: 'session_expired', skip: 2, times: 1 });
     await start(app, imeis);
-    await app.expectRunOver(RUN);
 
+    await expect(app.alertHeadline).toHaveText(/^Paused: the session token expired/);
+    await expect(app.alertHeadline).toContainText('Log in again to get a new session token, paste it and press Resume');
     await expect(app.alert).toContainText('REQUEST_FAILED.SessionToken.Expired');
-    await expect(app.alert).toContainText(/session token/i);
-
-    const rows = await expectTableAndSummary(app, imeis);
-    expectDocumented(rows.slice(0, 200), await emulator.outcomes(imeis.slice(0, 200)));
-    expect(rows.slice(200, 300).every((r) => r.status === 'Error')).toBeTruthy();
-    expect(rows.slice(300).every((r) => r.status === 'Not sent' && r.reason === '')).toBeTruthy();
+    await expect(app.progress).toContainText('Paused for new tokens · 200 of 500 devices');
     const counts = await app.summaryCounts();
-    expect([counts.Succeeded + counts.Failed, counts.Error, counts['Not sent']]).toEqual([200, 100, 200]);
+    expect([counts.Succeeded + counts.Failed, counts.Waiting, counts.Error ?? 0, counts['Not sent'] ?? 0]).toEqual([200, 300, 0, 0]);
+    // Paused, nothing more is sent, however long one waits for the new token.
+    await expect(app.cancelButton).toBeVisible();
+    expect((await emulator.syncCalls()).length).toBe(3);
 
-    // Nothing after the refusal: the next requests the emulator sees are the next run's. Retry
-    // failed (the fault is used up) sends the devices that did not succeed; once that run is over,
-    // the log holds the three requests of the first run and then exactly the retry's.
-    const unsuccessful = rows.filter((r) => r.status !== SUCCESS).map((r) => r.imei);
-    await retryFailed(app, unsuccessful.length);
-    // One result set: the whole fleet is still on screen, the retried devices answered.
-    const after = await expectTableAndSummary(app, imeis, unsuccessful.length);
-    expect(after.filter((r) => r.status === 'Not sent' || r.status === 'Error')).toEqual([]);
+    // An empty token is refused with the form's words, and the run stays paused.
+    await app.session.fill('');
+    await app.resumeButton.click();
+    await expect(app.alertItems).toHaveText(['Paste the session token.']);
+    expect((await emulator.syncCalls()).length).toBe(3);
+
+    await app.session.fill('session-renewed-7Q2');
+    await app.resumeButton.click();
+    await app.expectRunOver(RUN);
+    await expect(app.alert).toHaveCount(0);
+    const rows = await expectTableAndSummary(app, imeis);
+    expectDocumented(rows, await emulator.outcomes(imeis));
+
+    // Each batch answered once; the refused one went again, as its same attempt, with the new token.
     const calls = await emulator.syncCalls();
-    expect(calls.slice(0, 3).map((c) => c.status)).toEqual([200, 200, 400]);
-    expect(calls.slice(0, 3).map(deviceList)).toEqual(batchesOf(imeis).slice(0, 3));
-    expect(calls.slice(3).map(deviceList), 'after the refusal, only the retry').toEqual(batchesOf(unsuccessful));
-    expect(calls.slice(3).every((c) => c.status === 200)).toBeTruthy();
+    expect(calls.map((c) => c.status)).toEqual([200, 200, 400, 200, 200, 200]);
+    expect(calls.map(deviceList)).toEqual([...batchesOf(imeis).slice(0, 3), ...batchesOf(imeis).slice(2)]);
+    expect(calls.map((c) => c.headers['vz-m2m-token'])).toEqual([SESSION, SESSION, SESSION, ...Array(3).fill('session-renewed-7Q2')]);
+  });
+
+  test('a bearer-token fault pauses too, and Cancel still ends the run for good', async ({ app, emulator }) => {
+    await app.useConfig({ concurrency: 1 });
+    const imeis = validImeis(300, 52_000);
+    await emulator.addFault({ kind: 'bearer_invalid', skip: 1, times: 1 });
+    await start(app, imeis);
+    await expect(app.alertHeadline).toHaveText(/^Paused: the bearer token is invalid or expired \(bearer tokens last one hour\)/);
+    await expect(app.alertHeadline).toContainText('paste it and press Resume');
+    await app.cancelButton.click();
+    await app.expectRunOver(RUN);
+    await expect(app.resumeButton).toHaveCount(0);
+    const counts = await app.summaryCounts();
+    expect([counts.Succeeded + counts.Failed, counts['Not sent']]).toEqual([100, 200]);
+    expect((await emulator.syncCalls()).length).toBe(2);
   });
 
   test('Cancel aborts what is in flight, sends nothing more, and marks the rest Not sent', async ({ app, emulator }) => {

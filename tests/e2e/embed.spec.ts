@@ -142,6 +142,8 @@ interface PortalOptions {
   appPath?: string;
   /** What the portal answers `fota-sync:ready` with; nothing if not given. */
   credentials?: Credentials;
+  /** What the portal answers `fota-sync:credentials-needed` with; nothing if not given. */
+  renewal?: Credentials;
 }
 
 /**
@@ -165,6 +167,14 @@ async function openPortal(page: Page, servers: Servers, options: PortalOptions =
         if (location.origin === origin) (window as unknown as { portalCredentials: unknown }).portalCredentials = credentials;
       },
       { origin: portal, credentials: options.credentials },
+    );
+  }
+  if (options.renewal) {
+    await page.addInitScript(
+      ({ origin, renewal }) => {
+        if (location.origin === origin) (window as unknown as { portalRenewal: unknown }).portalRenewal = renewal;
+      },
+      { origin: portal, renewal: options.renewal },
     );
   }
   const appUrl = servers.app + (options.appPath ?? '/');
@@ -390,6 +400,48 @@ test.describe('handoff from the parent page', () => {
     expect(calls.map((c) => c.path)).toEqual(Array(2).fill(`/api/fota/v3/firmware/${ACCOUNT}/devices`));
     await expect.poll(() => typesFromApp(page)).toEqual(['fota-sync:ready', 'fota-sync:result', 'fota-sync:result']);
     expectNone(JSON.stringify(await received(page)), ['renewed-session-M3p8'], 'messages to the parent');
+  });
+
+  test('a session token expires mid-run: the app asks its portal, which renews it, and the run finishes by itself', async ({
+    page,
+    servers,
+    emulator,
+  }) => {
+    const renewal = { bearerToken: credentials.bearerToken, sessionToken: 'renewed-session-Q4t1' };
+    const app = await openPortal(page, servers, { credentials, renewal });
+    await expect(app.providedByPortal).toHaveCount(2);
+    await emulator.addFault({ kind: 'session_expired', times: 1 });
+    await app.fill({ imeis: IMEIS });
+    await synchronize(app);
+    await expect(app.alert).toHaveCount(0);
+    expect(await app.summary()).toMatchObject({ Total: '3' });
+
+    const calls = await emulator.syncCalls();
+    expect(calls.map((c) => [c.status, c.headers['vz-m2m-token']])).toEqual([
+      [400, credentials.sessionToken],
+      [200, 'renewed-session-Q4t1'],
+    ]);
+    const fromApp = (await received(page)).filter((m) => m.fromApp).map((m) => m.data);
+    expect(fromApp).toEqual([
+      { type: 'fota-sync:ready' },
+      { type: 'fota-sync:credentials-needed', reason: 'session-expired' },
+      await expectedResult(emulator),
+    ]);
+    expectNone(JSON.stringify(fromApp), [credentials.sessionToken, 'renewed-session-Q4t1', credentials.bearerToken], 'messages to the parent');
+  });
+
+  test('typed tokens expire mid-run: the portal is not asked, the user pastes a new one', async ({ page, servers, emulator }) => {
+    const app = await openPortal(page, servers, { credentials, renewal: credentials });
+    await app.useOwnTokens.click();
+    await emulator.addFault({ kind: 'session_expired', times: 1 });
+    await app.fill({ imeis: IMEIS, bearer: 'own-bearer', session: 'own-session' });
+    await app.synchronize();
+    await expect(app.resumeButton).toBeVisible();
+    await app.session.fill('own-session-2');
+    await app.resumeButton.click();
+    await app.expectRunOver({ devices: IMEIS.length });
+    expect((await emulator.syncCalls()).map((c) => c.headers['vz-m2m-token'])).toEqual(['own-session', 'own-session-2']);
+    await expect.poll(() => typesFromApp(page)).toEqual(['fota-sync:ready', 'fota-sync:result']);
   });
 
   test('portal tokens are cleaned as typed ones: scheme, header name and whitespace go', async ({

@@ -19,7 +19,7 @@ const SIX = validImeis(6, 930);
 const BODY_ONLY = { tag: '@body-only' };
 
 /** What a row ends as: the server's own answer for the device, or one of the app's outcomes. */
-type Row = 'answered' | 'No result' | 'Error' | 'Not sent';
+type Row = 'answered' | 'No result' | 'Error' | 'Not sent' | 'Waiting';
 
 /**
  * Checks every row (status, reason, firmware) and the summary, which must add up. An `Error`
@@ -65,8 +65,8 @@ async function expectOutcome(
     Failed: String(count((row) => row === 'answered') - succeeded),
     'No result': String(count((row) => row === 'No result')),
   };
-  // Error and Not sent are listed only when there are some.
-  for (const term of ['Error', 'Not sent']) {
+  // Error, Not sent and Waiting are listed only when there are some.
+  for (const term of ['Error', 'Not sent', 'Waiting']) {
     const n = count((row) => row === term);
     if (n > 0) expected[term] = String(n);
   }
@@ -80,6 +80,8 @@ interface DocumentedError {
   status: number;
   texts: (string | RegExp)[];
   bodyOnly?: boolean;
+  /** A token error: the run pauses for new tokens instead of ending. */
+  pauses?: boolean;
 }
 
 const INVALID_PARAMETER_MESSAGES = [
@@ -94,15 +96,23 @@ const DOCUMENTED_ERRORS: DocumentedError[] = [
     name: `session token ${what.toLowerCase()}`,
     rule: { kind: `session_${what.toLowerCase()}` },
     status: 400,
-    texts: [`REQUEST_FAILED.SessionToken.${what}`, 'Log in again'],
+    texts: [`REQUEST_FAILED.SessionToken.${what}`, 'Log in again to get a new session token, paste it and press Resume'],
     bodyOnly: what !== 'Expired',
+    pauses: true,
   })),
-  { name: 'bearer token missing (900902)', rule: { kind: 'bearer_missing' }, status: 401, texts: ['900902', 'No bearer token was sent'] },
+  {
+    name: 'bearer token missing (900902)',
+    rule: { kind: 'bearer_missing' },
+    status: 401,
+    texts: ['900902', 'Paused: no bearer token was sent'],
+    pauses: true,
+  },
   {
     name: 'bearer token invalid (900901)',
     rule: { kind: 'bearer_invalid' },
     status: 401,
-    texts: ['900901', 'bearer token is invalid or expired'],
+    texts: ['900901', 'Paused: the bearer token is invalid or expired'],
+    pauses: true,
   },
   { name: 'inactive account', rule: { kind: 'inactive' }, status: 400, texts: ['INVALID_PARAMETER: Inactive account', 'not active'] },
   ...INVALID_PARAMETER_MESSAGES.map((message) => ({
@@ -117,33 +127,47 @@ const DOCUMENTED_ERRORS: DocumentedError[] = [
 ];
 
 test.describe('documented errors: one message with the code, no retry, the form kept', () => {
-  for (const { name, rule, status, texts, bodyOnly } of DOCUMENTED_ERRORS) {
+  for (const { name, rule, status, texts, bodyOnly, pauses } of DOCUMENTED_ERRORS) {
     test(name, bodyOnly ? BODY_ONLY : {}, async ({ app, emulator }) => {
       await emulator.addFault(rule);
       await app.start({ imeis: THREE });
       for (const text of texts) await expect(app.alert).toContainText(text);
-      await app.expectRunOver();
-      await expectOutcome(app, emulator, THREE, ['Error', 'Error', 'Error']);
+      if (pauses) {
+        // A token error pauses the run: the devices wait for new tokens, and Cancel ends it.
+        await expect(app.progress).toContainText('Paused for new tokens · 0 of 3 devices');
+        await expect(app.resumeButton).toBeVisible();
+        await expectOutcome(app, emulator, THREE, ['Waiting', 'Waiting', 'Waiting']);
+        await app.cancelButton.click();
+        await app.expectRunOver();
+        await expectOutcome(app, emulator, THREE, ['Not sent', 'Not sent', 'Not sent']);
+      } else {
+        await app.expectRunOver();
+        await expectOutcome(app, emulator, THREE, ['Error', 'Error', 'Error']);
+      }
       await app.expectFormKept({ imeis: THREE });
       expect((await emulator.syncCalls()).map((c) => c.status)).toEqual([status]);
     });
   }
 });
 
-test.describe('token errors stop the run', () => {
-  for (const [name, kind, code] of [
-    ['an expired session token', 'session_expired', 'REQUEST_FAILED.SessionToken.Expired'],
-    ['an invalid bearer token', 'bearer_invalid', '900901'],
-  ]) {
-    test(`${name} on the second batch: answered rows stay, the rest is not sent`, async ({ app, emulator }) => {
+test.describe('token errors pause the run', () => {
+  for (const [name, kind, code, field] of [
+    ['an expired session token', 'session_expired', 'REQUEST_FAILED.SessionToken.Expired', 'session'],
+    ['an invalid bearer token', 'bearer_invalid', '900901', 'bearer'],
+  ] as const) {
+    test(`${name} on the second batch: answered rows stay, the rest waits, Resume sends it once`, async ({ app, emulator }) => {
       await app.useConfig({ batchSize: 2, concurrency: 1 });
       await emulator.addFault({ kind, skip: 1, times: 1 });
       await app.start({ imeis: SIX });
       await expect(app.alert).toContainText(code);
+      await expectOutcome(app, emulator, SIX, ['answered', 'answered', 'Waiting', 'Waiting', 'Waiting', 'Waiting']);
+      await app[field].fill(`renewed-${field}-token`);
+      await app.resumeButton.click();
       await app.expectRunOver();
-      await expectOutcome(app, emulator, SIX, ['answered', 'answered', 'Error', 'Error', 'Not sent', 'Not sent'], code);
-      expect(await emulator.sentDeviceLists()).toEqual([SIX.slice(0, 2), SIX.slice(2, 4)]);
-      await app.expectFormKept({ imeis: SIX });
+      await expect(app.alert).toHaveCount(0);
+      await expectOutcome(app, emulator, SIX, Array<Row>(6).fill('answered'));
+      expect(await emulator.sentDeviceLists()).toEqual([SIX.slice(0, 2), SIX.slice(2, 4), SIX.slice(2, 4), SIX.slice(4, 6)]);
+      await app.expectFormKept({ imeis: SIX, [field]: `renewed-${field}-token` });
     });
   }
 });
@@ -353,17 +377,17 @@ test.describe('answers the app accepts', () => {
 test.describe('after a failure', () => {
   test('Synchronize again: the new run replaces every row, the alert goes', async ({ app, emulator }) => {
     await app.useConfig({ batchSize: 2, concurrency: 1 });
-    await emulator.addFault({ kind: 'session_expired', skip: 1, times: 1 });
+    await emulator.addFault({ kind: 'inactive', skip: 1, times: 1 });
     await app.start({ imeis: SIX });
-    await expect(app.alert).toContainText('REQUEST_FAILED.SessionToken.Expired');
+    await expect(app.alert).toContainText('INVALID_PARAMETER: Inactive account');
     await app.expectRunOver();
-    await expectOutcome(app, emulator, SIX, ['answered', 'answered', 'Error', 'Error', 'Not sent', 'Not sent']);
+    await expectOutcome(app, emulator, SIX, ['answered', 'answered', 'Error', 'Error', 'answered', 'answered']);
 
-    // With a new session token (here: the fault used up), the same form runs again in full.
+    // Once the account is active again (here: the fault used up), the same form runs again in full.
     await app.expectFormKept({ imeis: SIX });
     await app.synchronize();
     await expectOutcome(app, emulator, SIX, Array<Row>(6).fill('answered'));
     await expect(app.alert).toHaveCount(0);
-    expect(await emulator.syncCalls()).toHaveLength(5);
+    expect(await emulator.syncCalls()).toHaveLength(6);
   });
 });

@@ -209,22 +209,22 @@ test.describe('recorded answers that fail on every try: the reason, the alert, t
     });
   }
 
-  test('gateway-401-invalid: the bearer token is refused, the run stops at once', async ({ app, emulator }) => {
+  test('gateway-401-invalid: the bearer token is refused, the run pauses at once; Cancel ends it', async ({ app, emulator }) => {
     const imeis = validImeis(4, 2_010);
-    const { calls, rows } = await run(app, emulator, [{ kind: 'gateway-401-invalid' }], imeis, {
-      batchSize: 2,
-      concurrency: 1,
-    });
-    expect(calls.map((c) => c.status)).toEqual([401]);
+    await app.pinJitter(0);
+    await app.useConfig({ batchSize: 2, concurrency: 1 });
+    await emulator.addFault({ kind: 'gateway-401-invalid' });
+    await app.start({ imeis });
+    await expect(app.alertHeadline).toHaveText(
+      'Paused: the bearer token is invalid or expired (bearer tokens last one hour). Request a new one, paste it and press Resume. The devices without an answer wait; Cancel ends the run.',
+    );
     const reason = 'HTTP 401 Unauthorized: fault 900901: Invalid Credentials';
-    expect(rows.map((r) => [r.status, r.reason])).toEqual([
-      ['Error', reason],
-      ['Error', reason],
-      ['Not sent', ''],
-      ['Not sent', ''],
-    ]);
-    await expect(app.alertHeadline).toHaveText('The bearer token is invalid or expired (bearer tokens last one hour). Request a new one and paste it.');
     await expect(app.alertRaw).toHaveText(`${reason} (Invalid Credentials. Make sure you have given the correct access token)`);
+    await app.cancelButton.click();
+    await app.expectRunOver();
+    const { rows } = await app.downloadResults();
+    expect(rows.map((r) => [r.imei, r.status, r.reason])).toEqual(imeis.map((imei) => [imei, 'Not sent', '']));
+    expect((await emulator.syncCalls()).map((c) => c.status)).toEqual([401]);
   });
 });
 

@@ -125,6 +125,8 @@ test.describe('documented errors keep the form and explain', () => {
     await start(app, input);
     await expect(app.alert).toContainText('900901');
     await expect(app.alert).toContainText(/bearer token/i);
+    // Paused for a new token; Cancel ends the run and leaves the form as typed.
+    await app.cancelButton.click();
     await app.expectFormKept({ ...input, imeis: IMEIS });
   });
 
@@ -133,6 +135,7 @@ test.describe('documented errors keep the form and explain', () => {
     await start(app, input);
     await expect(app.alert).toContainText('REQUEST_FAILED.SessionToken.Expired');
     await expect(app.alert).toContainText(/session token/i);
+    await app.cancelButton.click();
     await app.expectFormKept({ ...input, imeis: IMEIS });
   });
 

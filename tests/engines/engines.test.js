@@ -113,13 +113,14 @@ const CASES = {
     assert.deepEqual((await t.emulator.syncCalls()).map((c) => [c.status, c.devices]), [[200, list]]);
   },
 
-  async 'a 401 (invalid bearer token): the message, and the form keeps what was typed'(t) {
+  async 'a 401 (invalid bearer token): the run pauses for a new token, and the form keeps what was typed'(t) {
     const list = imeis(2, 200);
     await start(t, { imeis: list, bearer: 'invalid' });
     const page = await until(async () => {
       const p = await t.app.read();
-      return /900901/.test(p.alert ?? '') && p.buttons.some((b) => b.text === 'Synchronize' && !b.disabled) && p;
+      return /900901/.test(p.alert ?? '') && p.buttons.some((b) => b.text === 'Resume' && !b.disabled) && p;
     }, 20_000, 'the bearer-token message');
+    assert.match(page.alert, /^Paused: /);
     assert.match(page.alert, /bearer token/i);
     assert.deepEqual(
       [page.values.account, page.values.imeis, page.values['bearer-token'], page.values['session-token']],
