@@ -54,9 +54,10 @@ impl Imei {
         std::str::from_utf8(&self.0).unwrap_or_default()
     }
 
-    /// The 15 digits as a number: a cheap, exact key for finding duplicates.
-    fn value(digits: &[u8]) -> u64 {
-        digits
+    /// The 15 digits as a number: a cheap, exact key for maps of many devices (a `u64` hashes
+    /// in one step, 15 bytes in several).
+    pub fn number(&self) -> u64 {
+        self.0
             .iter()
             .fold(0u64, |acc, &b| acc * 10 + u64::from(b - b'0'))
     }
@@ -392,7 +393,7 @@ pub fn parse_list(text: &str, allow_bad_check_digit: bool) -> ImeiList {
                 continue;
             }
         };
-        let key = Imei::value(&imei.0);
+        let key = imei.number();
         if let Some(&of_entry) = first_seen.get(&key) {
             list.problems
                 .push(problem(ProblemKind::Duplicate { of_entry }, false));
