@@ -15,7 +15,7 @@ use crate::core::fota::{
 };
 
 /// The two secrets a call needs. Deliberately not `Debug`, so they cannot be logged by accident.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Credentials {
     pub bearer_token: String,
     pub session_token: String,

@@ -9,6 +9,8 @@ pub const DEFAULT_API_BASE_URL: &str = "api/fota/v3";
 pub const DEFAULT_TIMEOUT_MS: u32 = 30_000;
 /// Days without a firmware change after which a device counts as stale.
 pub const DEFAULT_STALE_AFTER_DAYS: u32 = 30;
+/// Finished result sets kept in IndexedDB unless config.json says otherwise.
+pub const DEFAULT_HISTORY_LIMIT: u32 = 20;
 
 /// Settings an operator changes per deployment without rebuilding.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,6 +24,9 @@ pub struct AppConfig {
     /// Days without a firmware change after which a successful device counts as stale; 0 turns
     /// the check off.
     pub stale_after_days: u32,
+    /// Finished result sets kept in the browser's IndexedDB, the newest; 0 turns storage off
+    /// entirely (no run is saved, resumed or kept), for portals that forbid it.
+    pub history_limit: u32,
 }
 
 /// Light, dark, or whatever the user's system prefers.
@@ -51,6 +56,7 @@ impl Default for AppConfig {
             allowed_parent_origins: Vec::new(),
             theme: Theme::default(),
             stale_after_days: DEFAULT_STALE_AFTER_DAYS,
+            history_limit: DEFAULT_HISTORY_LIMIT,
         }
     }
 }
@@ -67,6 +73,7 @@ struct RawConfig {
     theme: Option<RawTheme>,
     /// Read by hand, so that a wrong value is named in the note.
     stale_after_days: Option<serde_json::Value>,
+    history_limit: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -164,13 +171,21 @@ impl AppConfig {
                     .collect::<Result<_, _>>()?,
             },
         };
-        let stale_after_days = match raw.stale_after_days {
-            None => defaults.stale_after_days,
-            Some(days) => days
-                .as_u64()
-                .and_then(|d| u32::try_from(d).ok())
-                .ok_or("config.json staleAfterDays must be a whole number of days, 0 to turn the check off")?,
+        let whole = |value: Option<serde_json::Value>, default: u32, error: &'static str| {
+            value.map_or(Ok(default), |v| {
+                v.as_u64().and_then(|d| u32::try_from(d).ok()).ok_or(error)
+            })
         };
+        let stale_after_days = whole(
+            raw.stale_after_days,
+            defaults.stale_after_days,
+            "config.json staleAfterDays must be a whole number of days, 0 to turn the check off",
+        )?;
+        let history_limit = whole(
+            raw.history_limit,
+            defaults.history_limit,
+            "config.json historyLimit must be a whole number of runs to keep, 0 to store nothing",
+        )?;
         Ok(AppConfig {
             api_base_url,
             request_timeout_ms,
@@ -178,6 +193,7 @@ impl AppConfig {
             allowed_parent_origins,
             theme,
             stale_after_days,
+            history_limit,
         })
     }
 }
@@ -258,6 +274,17 @@ mod tests {
             (c.run.batch_size, c.run.concurrency, c.run.max_attempts),
             (50, 2, 1)
         );
+    }
+
+    #[test]
+    fn history_limit_is_a_whole_number_or_off() {
+        assert_eq!(AppConfig::default().history_limit, 20);
+        let limit = |json: &str| AppConfig::from_json(json).map(|c| c.history_limit);
+        assert_eq!(limit(r#"{"historyLimit": 5}"#), Ok(5));
+        assert_eq!(limit(r#"{"historyLimit": 0}"#), Ok(0));
+        for bad in [r#"{"historyLimit": -1}"#, r#"{"historyLimit": true}"#] {
+            assert!(limit(bad).unwrap_err().contains("historyLimit"), "{bad}");
+        }
     }
 
     #[test]

@@ -61,6 +61,20 @@ impl Imei {
             .iter()
             .fold(0u64, |acc, &b| acc * 10 + u64::from(b - b'0'))
     }
+
+    /// The IMEI whose 15 digits are `n` (leading zeros kept): [`Imei::number`] read back.
+    /// `None` from 10^15 up.
+    pub fn from_number(mut n: u64) -> Option<Imei> {
+        if n >= 1_000_000_000_000_000 {
+            return None;
+        }
+        let mut digits = [b'0'; 15];
+        for d in digits.iter_mut().rev() {
+            *d = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
+        Some(Imei(digits))
+    }
 }
 
 impl fmt::Debug for Imei {

@@ -17,6 +17,7 @@ pub mod import;
 pub mod outcome;
 pub mod results;
 pub mod run;
+pub mod stored;
 pub mod table_view;
 pub mod time;
 pub mod token;

@@ -246,6 +246,25 @@ impl ResultSet {
         }
     }
 
+    /// Sets each device's count of requests (as [`ResultSet::requests`] gave them), for a set
+    /// read back from storage.
+    pub fn count_request_times(&mut self, requests: &[u32]) {
+        for (n, &r) in self.requests.iter_mut().zip(requests) {
+            *n = r;
+        }
+    }
+
+    /// The devices without a final outcome (still waiting), in the order entered: what a run
+    /// that was interrupted (a reload, a closed tab) has left to send when it resumes.
+    pub fn unfinished(&self) -> Vec<Imei> {
+        self.devices
+            .iter()
+            .zip(&self.outcomes)
+            .filter(|(_, o)| matches!(o, Outcome::Waiting))
+            .map(|(d, _)| *d)
+            .collect()
+    }
+
     /// The devices whose outcome is not a success, in the order entered.
     pub fn unsuccessful(&self) -> Vec<Imei> {
         self.devices

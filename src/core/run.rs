@@ -869,6 +869,7 @@ mod tests {
             let mut now = 0.0;
             let mut in_flight: Vec<Batch> = Vec::new();
             let mut step = 0;
+            let mut pauses = 0;
             loop {
                 // Fill every free slot, as the app does.
                 loop {
@@ -888,8 +889,13 @@ mod tests {
                             if in_flight.is_empty() { now = at; } else { break; }
                         }
                         Next::Busy => { prop_assert!(!in_flight.is_empty()); break; }
-                        // New tokens, as the user pastes them.
-                        Next::Paused => { prop_assert!(in_flight.is_empty()); run.resume(); }
+                        // New tokens, as the user pastes them; a user whose tokens keep
+                        // failing cancels in the end.
+                        Next::Paused => {
+                            prop_assert!(in_flight.is_empty());
+                            pauses += 1;
+                            if pauses > 20 { run.cancel(); } else { run.resume(); }
+                        }
                         Next::Finished => break,
                     }
                 }

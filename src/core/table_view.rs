@@ -6,6 +6,7 @@
 
 use std::cmp::Ordering;
 use std::hash::Hash;
+use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
@@ -36,6 +37,9 @@ pub struct ViewQuery {
     pub bar: Option<VersionKey>,
     /// Only devices that did not succeed.
     pub only_unsuccessful: bool,
+    /// Only these positions (ascending), with what they are: a group of a comparison with
+    /// another run, e.g. `Firmware 1.2 → 1.3`.
+    pub only: Option<(Arc<str>, Arc<[usize]>)>,
     /// The column sorted by, of [`super::columns::COLUMNS`]; `None`: input order.
     pub sort: Option<(Field, Direction)>,
 }
@@ -90,7 +94,14 @@ pub fn view(set: &ResultSet, query: &ViewQuery) -> Vec<usize> {
             && query.bar.as_ref().is_none_or(|b| b.matches(outcome))
             && contains_digits(&devices[i], &digits)
     };
-    let positions: Vec<usize> = (0..devices.len()).filter(shown).collect();
+    let positions: Vec<usize> = match &query.only {
+        Some((_, only)) => only
+            .iter()
+            .copied()
+            .filter(|&i| i < devices.len() && shown(&i))
+            .collect(),
+        None => (0..devices.len()).filter(shown).collect(),
+    };
     match query.sort {
         None => positions,
         Some((Field::Imei, direction)) => by_imei(devices, positions, direction),

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use super::context::{AppContext, LoadedConfig};
+use super::history::History;
 use super::portal::{
     apply_theme, ask_for_credentials, listen_for_handoff, report_result, TokenState,
 };
@@ -89,6 +90,7 @@ pub fn Console(
         {note.map(|note| view! { <p class="config-note">{note}</p> })}
         <SyncForm />
         <RunSummary />
+        <History query />
         <Workbench query />
         <ResultsTable query />
     }

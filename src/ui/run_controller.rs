@@ -78,6 +78,24 @@ pub struct RunRequest {
     pub into_current_set: bool,
 }
 
+/// A result set read back from storage, to show.
+pub struct StoredSet {
+    pub key: String,
+    pub set: ResultSet,
+    pub account: String,
+    pub url: String,
+    pub started_at: f64,
+    /// `None`: its run was interrupted (a reload, a closed tab).
+    pub ended_at: Option<f64>,
+}
+
+/// A new set's key in storage: its start time and a random part, so that two tabs never
+/// collide.
+fn new_set_key(now: f64) -> Rc<str> {
+    let random = (js_sys::Math::random() * 1e9) as u64;
+    Rc::from(format!("{:013}-{random:09}", now as u64).as_str())
+}
+
 /// One request of the result set's runs: its record, and what `Copy as cURL` needs to repeat it.
 pub struct LoggedRequest {
     pub record: RequestRecord,
@@ -118,6 +136,11 @@ struct Active {
     /// The result set's number: 1 for the first, then 2, 3, …; a new number means new rows.
     set_id: u64,
     set: Rc<RefCell<ResultSet>>,
+    /// The set's key in storage, and when its first run started (ms since the epoch).
+    set_key: Rc<str>,
+    set_started_at: f64,
+    /// A set of the history, shown to read and export: nothing is sent for it.
+    read_only: bool,
     /// Every request of the set's runs, in the order sent.
     log: Rc<RefCell<Vec<LoggedRequest>>>,
     /// The request URL, shared by the run's log entries.
@@ -211,26 +234,40 @@ impl RunController {
                 let place = previous.set.borrow_mut().positions_of(devices);
                 (place.len() == devices.len()).then_some((previous, place))
             });
-        let (set_id, set, log, place, unseen) = match current {
+        let now = self.now();
+        let (set_id, set, log, place, unseen, set_key, set_started_at) = match current {
             Some((previous, place)) => {
                 for &p in &place {
                     previous.set.borrow_mut().set(p, Outcome::Waiting);
                 }
                 let (set, log) = (previous.set.clone(), previous.log.clone());
-                (previous.set_id, set, log, place.clone(), place)
+                let key = previous.set_key.clone();
+                let started = previous.set_started_at;
+                (
+                    previous.set_id,
+                    set,
+                    log,
+                    place.clone(),
+                    place,
+                    key,
+                    started,
+                )
             }
             None => {
-                let set_id = self.sets.get_value() + 1;
-                self.sets.set_value(set_id);
+                let set_id = self.next_set_id();
                 let set = Rc::new(RefCell::new(ResultSet::new(devices.to_vec())));
                 let place = (0..devices.len()).collect();
-                (set_id, set, Rc::default(), place, Vec::new())
+                let key = new_set_key(now);
+                (set_id, set, Rc::default(), place, Vec::new(), key, now)
             }
         };
         let active = Rc::new(Active {
             id,
             set_id,
             set,
+            set_key,
+            set_started_at,
+            read_only: false,
             log,
             shared_url: Rc::from(request.url.as_str()),
             place,
@@ -241,7 +278,7 @@ impl RunController {
             timeout_ms: request.timeout_ms,
             abort: AbortController::new().expect("AbortController is available"),
             timer_at: Cell::new(None),
-            started_at: self.now(),
+            started_at: now,
             ended_at: Cell::new(None),
             unseen: RefCell::new(unseen),
             controller: *self,
@@ -249,6 +286,64 @@ impl RunController {
         self.current.set_value(Some(active.clone()));
         self.changed.notify();
         active.pump();
+    }
+
+    fn next_set_id(&self) -> u64 {
+        let id = self.sets.get_value() + 1;
+        self.sets.set_value(id);
+        id
+    }
+
+    /// Shows a stored result set with no run going: to read and export when `read_only` (a set
+    /// of the history), or to resume (Retry failed and Sync again then run over it, under its
+    /// stored `key`). Ignored while a run goes.
+    pub fn show(&self, stored: StoredSet, read_only: bool) {
+        if self.running_untracked() {
+            return;
+        }
+        let run = SyncRun::new(Vec::new(), crate::core::run::RunSettings::default());
+        let id = self.runs.get_value() + 1;
+        self.runs.set_value(id);
+        let active = Rc::new(Active {
+            id,
+            set_id: self.next_set_id(),
+            set: Rc::new(RefCell::new(stored.set)),
+            set_key: Rc::from(stored.key.as_str()),
+            set_started_at: stored.started_at,
+            read_only,
+            log: Rc::default(),
+            shared_url: Rc::from(stored.url.as_str()),
+            place: Vec::new(),
+            account: stored.account,
+            run: RefCell::new(run),
+            url: stored.url,
+            credentials: RefCell::new(Credentials::default()),
+            timeout_ms: 0,
+            abort: AbortController::new().expect("AbortController is available"),
+            timer_at: Cell::new(None),
+            started_at: stored.started_at,
+            ended_at: Cell::new(stored.ended_at.or(Some(stored.started_at))),
+            unseen: RefCell::new(Vec::new()),
+            controller: *self,
+        });
+        self.current.set_value(Some(active));
+        self.changed.notify();
+    }
+
+    /// The stored key of the set on screen, when its first run started, and whether it is a
+    /// set of the history shown read-only; untracked.
+    pub fn stored_identity(&self) -> Option<(Rc<str>, f64, bool)> {
+        self.current
+            .try_with_value(|c| {
+                c.as_ref()
+                    .map(|a| (a.set_key.clone(), a.set_started_at, a.read_only))
+            })
+            .flatten()
+    }
+
+    /// True while the set on screen is one of the history, shown read-only.
+    pub fn read_only(&self) -> bool {
+        self.read(|a| a.read_only).unwrap_or(false)
     }
 
     /// Stops the run: requests in flight are aborted, devices without an answer are "Not sent".
@@ -327,11 +422,11 @@ impl RunController {
     }
 
     /// The devices of the result set that did not succeed, for "Retry failed"; none while a
-    /// run goes.
+    /// run goes, and none for a set of the history (read-only).
     pub fn unsuccessful(&self) -> Vec<Imei> {
         self.read(|a| match a.ended_at.get() {
-            Some(_) => a.set.borrow().unsuccessful(),
-            None => Vec::new(),
+            Some(_) if !a.read_only => a.set.borrow().unsuccessful(),
+            _ => Vec::new(),
         })
         .unwrap_or_default()
     }

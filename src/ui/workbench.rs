@@ -116,7 +116,7 @@ pub fn Workbench(query: RwSignal<ViewQuery>) -> impl IntoView {
     let opened = RwSignal::new(None::<usize>);
     Effect::new(move || {
         let q = query.get();
-        let (can_sync, open) = (!running.get(), opened.get());
+        let (can_sync, open) = (!running.get() && !run.read_only(), opened.get());
         tallies.with(|t| {
             if let Some(ul) = groups_list.get() {
                 draw_groups(&ul, &t.groups, &q, can_sync);

@@ -134,6 +134,8 @@ export interface ConfigOverrides {
   maxAttempts?: number;
   /** Where requests go: a path on this site or a URL on another origin. */
   apiBaseUrl?: string;
+  /** Finished runs kept in IndexedDB; 0 stores nothing. */
+  historyLimit?: number;
 }
 
 /** The form's fields; each one given is filled. */

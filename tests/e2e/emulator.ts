@@ -139,6 +139,12 @@ export class Emulator {
     expect(response.ok(), `PUT /_emulator/latency ${ms}`).toBeTruthy();
   }
 
+  /** Moves the fleet to firmware release `release` (0: as at start): about a third of the devices report another version. */
+  async setRelease(release: number): Promise<void> {
+    const response = await this.api.put(this.url('/_emulator/release'), { data: { release } });
+    expect(response.ok(), `PUT /_emulator/release ${release}`).toBeTruthy();
+  }
+
   /** What the emulator answers for each of these IMEIs, a few requests at a time. */
   async outcomes(imeis: string[]): Promise<DocumentedDevice[]> {
     const found: DocumentedDevice[] = new Array(imeis.length);

@@ -5,7 +5,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -23,6 +23,7 @@ pub(crate) fn routes() -> Router<App> {
         .route("/faults", get(list_faults).post(add_fault))
         .route("/reset", post(reset))
         .route("/latency", get(latency).put(set_latency))
+        .route("/release", put(set_release))
         .route("/requests", get(requests))
         .route("/outcomes", get(sample_outcomes))
         .route("/outcomes/{imei}", get(one_outcome))
@@ -52,7 +53,23 @@ async fn list_faults(State(app): State<App>) -> Json<Value> {
 
 async fn reset(State(app): State<App>) -> StatusCode {
     *app.state() = EmulatorState::default();
+    devices::set_release(0);
     StatusCode::NO_CONTENT
+}
+
+/// `{"release": N}`: the fleet's firmware release from now on (0: as at start); a third of the
+/// devices report another version with each release.
+async fn set_release(body: Bytes) -> Response {
+    match serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|v| v.get("release")?.as_u64())
+    {
+        Some(release) => {
+            devices::set_release(release);
+            Json(json!({ "release": release })).into_response()
+        }
+        None => bad_request("expected {\"release\": a whole number}"),
+    }
 }
 
 async fn latency(State(app): State<App>) -> Json<Latency> {

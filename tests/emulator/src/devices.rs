@@ -5,6 +5,8 @@
 //! kind, call [`imeis_where`] (or `GET /_emulator/outcomes?status=failure&count=3` from a browser
 //! test), and [`outcome`] to know what the emulator will answer for one IMEI.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 /// The documented success status.
 pub const SUCCESS: &str = "FirmwareVersionUpdateSuccess";
 /// The status of every failing device.
@@ -42,9 +44,29 @@ impl DeviceOutcome {
     }
 }
 
+/// The firmware release the fleet is on: 0 at start (and after a reset). Each release moves
+/// about a third of the devices to a new firmware version, as a rollout does between two syncs
+/// (`PUT /_emulator/release`), so that comparing two runs has versions that changed.
+static RELEASE: AtomicU64 = AtomicU64::new(0);
+
+/// Sets the release the next answers report (see [`RELEASE`]).
+pub fn set_release(release: u64) {
+    RELEASE.store(release, Ordering::Relaxed);
+}
+
+/// Whether `imei` is among the devices a release moves to a new version.
+pub fn moves_with_releases(imei: &str) -> bool {
+    hash(imei, 7).is_multiple_of(3)
+}
+
 /// What the emulator answers for `imei` (any string; the endpoint only asks for valid IMEIs).
 pub fn outcome(imei: &str) -> DeviceOutcome {
-    let version = hash(imei, 1);
+    let release = RELEASE.load(Ordering::Relaxed);
+    let version = if release > 0 && moves_with_releases(imei) {
+        hash(imei, 1 + 1_000 * release)
+    } else {
+        hash(imei, 1)
+    };
     let time = hash(imei, 2);
     let status = hash(imei, 3);
     let succeeded = status % 100 < SUCCESS_PERCENT;

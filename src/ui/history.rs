@@ -1,0 +1,468 @@
+//! Runs that survive: the result set on screen is saved in IndexedDB while its run goes (at
+//! most every [`SAVE_EVERY_MS`], and at its end), an interrupted run is offered for Resume at
+//! the next start, finished sets are kept as a history (`historyLimit` of them) to open,
+//! delete and compare. With `historyLimit: 0` nothing here runs: the database is never opened.
+
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Local};
+use idb::Database;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::context::AppContext;
+use super::download::save_text;
+use super::results_table::copy_text;
+use super::run_controller::{RunRequest, StoredSet};
+use super::store::{self, StoredMeta};
+use crate::core::compare::{compare, Change, Side};
+use crate::core::export::{csv_of, file_name};
+use crate::core::form::check_tokens;
+use crate::core::results::ResultSet;
+use crate::core::run::SyncRun;
+use crate::core::stored::beyond_limit;
+use crate::core::table_view::ViewQuery;
+use crate::core::thousands;
+use crate::core::time::format_datetime;
+use crate::net::Credentials;
+
+/// The shortest time between two saves while a run goes, in ms.
+const SAVE_EVERY_MS: f64 = 2_000.0;
+
+/// `2026-11-30 10:42:07`, local time.
+fn local_time(ms: f64) -> String {
+    DateTime::from_timestamp_millis(ms as i64)
+        .map(|t| format_datetime(&t.with_timezone(&Local).naive_local()))
+        .unwrap_or_default()
+}
+
+/// `9,500 succeeded · 300 failed · 200 errors`: the counts that are not zero.
+fn counts(meta: &StoredMeta) -> String {
+    let s = &meta.summary;
+    [
+        (s.succeeded, "succeeded"),
+        (s.failed, "failed"),
+        (s.no_result, "no result"),
+        (s.error, "error"),
+        (s.not_sent, "not sent"),
+        (s.waiting, "waiting"),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!("{} {what}", thousands(*n)))
+    .collect::<Vec<_>>()
+    .join(" · ")
+}
+
+/// One group of a comparison, ready to show: its label, its devices' positions in the set on
+/// screen (empty for devices only in the earlier set) and the rows it exports.
+#[derive(Clone)]
+struct Compared {
+    label: String,
+    count: usize,
+    positions: Arc<[usize]>,
+    imeis: Rc<str>,
+    csv: Rc<str>,
+}
+
+#[component]
+pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
+    let context = AppContext::expect();
+    let config = context.config.get_value().config;
+    let limit = config.history_limit as usize;
+    let run = context.run;
+    let db = StoredValue::new_local(None::<Rc<Database>>);
+    let metas = RwSignal::new(Vec::<StoredMeta>::new());
+    let note = RwSignal::new(String::new());
+    let compared = RwSignal::new_local(None::<(String, Vec<Compared>)>);
+    if limit > 0 {
+        spawn_local(async move {
+            match store::open().await {
+                Err(e) => note.set(e.note().to_owned()),
+                Ok(opened) => {
+                    let listed = store::list(&opened).await.unwrap_or_default();
+                    db.set_value(Some(Rc::new(opened)));
+                    metas.set(listed);
+                }
+            }
+        });
+    }
+
+    // Saving: while a run goes at most every SAVE_EVERY_MS, and at once when it ends.
+    let saving = StoredValue::new((false, false, f64::NEG_INFINITY));
+    let saver = StoredValue::new_local(None::<Rc<dyn Fn()>>);
+    let save = move || {
+        let Some(database) = db.get_value() else {
+            return;
+        };
+        let Some((key, started_at, read_only)) = run.stored_identity() else {
+            return;
+        };
+        if read_only {
+            return;
+        }
+        // One save at a time; one more after it when asked meanwhile.
+        let busy = saving.get_value().0;
+        saving.update_value(|s| {
+            s.1 = busy;
+            s.0 = true;
+            s.2 = js_sys::Date::now();
+        });
+        if busy {
+            return;
+        }
+        let (account, url) = run.request_target().unwrap_or_default();
+        let ended_at = run
+            .times()
+            .and_then(|(_, ended)| ended)
+            .filter(|_| run.paused().is_none());
+        let Some((columns, summary)) = run.with_set(|s| (s.columns(), s.summary())) else {
+            return;
+        };
+        let meta = StoredMeta {
+            key: key.to_string(),
+            account,
+            url,
+            started_at,
+            ended_at,
+            summary,
+        };
+        let mut finished: Vec<(String, f64)> = metas.with_untracked(|m| {
+            m.iter()
+                .filter(|m| m.key != meta.key)
+                .filter_map(|m| Some((m.key.clone(), m.ended_at?)))
+                .collect()
+        });
+        if let Some(end) = ended_at {
+            finished.push((meta.key.clone(), end));
+        }
+        let drop = beyond_limit(finished, limit);
+        spawn_local(async move {
+            let result = store::save(&database, &meta, &columns, &drop).await;
+            match result {
+                Ok(()) => {
+                    note.set(String::new());
+                    metas.update(|m| {
+                        m.retain(|old| old.key != meta.key && !drop.contains(&old.key));
+                        m.push(meta);
+                    });
+                }
+                Err(e) => note.set(e.note().to_owned()),
+            }
+            let again = saving.try_update_value(|s| {
+                s.0 = false;
+                std::mem::take(&mut s.1)
+            });
+            if again == Some(true) {
+                if let Some(save) = saver.try_get_value().flatten() {
+                    save();
+                }
+            }
+        });
+    };
+    let save: Rc<dyn Fn()> = Rc::new(save);
+    saver.set_value(Some(save.clone()));
+    let timer = StoredValue::new(false);
+    let save_effect = save.clone();
+    Effect::new(move |was_running: Option<bool>| {
+        run.track();
+        let running = run.running();
+        if limit == 0 || run.set_id() == 0 {
+            return running;
+        }
+        let due = saving.get_value().2 + SAVE_EVERY_MS - js_sys::Date::now();
+        if was_running == Some(true) && !running || due <= 0.0 || was_running.is_none() {
+            save_effect();
+        } else if !timer.get_value() {
+            timer.set_value(true);
+            let save = save_effect.clone();
+            set_timeout(
+                move || {
+                    timer.try_set_value(false);
+                    save();
+                },
+                Duration::from_millis(due.ceil() as u64),
+            );
+        }
+        running
+    });
+
+    // The newest set whose run was interrupted, unless it is the one on screen.
+    let unfinished = Memo::new(move |_| {
+        let on_screen = run.set_id();
+        let key = run.stored_identity().map(|(k, _, _)| k);
+        metas.with(|m| {
+            m.iter()
+                .filter(|m| m.ended_at.is_none())
+                .filter(|m| on_screen == 0 || key.as_deref() != Some(m.key.as_str()))
+                .max_by(|a, b| a.started_at.total_cmp(&b.started_at))
+                .cloned()
+        })
+    });
+    let finished = Memo::new(move |_| {
+        let mut list: Vec<StoredMeta> =
+            metas.with(|m| m.iter().filter(|m| m.ended_at.is_some()).cloned().collect());
+        list.sort_by(|a, b| b.started_at.total_cmp(&a.started_at));
+        list
+    });
+
+    let load = move |meta: StoredMeta, then: Rc<dyn Fn(StoredSet)>| {
+        let Some(database) = db.get_value() else {
+            return;
+        };
+        spawn_local(async move {
+            let columns = store::load(&database, &meta.key).await;
+            match columns.map(|c| c.map(|c| ResultSet::from_columns(&c))) {
+                Ok(Some(Ok(set))) => then(StoredSet {
+                    key: meta.key,
+                    set,
+                    account: meta.account,
+                    url: meta.url,
+                    started_at: meta.started_at,
+                    ended_at: meta.ended_at,
+                }),
+                Ok(Some(Err(why))) => note.set(format!(
+                    "That stored run cannot be read ({why}): delete it."
+                )),
+                Ok(None) => {
+                    note.set("That stored run is gone (deleted in another tab?).".to_owned())
+                }
+                Err(e) => note.set(e.note().to_owned()),
+            }
+        });
+    };
+    let forget = move |keys: Option<Vec<String>>| {
+        let Some(database) = db.get_value() else {
+            return;
+        };
+        spawn_local(async move {
+            match store::delete(&database, keys.as_deref()).await {
+                Ok(()) => metas.update(|m| match &keys {
+                    None => m.clear(),
+                    Some(keys) => m.retain(|meta| !keys.contains(&meta.key)),
+                }),
+                Err(e) => note.set(e.note().to_owned()),
+            }
+        });
+    };
+
+    let resume = move |_| {
+        let Some(meta) = unfinished.get_untracked() else {
+            return;
+        };
+        let (bearer, session) = context.tokens.current();
+        let (bearer_token, session_token) = match check_tokens(&bearer, &session) {
+            Ok(tokens) => tokens,
+            Err(problems) => {
+                let problems: Vec<String> = problems.iter().map(ToString::to_string).collect();
+                note.set(format!("Resume needs both tokens: {}", problems.join(" ")));
+                return;
+            }
+        };
+        note.set(String::new());
+        let config = context.config.get_value().config;
+        load(
+            meta,
+            Rc::new(move |stored: StoredSet| {
+                let left = stored.set.unfinished();
+                let (account, url) = (stored.account.clone(), stored.url.clone());
+                run.show(stored, false);
+                run.start(RunRequest {
+                    account,
+                    url,
+                    credentials: Credentials {
+                        bearer_token: bearer_token.clone(),
+                        session_token: session_token.clone(),
+                    },
+                    timeout_ms: config.request_timeout_ms,
+                    run: SyncRun::new(left, config.run),
+                    into_current_set: true,
+                });
+            }),
+        );
+    };
+    let discard = move |_| {
+        if let Some(meta) = unfinished.get_untracked() {
+            forget(Some(vec![meta.key]));
+        }
+    };
+
+    let open = move |meta: StoredMeta| {
+        compared.set(None);
+        load(meta, Rc::new(move |stored| run.show(stored, true)));
+    };
+    let compare_with = move |before: StoredMeta| {
+        let when = local_time(before.started_at);
+        load(
+            before,
+            Rc::new(move |stored: StoredSet| {
+                let groups = run
+                    .with_set(|after| {
+                        let (b, a) = (Side::of(&stored.set), Side::of(after));
+                        compare(b, a)
+                            .groups
+                            .into_iter()
+                            .map(|g| {
+                                let side = g.side(b, a);
+                                let imeis: Vec<&str> = g
+                                    .positions
+                                    .iter()
+                                    .map(|&p| side.devices[p].as_str())
+                                    .collect();
+                                let only_before = g.change == Change::OnlyBefore;
+                                Compared {
+                                    label: g.change.label(),
+                                    count: g.count(),
+                                    positions: if only_before {
+                                        Arc::from([])
+                                    } else {
+                                        Arc::from(g.positions.as_slice())
+                                    },
+                                    imeis: Rc::from(imeis.join("\n")),
+                                    csv: Rc::from(csv_of(
+                                        side.devices,
+                                        side.outcomes,
+                                        &g.positions,
+                                    )),
+                                }
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                compared.set(Some((when.clone(), groups)));
+            }),
+        );
+    };
+    // The earlier finished set of the same account as the one on screen.
+    let previous = Memo::new(move |_| {
+        let (account, started) = (run.requested_account(), run.times()?.0);
+        let key = run.stored_identity().map(|(k, _, _)| k);
+        finished.with(|list| {
+            list.iter()
+                .filter(|m| m.account == account && m.started_at < started)
+                .find(|m| key.as_deref() != Some(m.key.as_str()))
+                .cloned()
+        })
+    });
+    // A new set on screen: the comparison was of the old one.
+    Effect::new(move |before: Option<u64>| {
+        let id = run.set_id();
+        if before.is_some_and(|b| b != id) {
+            compared.set(None);
+            query.update(|q| q.only = None);
+        }
+        id
+    });
+    let copy_note = RwSignal::new(String::new());
+
+    view! {
+        <Show when=move || { limit > 0 }>
+            <section class="history" aria-label="Stored runs">
+                <p class="store-note" role="status">{move || note.get()}</p>
+                {move || unfinished.get().map(|meta| view! {
+                    <div class="resume">
+                        <p>
+                            {format!(
+                                "Unfinished run: {} of {} devices done, account {}, started {}.",
+                                thousands(meta.summary.total - meta.summary.waiting),
+                                thousands(meta.summary.total),
+                                meta.account,
+                                local_time(meta.started_at),
+                            )}
+                        </p>
+                        <button type="button" class="primary" on:click=resume>"Resume"</button>
+                        <button type="button" on:click=discard>"Discard"</button>
+                    </div>
+                })}
+                <Show when=move || run.read_only()>
+                    <p class="read-only">
+                        {move || format!(
+                            "A stored run from {}, read-only: export it or compare it; Synchronize starts a new one.",
+                            run.times().map(|t| local_time(t.0)).unwrap_or_default(),
+                        )}
+                    </p>
+                </Show>
+                <details>
+                    <summary>{move || format!("History ({})", finished.with(Vec::len))}</summary>
+                    <p class="hint">
+                        "Kept in this browser only (IndexedDB), never with tokens; the newest "
+                        {limit} " finished runs."
+                    </p>
+                    {move || previous.get().map(|before| view! {
+                        <button type="button" on:click=move |_| compare_with(before.clone())>
+                            {format!("Compare with the previous run ({})", local_time(before.started_at))}
+                        </button>
+                    })}
+                    <ul class="history-list">
+                        {move || finished.get().into_iter().map(|meta| {
+                            let (for_open, for_compare, key) = (meta.clone(), meta.clone(), meta.key.clone());
+                            view! {
+                                <li>
+                                    <span>
+                                        {format!(
+                                            "{} · {} · {} devices · {}",
+                                            local_time(meta.started_at),
+                                            meta.account,
+                                            thousands(meta.summary.total),
+                                            counts(&meta),
+                                        )}
+                                    </span>
+                                    <button type="button" on:click=move |_| open(for_open.clone())>"Open"</button>
+                                    <button type="button" on:click=move |_| compare_with(for_compare.clone())>"Compare"</button>
+                                    <button type="button" on:click=move |_| forget(Some(vec![key.clone()]))>"Delete"</button>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                    <button type="button" on:click=move |_| forget(None)>"Clear all"</button>
+                </details>
+                {move || compared.get().map(|(when, groups)| view! {
+                    <div class="comparison" role="region" aria-label="Comparison">
+                        <h2>{format!("Compared with the run of {when}")}</h2>
+                        <ul>
+                            {groups.into_iter().map(|g| {
+                                let (label, positions) = (g.label.clone(), g.positions.clone());
+                                let can_show = !positions.is_empty();
+                                let (imeis, csv) = (g.imeis.clone(), g.csv.clone());
+                                let done = format!("Copied {} IMEIs.", g.count);
+                                view! {
+                                    <li>
+                                        <span>{format!("{} · {}", g.label, thousands(g.count))}</span>
+                                        <Show when=move || can_show>
+                                            <button type="button" on:click={
+                                                let (label, positions) = (label.clone(), positions.clone());
+                                                move |_| query.update(|q| q.only = Some((Arc::from(label.as_str()), positions.clone())))
+                                            }>"Show"</button>
+                                        </Show>
+                                        <button type="button" on:click={
+                                            let (imeis, done) = (imeis.clone(), done.clone());
+                                            move |_| copy_text(imeis.to_string(), copy_note, done.clone())
+                                        }>"Copy IMEIs"</button>
+                                        <button type="button" on:click={
+                                            let csv = csv.clone();
+                                            move |_| {
+                                                let name = file_name(&run.requested_account(), js_sys::Date::now());
+                                                let _ = save_text(&name, "text/csv", &csv);
+                                            }
+                                        }>"Download CSV"</button>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                        <Show when=move || query.with(|q| q.only.is_some())>
+                            <p>
+                                {move || query.with(|q| q.only.as_ref().map(|(label, _)| format!("The table shows: {label}. ")))}
+                                <button type="button" on:click=move |_| query.update(|q| q.only = None)>
+                                    "Show every device"
+                                </button>
+                            </p>
+                        </Show>
+                        <p role="status">{move || copy_note.get()}</p>
+                    </div>
+                })}
+            </section>
+        </Show>
+    }
+}

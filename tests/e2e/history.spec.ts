@@ -1,0 +1,200 @@
+// Runs that survive (issue 13): a run saved as it goes and resumed after a reload, the history
+// of finished runs (kept over reloads, opened read-only, deleted, limited by historyLimit, off
+// with historyLimit 0), the comparison of two runs, and no token in IndexedDB, ever (read back
+// from the database itself).
+import type { Page } from '@playwright/test';
+import { ACCOUNT, FORM_DEFAULTS, SUCCESS, expect, expectDocumented, test, type App } from './app';
+import { validImeis } from './imei';
+
+test.describe.configure({ timeout: 90_000 });
+
+/** Every record of the app's database (`sets` and the texts of `columns`), or null when the database does not exist. */
+async function database(page: Page): Promise<{ sets: Record<string, unknown>[]; texts: string[][] } | null> {
+  return page.evaluate(async () => {
+    // Opening a database that does not exist would create it: look first.
+    if (!(await indexedDB.databases()).some((d) => d.name === 'fota-sync')) return null;
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const r = indexedDB.open('fota-sync');
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error);
+    });
+    const all = (store: string) =>
+      new Promise<Record<string, unknown>[]>((resolve, reject) => {
+        const r = db.transaction(store).objectStore(store).getAll();
+        r.onsuccess = () => resolve(r.result);
+        r.onerror = () => reject(r.error);
+      });
+    const sets = await all('sets');
+    const columns = await all('columns');
+    db.close();
+    return { sets, texts: columns.map((c) => c.texts as string[]) };
+  });
+}
+
+/** The stored runs' devices done (total minus waiting), newest first. */
+async function storedDone(page: Page): Promise<number[]> {
+  const db = await database(page);
+  return (db?.sets ?? []).map((s) => Number(s.total) - Number(s.waiting));
+}
+
+/** Nothing stored anywhere is one of the form's tokens. */
+async function expectNoToken(page: Page, tokens: string[] = [FORM_DEFAULTS.bearer, FORM_DEFAULTS.session]): Promise<void> {
+  const db = await database(page);
+  const text = JSON.stringify(db);
+  for (const token of tokens) expect(text.includes(token), `a token in IndexedDB: ${token}`).toBe(false);
+}
+
+/** Pastes `imeis` and presses Synchronize with the default account and tokens; waits for the end. */
+async function syncAll(app: App, imeis: string[]): Promise<void> {
+  await app.fill({ ...FORM_DEFAULTS });
+  await app.pasteImeis(imeis.join('\n'));
+  await expect(app.imeiCount).toHaveText(`${imeis.length} valid, unique IMEIs`);
+  await app.synchronize();
+  await app.expectRunOver({ timeout: 60_000 });
+}
+
+test('a reload in the middle of 2,500 devices: Resume sends exactly the devices left, and each device is answered once', async ({
+  app,
+  emulator,
+  page,
+}) => {
+  await app.useConfig({ concurrency: 1 });
+  const imeis = validImeis(2_500, 70_000);
+  // The 11th request never gets an answer: the reload happens with it in flight.
+  await emulator.addFault({ kind: 'hang', skip: 10, times: 1 });
+  await app.open();
+  await app.fill({ ...FORM_DEFAULTS });
+  await app.pasteImeis(imeis.join('\n'));
+  await app.synchronize();
+  await expect(app.progress).toContainText('1000 of 2500 devices', { timeout: 30_000 });
+  // Saved as it goes (at most every 2 s): the database has the 1,000 answers.
+  await expect.poll(() => storedDone(page), { timeout: 10_000 }).toEqual([1000]);
+  await expectNoToken(page);
+
+  await page.reload();
+  const stored = page.getByRole('region', { name: 'Stored runs' });
+  await expect(stored.locator('.resume')).toContainText(`Unfinished run: 1,000 of 2,500 devices done, account ${ACCOUNT}, started `);
+  // Tokens are never stored: Resume asks for them, and sends nothing without them.
+  await stored.getByRole('button', { name: 'Resume' }).click();
+  await expect(stored.locator('.store-note')).toContainText('Resume needs both tokens: Paste the bearer token. Paste the session token.');
+  await app.fill({ bearer: FORM_DEFAULTS.bearer, session: FORM_DEFAULTS.session });
+  await stored.getByRole('button', { name: 'Resume' }).click();
+  await app.expectRunOver({ timeout: 60_000 });
+  await expect(stored.locator('.resume')).toHaveCount(0);
+
+  const { rows } = await app.downloadResults();
+  expect(rows.map((r) => r.imei)).toEqual(imeis);
+  expectDocumented(rows, await emulator.outcomes(imeis));
+  const calls = await emulator.syncCalls();
+  const answered = calls.filter((c) => c.status !== null).flatMap((c) => (JSON.parse(c.body) as { deviceList: string[] }).deviceList);
+  expect(answered.length, 'answered devices').toBe(imeis.length);
+  expect([...answered].sort()).toEqual([...imeis].sort());
+  // The one request the reload cut off is the only one sent twice.
+  const cut = calls.filter((c) => c.status === null);
+  expect(cut.map((c) => (JSON.parse(c.body) as { deviceList: string[] }).deviceList)).toEqual([imeis.slice(1000, 1100)]);
+  await expect.poll(() => storedDone(page)).toEqual([2500]);
+  await expectNoToken(page);
+});
+
+test('finished runs are kept: listed over a reload, the oldest beyond historyLimit dropped, opened read-only, deleted, cleared', async ({
+  app,
+  page,
+}) => {
+  await app.useConfig({ historyLimit: 2 });
+  await app.open();
+  for (const [n, from] of [[30, 71_000], [20, 72_000], [10, 73_000]]) {
+    await syncAll(app, validImeis(n, from));
+  }
+  const stored = page.getByRole('region', { name: 'Stored runs' });
+  await expect(stored.locator('summary')).toHaveText('History (2)');
+  await page.reload();
+  await expect(stored.locator('summary')).toHaveText('History (2)');
+  await stored.locator('summary').click();
+  const items = stored.locator('.history-list li');
+  await expect(items).toHaveCount(2);
+  await expect(items.nth(0)).toContainText(`${ACCOUNT} · 10 devices · `);
+  await expect(items.nth(1)).toContainText(`${ACCOUNT} · 20 devices · `);
+
+  // Open the older one: its table and summary, read-only (no Retry failed, no Sync again).
+  await items.nth(1).getByRole('button', { name: 'Open' }).click();
+  await expect(app.summaryValue('Total')).toHaveText('20');
+  await app.expectRowCount(20);
+  await expect(stored.locator('.read-only')).toContainText('read-only');
+  await expect(app.retryFailedButton).toHaveCount(0);
+  const { rows } = await app.downloadResults();
+  expect(rows.map((r) => r.imei)).toEqual(validImeis(20, 72_000));
+  await expectNoToken(page);
+
+  await items.nth(0).getByRole('button', { name: 'Delete' }).click();
+  await expect(stored.locator('summary')).toHaveText('History (1)');
+  await stored.getByRole('button', { name: 'Clear all' }).click();
+  await expect(stored.locator('summary')).toHaveText('History (0)');
+  expect((await database(page))?.sets).toEqual([]);
+});
+
+test('historyLimit 0: nothing is written to IndexedDB, and nothing is offered', async ({ app, page }) => {
+  await app.useConfig({ historyLimit: 0 });
+  await app.open();
+  await syncAll(app, validImeis(5, 74_000));
+  await expect(page.getByRole('region', { name: 'Stored runs' })).toHaveCount(0);
+  expect(await database(page)).toBeNull();
+  await page.reload();
+  await expect(app.synchronizeButton).toBeVisible();
+  expect(await database(page)).toBeNull();
+});
+
+test('compare with the previous run: firmware changes per pair of versions, still failing, only in one run, unchanged', async ({
+  app,
+  emulator,
+  page,
+}) => {
+  const all = validImeis(350, 75_000);
+  const [first, second] = [all.slice(0, 300), all.slice(50)];
+  const before = new Map((await emulator.outcomes(first)).map((o, i) => [first[i], o]));
+  await app.open();
+  await syncAll(app, first);
+  await emulator.setRelease(1);
+  const after = new Map((await emulator.outcomes(second)).map((o, i) => [second[i], o]));
+  await syncAll(app, second);
+
+  // What the groups must be, from the emulator's own answers.
+  const expected = new Map<string, number>();
+  const add = (label: string) => expected.set(label, (expected.get(label) ?? 0) + 1);
+  for (const imei of second) {
+    const [b, a] = [before.get(imei), after.get(imei)!];
+    if (!b) add('Only in this run');
+    else if (b.status === SUCCESS && a.status === SUCCESS)
+      add(b.firmwareVersion === a.firmwareVersion ? 'Unchanged' : `Firmware ${b.firmwareVersion} → ${a.firmwareVersion}`);
+    else if (b.status === SUCCESS) add('Newly failing');
+    else if (a.status === SUCCESS) add('Recovered');
+    else add('Still failing');
+  }
+  expected.set('Only in the earlier run', 50);
+  expect([...expected.keys()].filter((l) => l.startsWith('Firmware ')).length, 'the release moved some devices').toBeGreaterThan(10);
+
+  const stored = page.getByRole('region', { name: 'Stored runs' });
+  await stored.locator('summary').click();
+  await stored.getByRole('button', { name: /^Compare with the previous run/ }).click();
+  const comparison = page.getByRole('region', { name: 'Comparison' });
+  await expect(comparison.locator('li > span')).toHaveCount(expected.size);
+  const shown = (await comparison.locator('li > span').allTextContents()).map((t) => {
+    const [label, count] = t.split(' · ');
+    return [label, Number(count.replace(/,/g, ''))] as [string, number];
+  });
+  expect(new Map(shown)).toEqual(expected);
+  expect(shown.map(([, n]) => n)).toEqual([...shown.map(([, n]) => n)].sort((x, y) => y - x));
+
+  // Show a group in the table: exactly its devices.
+  await comparison.locator('li', { hasText: /^Unchanged · / }).getByRole('button', { name: 'Show' }).click();
+  await app.expectRowCount(expected.get('Unchanged')!);
+  await comparison.getByRole('button', { name: 'Show every device' }).click();
+  await app.expectRowCount(300);
+  // The devices only in the earlier run are not in this table: copied or downloaded only.
+  const gone = comparison.locator('li', { hasText: /^Only in the earlier run · / });
+  await expect(gone.getByRole('button', { name: 'Show' })).toHaveCount(0);
+  const download = page.waitForEvent('download');
+  await gone.getByRole('button', { name: 'Download CSV' }).click();
+  const text = await (await (await download).createReadStream()).toArray();
+  const lines = Buffer.concat(text).toString('utf8').replace(/^\uFEFF/, '').trim().split(/\r?\n/).slice(1);
+  expect(lines.map((l) => l.split(',')[0].replace(/"/g, ''))).toEqual(first.slice(0, 50));
+});
