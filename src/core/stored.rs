@@ -109,7 +109,9 @@ impl ResultSet {
         let devices = c
             .devices
             .iter()
-            .map(|&d| Imei::from_number(d as u64).ok_or_else(|| format!("{d} is not an IMEI")))
+            .map(|&d| {
+                Imei::from_number(d as u64).ok_or_else(|| format!("{} is not an IMEI", d as u64))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         let mut unparsed = c.unparsed.chunks(2).map(|pair| (pair[0] as usize, pair[1]));
         let mut next_unparsed = unparsed.next();

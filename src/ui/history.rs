@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Local};
 use idb::Database;
+use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -17,6 +18,7 @@ use super::download::save_text;
 use super::results_table::copy_text;
 use super::run_controller::{RunRequest, StoredSet};
 use super::store::{self, StoredMeta};
+use super::workbench::{button, clear, clicked, el};
 use crate::core::compare::{compare, Change, Side};
 use crate::core::export::{csv_of, file_name};
 use crate::core::form::check_tokens;
@@ -248,7 +250,7 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
         });
     };
 
-    let resume = move |_| {
+    let resume = move |()| {
         let Some(meta) = unfinished.get_untracked() else {
             return;
         };
@@ -283,7 +285,7 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
             }),
         );
     };
-    let discard = move |_| {
+    let discard = move |()| {
         if let Some(meta) = unfinished.get_untracked() {
             forget(Some(vec![meta.key]));
         }
@@ -357,112 +359,175 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
     });
     let copy_note = RwSignal::new(String::new());
 
+    // Drawn by hand, a click on any of their buttons handled once per part (the button says
+    // what it does in data-action, and which item in data-i), as the workbench's lists are.
+    let (resume_box, list_box, compare_box) = (
+        NodeRef::<html::Div>::new(),
+        NodeRef::<html::Div>::new(),
+        NodeRef::<html::Div>::new(),
+    );
+    Effect::new(move || {
+        let Some(div) = resume_box.get() else { return };
+        clear(&div);
+        if let Some(meta) = unfinished.get() {
+            let text = format!(
+                "Unfinished run: {} of {} devices done, account {}, started {}.",
+                thousands(meta.summary.total - meta.summary.waiting),
+                thousands(meta.summary.total),
+                meta.account,
+                local_time(meta.started_at),
+            );
+            let _ = div.append_child(&el("p", "", &text));
+            let resume = button("Resume", "resume", 0, None);
+            resume.set_class_name("primary");
+            let _ = div.append_child(&resume);
+            let _ = div.append_child(&button("Discard", "discard", 0, None));
+        }
+    });
+    Effect::new(move || {
+        let Some(div) = list_box.get() else { return };
+        clear(&div);
+        if let Some(before) = previous.get() {
+            let text = format!(
+                "Compare with the previous run ({})",
+                local_time(before.started_at)
+            );
+            let _ = div.append_child(&button(&text, "previous", 0, None));
+        }
+        let ul = el("ul", "history-list", "");
+        finished.with(|list| {
+            for (i, meta) in list.iter().enumerate() {
+                let li = el("li", "", "");
+                let text = format!(
+                    "{} · {} · {} devices · {}",
+                    local_time(meta.started_at),
+                    meta.account,
+                    thousands(meta.summary.total),
+                    counts(meta),
+                );
+                let _ = li.append_child(&el("span", "", &text));
+                for (label, action) in [
+                    ("Open", "open"),
+                    ("Compare", "compare"),
+                    ("Delete", "delete"),
+                ] {
+                    let _ = li.append_child(&button(label, action, i, None));
+                }
+                let _ = ul.append_child(&li);
+            }
+        });
+        let _ = div.append_child(&ul);
+        let _ = div.append_child(&button("Clear all", "clear", 0, None));
+    });
+    Effect::new(move || {
+        let Some(div) = compare_box.get() else { return };
+        clear(&div);
+        let only = query.with(|q| q.only.as_ref().map(|(label, _)| label.clone()));
+        compared.with(|c| {
+            let Some((when, groups)) = c else { return };
+            let _ = div.append_child(&el("h2", "", &format!("Compared with the run of {when}")));
+            let ul = el("ul", "", "");
+            for (i, g) in groups.iter().enumerate() {
+                let li = el("li", "", "");
+                let _ = li.append_child(&el(
+                    "span",
+                    "",
+                    &format!("{} · {}", g.label, thousands(g.count)),
+                ));
+                if !g.positions.is_empty() {
+                    let pressed = only.as_deref() == Some(g.label.as_str());
+                    let _ = li.append_child(&button("Show", "show", i, Some(pressed)));
+                }
+                let _ = li.append_child(&button("Copy IMEIs", "copy", i, None));
+                let _ = li.append_child(&button("Download CSV", "csv", i, None));
+                let _ = ul.append_child(&li);
+            }
+            let _ = div.append_child(&ul);
+            if let Some(label) = &only {
+                let p = el("p", "", &format!("The table shows: {label}. "));
+                let _ = p.append_child(&button("Show every device", "all", 0, None));
+                let _ = div.append_child(&p);
+            }
+        });
+    });
+    let on_resume = move |ev: leptos::ev::MouseEvent| match clicked(&ev) {
+        Some((action, _)) if action == "resume" => resume(()),
+        Some(_) => discard(()),
+        None => {}
+    };
+    let on_list = move |ev: leptos::ev::MouseEvent| {
+        let Some((action, i)) = clicked(&ev) else {
+            return;
+        };
+        let meta = finished.with_untracked(|list| list.get(i).cloned());
+        match (action.as_str(), meta) {
+            ("previous", _) => {
+                if let Some(before) = previous.get_untracked() {
+                    compare_with(before);
+                }
+            }
+            ("clear", _) => forget(None),
+            ("open", Some(meta)) => open(meta),
+            ("compare", Some(meta)) => compare_with(meta),
+            ("delete", Some(meta)) => forget(Some(vec![meta.key])),
+            _ => {}
+        }
+    };
+    let on_compare = move |ev: leptos::ev::MouseEvent| {
+        let Some((action, i)) = clicked(&ev) else {
+            return;
+        };
+        if action == "all" {
+            query.update(|q| q.only = None);
+            return;
+        }
+        let Some(g) = compared.with_untracked(|c| c.as_ref().and_then(|(_, g)| g.get(i).cloned()))
+        else {
+            return;
+        };
+        match action.as_str() {
+            "show" => query.update(|q| {
+                let same = q.only.as_ref().is_some_and(|(l, _)| **l == *g.label);
+                q.only = (!same).then(|| (Arc::from(g.label.as_str()), g.positions.clone()));
+            }),
+            "copy" => copy_text(
+                g.imeis.to_string(),
+                copy_note,
+                format!("Copied {} IMEIs.", g.count),
+            ),
+            _ => {
+                let name = file_name(&run.requested_account(), js_sys::Date::now());
+                let _ = save_text(&name, "text/csv;charset=utf-8", &g.csv);
+            }
+        }
+    };
+
     view! {
-        <Show when=move || { limit > 0 }>
-            <section class="history" aria-label="Stored runs">
-                <p class="store-note" role="status">{move || note.get()}</p>
-                {move || unfinished.get().map(|meta| view! {
-                    <div class="resume">
-                        <p>
-                            {format!(
-                                "Unfinished run: {} of {} devices done, account {}, started {}.",
-                                thousands(meta.summary.total - meta.summary.waiting),
-                                thousands(meta.summary.total),
-                                meta.account,
-                                local_time(meta.started_at),
-                            )}
-                        </p>
-                        <button type="button" class="primary" on:click=resume>"Resume"</button>
-                        <button type="button" on:click=discard>"Discard"</button>
-                    </div>
-                })}
-                <Show when=move || run.read_only()>
-                    <p class="read-only">
-                        {move || format!(
-                            "A stored run from {}, read-only: export it or compare it; Synchronize starts a new one.",
-                            run.times().map(|t| local_time(t.0)).unwrap_or_default(),
-                        )}
-                    </p>
-                </Show>
-                <details>
-                    <summary>{move || format!("History ({})", finished.with(Vec::len))}</summary>
-                    <p class="hint">
-                        "Kept in this browser only (IndexedDB), never with tokens; the newest "
-                        {limit} " finished runs."
-                    </p>
-                    {move || previous.get().map(|before| view! {
-                        <button type="button" on:click=move |_| compare_with(before.clone())>
-                            {format!("Compare with the previous run ({})", local_time(before.started_at))}
-                        </button>
-                    })}
-                    <ul class="history-list">
-                        {move || finished.get().into_iter().map(|meta| {
-                            let (for_open, for_compare, key) = (meta.clone(), meta.clone(), meta.key.clone());
-                            view! {
-                                <li>
-                                    <span>
-                                        {format!(
-                                            "{} · {} · {} devices · {}",
-                                            local_time(meta.started_at),
-                                            meta.account,
-                                            thousands(meta.summary.total),
-                                            counts(&meta),
-                                        )}
-                                    </span>
-                                    <button type="button" on:click=move |_| open(for_open.clone())>"Open"</button>
-                                    <button type="button" on:click=move |_| compare_with(for_compare.clone())>"Compare"</button>
-                                    <button type="button" on:click=move |_| forget(Some(vec![key.clone()]))>"Delete"</button>
-                                </li>
-                            }
-                        }).collect_view()}
-                    </ul>
-                    <button type="button" on:click=move |_| forget(None)>"Clear all"</button>
-                </details>
-                {move || compared.get().map(|(when, groups)| view! {
-                    <div class="comparison" role="region" aria-label="Comparison">
-                        <h2>{format!("Compared with the run of {when}")}</h2>
-                        <ul>
-                            {groups.into_iter().map(|g| {
-                                let (label, positions) = (g.label.clone(), g.positions.clone());
-                                let can_show = !positions.is_empty();
-                                let (imeis, csv) = (g.imeis.clone(), g.csv.clone());
-                                let done = format!("Copied {} IMEIs.", g.count);
-                                view! {
-                                    <li>
-                                        <span>{format!("{} · {}", g.label, thousands(g.count))}</span>
-                                        <Show when=move || can_show>
-                                            <button type="button" on:click={
-                                                let (label, positions) = (label.clone(), positions.clone());
-                                                move |_| query.update(|q| q.only = Some((Arc::from(label.as_str()), positions.clone())))
-                                            }>"Show"</button>
-                                        </Show>
-                                        <button type="button" on:click={
-                                            let (imeis, done) = (imeis.clone(), done.clone());
-                                            move |_| copy_text(imeis.to_string(), copy_note, done.clone())
-                                        }>"Copy IMEIs"</button>
-                                        <button type="button" on:click={
-                                            let csv = csv.clone();
-                                            move |_| {
-                                                let name = file_name(&run.requested_account(), js_sys::Date::now());
-                                                let _ = save_text(&name, "text/csv", &csv);
-                                            }
-                                        }>"Download CSV"</button>
-                                    </li>
-                                }
-                            }).collect_view()}
-                        </ul>
-                        <Show when=move || query.with(|q| q.only.is_some())>
-                            <p>
-                                {move || query.with(|q| q.only.as_ref().map(|(label, _)| format!("The table shows: {label}. ")))}
-                                <button type="button" on:click=move |_| query.update(|q| q.only = None)>
-                                    "Show every device"
-                                </button>
-                            </p>
-                        </Show>
-                        <p role="status">{move || copy_note.get()}</p>
-                    </div>
-                })}
-            </section>
-        </Show>
+        <section class="history" aria-label="Stored runs" hidden=move || limit == 0>
+            <p class="store-note" role="status">{move || note.get()}</p>
+            <div class="resume" node_ref=resume_box on:click=on_resume></div>
+            <p class="read-only" hidden=move || !run.read_only()>
+                {move || format!(
+                    "A stored run from {}, read-only: export it or compare it; Synchronize starts a new one.",
+                    run.times().map(|t| local_time(t.0)).unwrap_or_default(),
+                )}
+            </p>
+            <details>
+                <summary>{move || format!("History ({})", finished.with(Vec::len))}</summary>
+                <p class="hint">
+                    {format!("Kept in this browser only (IndexedDB), never with tokens: the newest {limit} finished runs.")}
+                </p>
+                <div node_ref=list_box on:click=on_list></div>
+            </details>
+            <div
+                class="comparison"
+                role="region"
+                aria-label="Comparison"
+                node_ref=compare_box
+                on:click=on_compare
+                hidden=move || compared.with(Option::is_none)
+            ></div>
+            <p role="status">{move || copy_note.get()}</p>
+        </section>
     }
 }

@@ -278,7 +278,7 @@ pub fn Workbench(query: RwSignal<ViewQuery>) -> impl IntoView {
 }
 
 /// The `data-action` and `data-i` of the button a click was on.
-fn clicked(ev: &leptos::ev::MouseEvent) -> Option<(String, usize)> {
+pub(crate) fn clicked(ev: &leptos::ev::MouseEvent) -> Option<(String, usize)> {
     let button = ev
         .target()?
         .dyn_into::<Element>()
@@ -289,7 +289,7 @@ fn clicked(ev: &leptos::ev::MouseEvent) -> Option<(String, usize)> {
     Some((button.get_attribute("data-action").unwrap_or_default(), i))
 }
 
-fn el(name: &str, class: &str, text: &str) -> Element {
+pub(crate) fn el(name: &str, class: &str, text: &str) -> Element {
     let e = document()
         .create_element(name)
         .expect("the document creates elements");
@@ -302,7 +302,7 @@ fn el(name: &str, class: &str, text: &str) -> Element {
     e
 }
 
-fn button(text: &str, action: &str, i: usize, pressed: Option<bool>) -> Element {
+pub(crate) fn button(text: &str, action: &str, i: usize, pressed: Option<bool>) -> Element {
     let b = el("button", "", text);
     let _ = b.set_attribute("type", "button");
     let _ = b.set_attribute("data-action", action);
@@ -313,7 +313,7 @@ fn button(text: &str, action: &str, i: usize, pressed: Option<bool>) -> Element 
     b
 }
 
-fn clear(parent: &Element) {
+pub(crate) fn clear(parent: &Element) {
     parent.set_text_content(None);
 }
 
