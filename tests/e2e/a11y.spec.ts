@@ -37,6 +37,24 @@ const STATES: Record<string, (app: App, emulator: import('./emulator').Emulator)
     await app.expectRunOver({ devices: FOUR.length });
     await app.onlyUnsuccessful.check();
   },
+  paused: async (app, emulator) => {
+    await emulator.addFault({ kind: 'session_expired', times: 1 });
+    await app.fillForm({ imeis: FOUR });
+    await app.synchronize();
+    await expect(app.resumeButton).toBeVisible();
+  },
+  'history and a comparison': async (app, emulator) => {
+    await app.fillForm({ imeis: FOUR });
+    await app.synchronize();
+    await app.expectRunOver();
+    await emulator.setRelease(1);
+    await app.synchronize();
+    await app.expectRunOver();
+    const stored = app.root.getByRole('region', { name: 'Stored runs' });
+    await stored.locator('summary').click();
+    await stored.getByRole('button', { name: /^Compare with the previous run/ }).click();
+    await expect(app.root.getByRole('region', { name: 'Comparison' }).locator('li').first()).toBeVisible();
+  },
   'run error': async (app, emulator) => {
     await emulator.addFault({ kind: 401 });
     await app.start({ imeis: FOUR });
