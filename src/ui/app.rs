@@ -1,5 +1,6 @@
 //! The root: loads the runtime config, provides the shared context, lays out the page.
 
+use leptos::html;
 use leptos::prelude::*;
 
 use super::context::{AppContext, LoadedConfig};
@@ -14,23 +15,25 @@ use crate::net::fetch_config_text;
 
 #[component]
 pub fn App() -> impl IntoView {
-    // A signal filled once by a task: LocalResource and Suspense would add their async machinery
-    // to the download for a single fetch.
-    let config = RwSignal::new(None::<LoadedConfig>);
+    // The console is mounted once, when the config is known, in place of the loading note. (A
+    // signal and a reactive child would also compile the code to redraw the whole console,
+    // which never runs.)
+    let (main, loading) = (NodeRef::<html::Main>::new(), NodeRef::<html::P>::new());
     leptos::task::spawn_local(async move {
-        config.set(Some(LoadedConfig::from_fetch(fetch_config_text().await)));
+        let loaded = LoadedConfig::from_fetch(fetch_config_text().await);
+        if let (Some(main), Some(loading)) = (main.get_untracked(), loading.get_untracked()) {
+            loading.remove();
+            leptos::mount::mount_to(main, move || view! { <Console loaded /> }).forget();
+        }
     });
     view! {
         // Named: framed in a portal, it sits beside the portal's own main landmark.
-        <main class="app" aria-label="FOTA Sync">
+        <main class="app" aria-label="FOTA Sync" node_ref=main>
             <header>
                 <h1>"FOTA Sync"</h1>
                 <p class="tagline">"Synchronize device firmware versions with ThingSpace."</p>
             </header>
-            {move || match config.get() {
-                None => view! { <p class="loading">"Loading configuration…"</p> }.into_any(),
-                Some(loaded) => view! { <Console loaded /> }.into_any(),
-            }}
+            <p class="loading" node_ref=loading>"Loading configuration…"</p>
         </main>
     }
 }
