@@ -2,6 +2,7 @@
 
 use leptos::html;
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use super::context::{AppContext, LoadedConfig};
 use super::portal::{apply_theme, listen_for_handoff, report_result, TokenState};
@@ -17,18 +18,22 @@ use crate::net::fetch_config_text;
 pub fn App() -> impl IntoView {
     // The console is mounted once, when the config is known, in place of the loading note. (A
     // signal and a reactive child would also compile the code to redraw the whole console,
-    // which never runs.)
-    let (main, loading) = (NodeRef::<html::Main>::new(), NodeRef::<html::P>::new());
+    // which never runs.) One node ref: the note's parent is <main>.
+    let loading = NodeRef::<html::P>::new();
     leptos::task::spawn_local(async move {
         let loaded = LoadedConfig::from_fetch(fetch_config_text().await);
-        if let (Some(main), Some(loading)) = (main.get_untracked(), loading.get_untracked()) {
+        let Some(loading) = loading.get_untracked() else {
+            return;
+        };
+        if let Some(main) = loading.parent_element() {
             loading.remove();
-            leptos::mount::mount_to(main, move || view! { <Console loaded /> }).forget();
+            leptos::mount::mount_to(main.unchecked_into(), move || view! { <Console loaded /> })
+                .forget();
         }
     });
     view! {
         // Named: framed in a portal, it sits beside the portal's own main landmark.
-        <main class="app" aria-label="FOTA Sync" node_ref=main>
+        <main class="app" aria-label="FOTA Sync">
             <header>
                 <h1>"FOTA Sync"</h1>
                 <p class="tagline">"Synchronize device firmware versions with ThingSpace."</p>
