@@ -1,6 +1,6 @@
 //! Runtime configuration read from `config.json` beside `index.html`, and the API base URL rules.
 
-use serde::Deserialize;
+use serde_json::{Map, Value};
 
 use super::fota::MAX_DEVICES_PER_REQUEST;
 use super::run::{RunSettings, MAX_ATTEMPTS, MAX_CONCURRENCY};
@@ -30,8 +30,7 @@ pub struct AppConfig {
 }
 
 /// Light, dark, or whatever the user's system prefers.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ColorScheme {
     #[default]
     Auto,
@@ -61,43 +60,26 @@ impl Default for AppConfig {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawConfig {
-    api_base_url: Option<String>,
-    request_timeout_ms: Option<u32>,
-    batch_size: Option<usize>,
-    concurrency: Option<usize>,
-    max_attempts: Option<u32>,
-    allowed_parent_origins: Option<Vec<String>>,
-    theme: Option<RawTheme>,
-    /// Read by hand, so that a wrong value is named in the note.
-    stale_after_days: Option<serde_json::Value>,
-    history_limit: Option<serde_json::Value>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawTheme {
-    color_scheme: Option<ColorScheme>,
-    #[serde(default)]
-    properties: std::collections::BTreeMap<String, String>,
+/// The value of `key`, unless it is missing or `null`: both mean the default.
+fn given<'a>(object: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    object.get(key).filter(|value| !value.is_null())
 }
 
 /// `accent` or `--fota-accent` → `--fota-accent`; names are letters, digits and dashes only.
-fn theme_property(name: &str, value: &str) -> Result<(String, String), String> {
+/// A value that is not a string is not allowed either.
+fn theme_property(name: &str, value: Option<&str>) -> Result<(String, String), String> {
     let short = name.strip_prefix("--fota-").unwrap_or(name);
     let name_ok = !short.is_empty()
         && short
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-');
-    let value_ok = !value.contains([';', '{', '}', '<', '>']);
-    if name_ok && value_ok {
-        Ok((format!("--fota-{short}"), value.trim().to_owned()))
-    } else {
-        Err(format!(
+    match value {
+        Some(value) if name_ok && !value.contains([';', '{', '}', '<', '>']) => {
+            Ok((format!("--fota-{short}"), value.trim().to_owned()))
+        }
+        _ => Err(format!(
             "config.json theme property \"{name}\" is not allowed"
-        ))
+        )),
     }
 }
 
@@ -112,77 +94,114 @@ fn is_origin(text: &str) -> bool {
 impl AppConfig {
     /// Reads `config.json`; every key is optional. An error says what is wrong, for the note the
     /// app shows when it falls back to the defaults.
+    ///
+    /// The file is read as a JSON value and then key by key (serde's derived readers cost about
+    /// 5 KB of the brotli bundle); `null` counts as a missing key.
     pub fn from_json(text: &str) -> Result<AppConfig, String> {
-        let raw: RawConfig = serde_json::from_str(text)
+        let value: Value = serde_json::from_str(text)
             .map_err(|e| format!("config.json could not be read: {e}"))?;
+        let raw = value
+            .as_object()
+            .ok_or("config.json could not be read: it is not a JSON object")?;
         let defaults = AppConfig::default();
-        let api_base_url = match raw.api_base_url {
+        let api_base_url = match given(raw, "apiBaseUrl") {
             Some(url) => {
-                ApiBase::parse(&url).map_err(|e| format!("config.json apiBaseUrl: {e}"))?;
-                url
+                let url = url
+                    .as_str()
+                    .ok_or("config.json apiBaseUrl must be a string")?;
+                ApiBase::parse(url).map_err(|e| format!("config.json apiBaseUrl: {e}"))?;
+                url.to_owned()
             }
             None => defaults.api_base_url,
         };
-        let request_timeout_ms = match raw.request_timeout_ms {
-            Some(0) => return Err("config.json requestTimeoutMs must be above 0".to_owned()),
-            Some(ms) => ms,
+        let request_timeout_ms = match given(raw, "requestTimeoutMs").map(Value::as_u64) {
             None => defaults.request_timeout_ms,
+            Some(Some(0)) => return Err("config.json requestTimeoutMs must be above 0".to_owned()),
+            Some(ms) => ms
+                .and_then(|ms| u32::try_from(ms).ok())
+                .ok_or("config.json requestTimeoutMs must be a whole number of milliseconds")?,
         };
-        let in_range = |name: &str, value: Option<usize>, max: usize, default: usize| match value {
-            Some(v) if (1..=max).contains(&v) => Ok(v),
-            Some(_) => Err(format!("config.json {name} must be from 1 to {max}")),
+        let in_range = |name: &str, max: usize, default: usize| match given(raw, name) {
             None => Ok(default),
+            Some(v) => v
+                .as_u64()
+                .filter(|v| (1..=max as u64).contains(v))
+                .map(|v| v as usize)
+                .ok_or_else(|| format!("config.json {name} must be from 1 to {max}")),
         };
         let run = RunSettings {
             batch_size: in_range(
                 "batchSize",
-                raw.batch_size,
                 MAX_DEVICES_PER_REQUEST,
                 defaults.run.batch_size,
             )?,
-            concurrency: in_range(
-                "concurrency",
-                raw.concurrency,
-                MAX_CONCURRENCY,
-                defaults.run.concurrency,
-            )?,
+            concurrency: in_range("concurrency", MAX_CONCURRENCY, defaults.run.concurrency)?,
             max_attempts: in_range(
                 "maxAttempts",
-                raw.max_attempts.map(|v| v as usize),
                 MAX_ATTEMPTS as usize,
                 defaults.run.max_attempts as usize,
             )? as u32,
             ..defaults.run
         };
-        let allowed_parent_origins = raw.allowed_parent_origins.unwrap_or_default();
-        if let Some(bad) = allowed_parent_origins.iter().find(|o| !is_origin(o)) {
-            return Err(format!(
-                "config.json allowedParentOrigins: \"{bad}\" is not an origin like https://portal.example.com"
-            ));
-        }
-        let theme = match raw.theme {
-            None => Theme::default(),
-            Some(t) => Theme {
-                color_scheme: t.color_scheme.unwrap_or_default(),
-                properties: t
-                    .properties
-                    .iter()
-                    .map(|(k, v)| theme_property(k, v))
-                    .collect::<Result<_, _>>()?,
-            },
+        let allowed_parent_origins = match given(raw, "allowedParentOrigins") {
+            None => Vec::new(),
+            Some(list) => list
+                .as_array()
+                .ok_or("config.json allowedParentOrigins must be a list of origins")?
+                .iter()
+                .map(|origin| match origin.as_str() {
+                    Some(origin) if is_origin(origin) => Ok(origin.to_owned()),
+                    Some(bad) => Err(format!(
+                        "config.json allowedParentOrigins: \"{bad}\" is not an origin like https://portal.example.com"
+                    )),
+                    None => Err("config.json allowedParentOrigins must be a list of origins".to_owned()),
+                })
+                .collect::<Result<_, _>>()?,
         };
-        let whole = |value: Option<serde_json::Value>, default: u32, error: &'static str| {
-            value.map_or(Ok(default), |v| {
+        let theme = match given(raw, "theme") {
+            None => Theme::default(),
+            Some(theme) => {
+                let theme = theme
+                    .as_object()
+                    .ok_or("config.json theme must be an object")?;
+                let color_scheme =
+                    match given(theme, "colorScheme").map(Value::as_str) {
+                        None | Some(Some("auto")) => ColorScheme::Auto,
+                        Some(Some("light")) => ColorScheme::Light,
+                        Some(Some("dark")) => ColorScheme::Dark,
+                        Some(_) => return Err(
+                            "config.json theme colorScheme must be \"light\", \"dark\" or \"auto\""
+                                .to_owned(),
+                        ),
+                    };
+                // In name order: serde_json's map is sorted (its `preserve_order` is off).
+                let properties = match theme.get("properties") {
+                    None => Vec::new(),
+                    Some(properties) => properties
+                        .as_object()
+                        .ok_or("config.json theme properties must be an object")?
+                        .iter()
+                        .map(|(name, value)| theme_property(name, value.as_str()))
+                        .collect::<Result<_, _>>()?,
+                };
+                Theme {
+                    color_scheme,
+                    properties,
+                }
+            }
+        };
+        let whole = |key: &str, default: u32, error: &'static str| {
+            given(raw, key).map_or(Ok(default), |v| {
                 v.as_u64().and_then(|d| u32::try_from(d).ok()).ok_or(error)
             })
         };
         let stale_after_days = whole(
-            raw.stale_after_days,
+            "staleAfterDays",
             defaults.stale_after_days,
             "config.json staleAfterDays must be a whole number of days, 0 to turn the check off",
         )?;
         let history_limit = whole(
-            raw.history_limit,
+            "historyLimit",
             defaults.history_limit,
             "config.json historyLimit must be a whole number of runs to keep, 0 to store nothing",
         )?;
@@ -346,6 +365,32 @@ mod tests {
             "{too_big}"
         );
         assert!(AppConfig::from_json(r#"{"concurrency": 0}"#).is_err());
+        // A value of the wrong type is named with its key.
+        for (bad, key) in [
+            (r#"{"apiBaseUrl": 1}"#, "apiBaseUrl"),
+            (r#"{"requestTimeoutMs": "fast"}"#, "requestTimeoutMs"),
+            (r#"{"requestTimeoutMs": 5000000000}"#, "requestTimeoutMs"),
+            (r#"{"batchSize": 1.5}"#, "batchSize"),
+            (r#"{"concurrency": "4"}"#, "concurrency"),
+            (r#"{"maxAttempts": -1}"#, "maxAttempts"),
+            (
+                r#"{"allowedParentOrigins": "https://portal.example.com"}"#,
+                "allowedParentOrigins",
+            ),
+            (r#"{"allowedParentOrigins": [1]}"#, "allowedParentOrigins"),
+            (r#"{"theme": "dark"}"#, "theme"),
+            (r#"{"theme": {"properties": null}}"#, "properties"),
+            (r#"{"theme": {"properties": {"accent": 1}}}"#, "accent"),
+            ("[]", "JSON object"),
+        ] {
+            let error = AppConfig::from_json(bad).unwrap_err();
+            assert!(error.contains(key), "{bad}: {error}");
+        }
+        // `null` is a missing key.
+        assert_eq!(
+            AppConfig::from_json(r#"{"apiBaseUrl": null, "batchSize": null, "theme": null}"#),
+            Ok(AppConfig::default())
+        );
     }
 
     #[test]

@@ -5,9 +5,9 @@
 //! expires in the middle of a run, the app sends `fota-sync:credentials-needed` and the parent
 //! answers, again, with `fota-sync:credentials`.
 
-use serde::Deserialize;
-use serde_json::json;
+use serde_json::Value;
 
+use super::evidence::Json;
 use super::outcome::Summary;
 
 pub const READY: &str = "fota-sync:ready";
@@ -16,14 +16,11 @@ pub const RESULT: &str = "fota-sync:result";
 pub const CREDENTIALS_NEEDED: &str = "fota-sync:credentials-needed";
 
 /// Credentials and defaults handed over by the parent page.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Handoff {
     pub bearer_token: String,
     pub session_token: String,
-    #[serde(default)]
     pub account: Option<String>,
-    #[serde(default)]
     pub api_base_url: Option<String>,
 }
 
@@ -54,52 +51,69 @@ pub fn origin_allowed(origin: &str, allowed: &[String]) -> bool {
 }
 
 /// Reads a credentials message (as JSON text). Anything else, or a message with an empty
-/// token, is `None`.
+/// token, is `None`. The tokens must be strings; `account` and `apiBaseUrl` may be missing or
+/// `null`, and anything else in them refuses the message. (Read from a JSON value: serde's
+/// derived readers for this and the config cost about 6 KB of the brotli bundle.)
 pub fn parse_handoff(json_text: &str) -> Option<Handoff> {
-    #[derive(Deserialize)]
-    struct Envelope {
-        #[serde(rename = "type")]
-        kind: String,
-    }
-    let envelope: Envelope = serde_json::from_str(json_text).ok()?;
-    if envelope.kind != CREDENTIALS {
+    let value: Value = serde_json::from_str(json_text).ok()?;
+    let object = value.as_object()?;
+    if object.get("type")?.as_str()? != CREDENTIALS {
         return None;
     }
-    let handoff: Handoff = serde_json::from_str(json_text).ok()?;
+    let text = |key: &str| object.get(key)?.as_str().map(str::to_owned);
+    let optional = |key: &str| match object.get(key) {
+        None | Some(Value::Null) => Some(None),
+        Some(Value::String(s)) => Some(Some(s.clone())),
+        Some(_) => None,
+    };
+    let handoff = Handoff {
+        bearer_token: text("bearerToken")?,
+        session_token: text("sessionToken")?,
+        account: optional("account")?,
+        api_base_url: optional("apiBaseUrl")?,
+    };
     let usable =
         !handoff.bearer_token.trim().is_empty() && !handoff.session_token.trim().is_empty();
     usable.then_some(handoff)
 }
 
 pub fn ready_message() -> String {
-    json!({ "type": READY }).to_string()
+    let mut j = Json("{".to_owned());
+    j.string("type", Some(READY));
+    j.close('}');
+    j.0
 }
 
 /// Asks the parent for fresh tokens when one expired in the middle of a run: `reason` is
 /// [`super::api_error::ApiError::token_to_renew`]'s. The parent answers with a
 /// `fota-sync:credentials` message, and the run resumes by itself.
 pub fn credentials_needed_message(reason: &str) -> String {
-    json!({ "type": CREDENTIALS_NEEDED, "reason": reason }).to_string()
+    let mut j = Json("{".to_owned());
+    j.string("reason", Some(reason));
+    j.string("type", Some(CREDENTIALS_NEEDED));
+    j.close('}');
+    j.0
 }
 
-/// The end-of-run report for the parent: counts only.
+/// The end-of-run report for the parent: counts only. Keys in name order, as `json!` wrote them.
 pub fn result_message(account: &str, summary: &Summary) -> String {
-    json!({
-        "type": RESULT,
-        "account": account,
-        "total": summary.total,
-        "succeeded": summary.succeeded,
-        "failed": summary.failed,
-        "noResult": summary.no_result,
-        "error": summary.error,
-        "notSent": summary.not_sent,
-    })
-    .to_string()
+    let mut j = Json("{".to_owned());
+    j.string("account", Some(account));
+    j.number("error", summary.error);
+    j.number("failed", summary.failed);
+    j.number("noResult", summary.no_result);
+    j.number("notSent", summary.not_sent);
+    j.number("succeeded", summary.succeeded);
+    j.number("total", summary.total);
+    j.string("type", Some(RESULT));
+    j.close('}');
+    j.0
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn a_handoff_fills_an_empty_account_and_sets_the_base_url() {
@@ -143,11 +157,22 @@ mod tests {
         );
         assert_eq!(h.account.as_deref(), Some("0000123456-00001"));
         assert_eq!(h.api_base_url, None);
+        let h = parse_handoff(
+            r#"{"type": "fota-sync:credentials", "bearerToken": "b", "sessionToken": "s",
+                "account": null, "apiBaseUrl": "/api/fota/v3"}"#,
+        )
+        .unwrap();
+        assert_eq!(h.account, None);
+        assert_eq!(h.api_base_url.as_deref(), Some("/api/fota/v3"));
         for other in [
             r#"{"type": "fota-sync:ready"}"#,
             r#"{"type": "fota-sync:credentials", "bearerToken": "b"}"#,
             r#"{"type": "fota-sync:credentials", "bearerToken": " ", "sessionToken": "s"}"#,
             r#"{"type": "fota-sync:credentials", "bearerToken": 1, "sessionToken": "s"}"#,
+            r#"{"type": "fota-sync:credentials", "bearerToken": "b", "sessionToken": null}"#,
+            r#"{"type": "fota-sync:credentials", "bearerToken": "b", "sessionToken": "s", "account": 5}"#,
+            r#"{"type": null, "bearerToken": "b", "sessionToken": "s"}"#,
+            r#"["fota-sync:credentials", "b", "s"]"#,
             r#""fota-sync:credentials""#,
             "not json",
         ] {
@@ -173,5 +198,13 @@ mod tests {
             json!({"type": "fota-sync:result", "account": "0000123456-00001", "total": 5,
                    "succeeded": 2, "failed": 1, "noResult": 1, "error": 0, "notSent": 1})
         );
+        // The same text, to the byte, as serde_json writes these values.
+        assert_eq!(
+            result_message("0000123456-00001\"\u{1}", &summary),
+            json!({"type": RESULT, "account": "0000123456-00001\"\u{1}", "total": 5,
+                   "succeeded": 2, "failed": 1, "noResult": 1, "error": 0, "notSent": 1})
+            .to_string()
+        );
+        assert_eq!(ready_message(), json!({ "type": READY }).to_string());
     }
 }

@@ -106,8 +106,9 @@ fn rfc3339(ms: f64) -> Option<String> {
 
 /// A JSON document written straight into a string: keys are fixed names, strings are escaped
 /// by serde_json (RFC 8259 §7), numbers are integers. (serde's derived serializers cost about
-/// 7 KB of the bundle for this one file; the schema test checks the shape either way.)
-struct Json(String);
+/// 7 KB of the bundle for this one file; the schema test checks the shape either way.) Also
+/// writes the portal messages (`core::embed`).
+pub(crate) struct Json(pub(crate) String);
 
 impl Json {
     fn key(&mut self, name: &str) {
@@ -118,7 +119,7 @@ impl Json {
         self.0.push_str(name);
         self.0.push_str("\":");
     }
-    fn string(&mut self, name: &str, value: Option<&str>) {
+    pub(crate) fn string(&mut self, name: &str, value: Option<&str>) {
         self.key(name);
         match value {
             Some(v) => self
@@ -127,7 +128,7 @@ impl Json {
             None => self.0.push_str("null"),
         }
     }
-    fn number(&mut self, name: &str, value: impl std::fmt::Display) {
+    pub(crate) fn number(&mut self, name: &str, value: impl std::fmt::Display) {
         self.key(name);
         self.0.push_str(&value.to_string());
     }
@@ -142,7 +143,7 @@ impl Json {
         }
         self.0.push('{');
     }
-    fn close(&mut self, bracket: char) {
+    pub(crate) fn close(&mut self, bracket: char) {
         self.0.push(bracket);
     }
 }

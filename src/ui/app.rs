@@ -1,6 +1,8 @@
 //! The root: loads the runtime config, provides the shared context, lays out the page.
 
+use leptos::html;
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use super::context::{AppContext, LoadedConfig};
 use super::history::History;
@@ -18,11 +20,20 @@ use crate::net::{fetch_config_text, Credentials};
 
 #[component]
 pub fn App() -> impl IntoView {
-    // A signal filled once by a task: LocalResource and Suspense would add their async machinery
-    // to the download for a single fetch.
-    let config = RwSignal::new(None::<LoadedConfig>);
+    // The console is mounted once, when the config is known, in place of the loading note. (A
+    // signal and a reactive child would also compile the code to redraw the whole console,
+    // which never runs.) One node ref: the note's parent is <main>.
+    let loading = NodeRef::<html::P>::new();
     leptos::task::spawn_local(async move {
-        config.set(Some(LoadedConfig::from_fetch(fetch_config_text().await)));
+        let loaded = LoadedConfig::from_fetch(fetch_config_text().await);
+        let Some(loading) = loading.get_untracked() else {
+            return;
+        };
+        if let Some(main) = loading.parent_element() {
+            loading.remove();
+            leptos::mount::mount_to(main.unchecked_into(), move || view! { <Console loaded /> })
+                .forget();
+        }
     });
     view! {
         // Named: framed in a portal, it sits beside the portal's own main landmark.
@@ -31,10 +42,7 @@ pub fn App() -> impl IntoView {
                 <h1>"FOTA Sync"</h1>
                 <p class="tagline">"Synchronize device firmware versions with ThingSpace."</p>
             </header>
-            {move || match config.get() {
-                None => view! { <p class="loading">"Loading configuration…"</p> }.into_any(),
-                Some(loaded) => view! { <Console loaded /> }.into_any(),
-            }}
+            <p class="loading" node_ref=loading>"Loading configuration…"</p>
         </main>
     }
 }
