@@ -35,9 +35,9 @@ pub struct ResultSet {
     words: Words,
     /// Each row's [Status, Reason, Firmware version] as ids in `words`.
     cells: Vec<[u32; 3]>,
+    /// Devices per triage group, and successful devices per firmware version under the key
+    /// `(VERSION, its id in words, 0)`: one map (one map type in the bundle).
     groups: FxHashMap<GroupId, usize>,
-    /// Successful devices per firmware version (its id in `words`).
-    versions: FxHashMap<u32, usize>,
     /// [`rank_texts`] of `words`, while they number `.0`.
     ranks: RefCell<(usize, Rc<[u32]>)>,
 }
@@ -65,6 +65,9 @@ impl Words {
 /// A triage group as ids: its kind (the order of [`GroupKey`]'s variants) and the ids of its
 /// words (a failure's status and reason, an error's text; 0 otherwise).
 type GroupId = (u8, u32, u32);
+
+/// The kind of a [`GroupId`] that counts a firmware version's successes, not a triage group.
+const VERSION: u8 = 6;
 
 fn group_id(words: &mut Words, outcome: &Outcome) -> GroupId {
     match key_of(outcome) {
@@ -120,7 +123,6 @@ impl ResultSet {
             index: None,
             words,
             groups,
-            versions: FxHashMap::default(),
             ranks: RefCell::default(),
         }
     }
@@ -164,12 +166,12 @@ impl ResultSet {
         let words = &mut self.words;
         count(&mut self.groups, group_id(words, slot), -1);
         if matches!(slot, Outcome::Success(_)) {
-            count(&mut self.versions, self.cells[position][2], -1);
+            count(&mut self.groups, (VERSION, self.cells[position][2], 0), -1);
         }
         let cells = cells_of(words, &outcome);
         count(&mut self.groups, group_id(words, &outcome), 1);
         if matches!(outcome, Outcome::Success(_)) {
-            count(&mut self.versions, cells[2], 1);
+            count(&mut self.groups, (VERSION, cells[2], 0), 1);
         }
         self.cells[position] = cells;
         self.summary.remove(slot);
@@ -181,7 +183,11 @@ impl ResultSet {
     /// kept as outcomes change (a handful of groups, whatever the number of devices).
     pub fn groups(&self) -> Vec<Group> {
         let text = |id: u32| Cow::Borrowed(&*self.words.texts[id as usize]);
-        listed(self.groups.iter().map(|(&(kind, a, b), &n)| {
+        let groups = self
+            .groups
+            .iter()
+            .filter(|(&(kind, ..), _)| kind != VERSION);
+        listed(groups.map(|(&(kind, a, b), &n)| {
             let key = match kind {
                 0 => GroupKey::Success,
                 1 => GroupKey::Failed {
@@ -201,9 +207,10 @@ impl ResultSet {
     /// bars, from the counts kept as outcomes change.
     pub fn versions(&self, top: usize) -> Vec<VersionBar> {
         bars(
-            self.versions
+            self.groups
                 .iter()
-                .map(|(&id, &n)| (&*self.words.texts[id as usize], n))
+                .filter(|(&(kind, ..), _)| kind == VERSION)
+                .map(|(&(_, id, _), &n)| (&*self.words.texts[id as usize], n))
                 .collect(),
             top,
         )

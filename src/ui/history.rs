@@ -192,7 +192,7 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
     });
 
     // The newest set whose run was interrupted, unless it is the one on screen.
-    let unfinished = Memo::new(move |_| {
+    let unfinished = move || {
         let on_screen = run.set_id();
         let key = run.stored_identity().map(|(k, _, _)| k);
         metas.with(|m| {
@@ -202,13 +202,18 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
                 .max_by(|a, b| a.started_at.total_cmp(&b.started_at))
                 .cloned()
         })
-    });
-    let finished = Memo::new(move |_| {
+    };
+    // Newest first. Plain functions, not memos: a few entries, read when drawn.
+    let finished = move || {
         let mut list: Vec<StoredMeta> =
             metas.with(|m| m.iter().filter(|m| m.ended_at.is_some()).cloned().collect());
-        list.sort_by(|a, b| b.started_at.total_cmp(&a.started_at));
+        list.sort_unstable_by(|a, b| {
+            b.started_at
+                .total_cmp(&a.started_at)
+                .then_with(|| a.key.cmp(&b.key))
+        });
         list
-    });
+    };
 
     let load = move |meta: StoredMeta, then: Rc<dyn Fn(StoredSet)>| {
         let Some(database) = db.get_value() else {
@@ -251,7 +256,7 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
     };
 
     let resume = move |()| {
-        let Some(meta) = unfinished.get_untracked() else {
+        let Some(meta) = untrack(unfinished) else {
             return;
         };
         let (bearer, session) = context.tokens.current();
@@ -286,7 +291,7 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
         );
     };
     let discard = move |()| {
-        if let Some(meta) = unfinished.get_untracked() {
+        if let Some(meta) = untrack(unfinished) {
             forget(Some(vec![meta.key]));
         }
     };
@@ -338,16 +343,14 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
         );
     };
     // The earlier finished set of the same account as the one on screen.
-    let previous = Memo::new(move |_| {
+    let previous = move || {
         let (account, started) = (run.requested_account(), run.times()?.0);
         let key = run.stored_identity().map(|(k, _, _)| k);
-        finished.with(|list| {
-            list.iter()
-                .filter(|m| m.account == account && m.started_at < started)
-                .find(|m| key.as_deref() != Some(m.key.as_str()))
-                .cloned()
-        })
-    });
+        finished()
+            .into_iter()
+            .filter(|m| m.account == account && m.started_at < started)
+            .find(|m| key.as_deref() != Some(m.key.as_str()))
+    };
     // A new set on screen: the comparison was of the old one.
     Effect::new(move |before: Option<u64>| {
         let id = run.set_id();
@@ -357,10 +360,14 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
         }
         id
     });
-    let copy_note = RwSignal::new(String::new());
 
     // Drawn by hand, a click on any of their buttons handled once per part (the button says
     // what it does in data-action, and which item in data-i), as the workbench's lists are.
+    let (note_line, read_only_line, summary) = (
+        NodeRef::<html::P>::new(),
+        NodeRef::<html::P>::new(),
+        NodeRef::<html::Summary>::new(),
+    );
     let (resume_box, list_box, compare_box) = (
         NodeRef::<html::Div>::new(),
         NodeRef::<html::Div>::new(),
@@ -369,7 +376,7 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
     Effect::new(move || {
         let Some(div) = resume_box.get() else { return };
         clear(&div);
-        if let Some(meta) = unfinished.get() {
+        if let Some(meta) = unfinished() {
             let text = format!(
                 "Unfinished run: {} of {} devices done, account {}, started {}.",
                 thousands(meta.summary.total - meta.summary.waiting),
@@ -387,15 +394,19 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
     Effect::new(move || {
         let Some(div) = list_box.get() else { return };
         clear(&div);
-        if let Some(before) = previous.get() {
+        if let Some(before) = previous() {
             let text = format!(
                 "Compare with the previous run ({})",
                 local_time(before.started_at)
             );
             let _ = div.append_child(&button(&text, "previous", 0, None));
         }
+        let list = finished();
+        if let Some(s) = summary.get() {
+            s.set_text_content(Some(&format!("History ({})", list.len())));
+        }
         let ul = el("ul", "history-list", "");
-        finished.with(|list| {
+        {
             for (i, meta) in list.iter().enumerate() {
                 let li = el("li", "", "");
                 let text = format!(
@@ -415,13 +426,14 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
                 }
                 let _ = ul.append_child(&li);
             }
-        });
+        }
         let _ = div.append_child(&ul);
         let _ = div.append_child(&button("Clear all", "clear", 0, None));
     });
     Effect::new(move || {
         let Some(div) = compare_box.get() else { return };
         clear(&div);
+        div.set_hidden(compared.with(Option::is_none));
         let only = query.with(|q| q.only.as_ref().map(|(label, _)| label.clone()));
         compared.with(|c| {
             let Some((when, groups)) = c else { return };
@@ -450,84 +462,72 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
             }
         });
     });
-    let on_resume = move |ev: leptos::ev::MouseEvent| match clicked(&ev) {
-        Some((action, _)) if action == "resume" => resume(()),
-        Some(_) => discard(()),
-        None => {}
-    };
-    let on_list = move |ev: leptos::ev::MouseEvent| {
+    // One handler for every button of the section: each says what it does (data-action) and
+    // which item (data-i).
+    let on_click = move |ev: leptos::ev::MouseEvent| {
         let Some((action, i)) = clicked(&ev) else {
             return;
         };
-        let meta = finished.with_untracked(|list| list.get(i).cloned());
-        match (action.as_str(), meta) {
-            ("previous", _) => {
-                if let Some(before) = previous.get_untracked() {
+        let meta = untrack(finished).get(i).cloned();
+        let group = compared.with_untracked(|c| c.as_ref().and_then(|(_, g)| g.get(i).cloned()));
+        match (action.as_str(), meta, group) {
+            ("resume", ..) => resume(()),
+            ("discard", ..) => discard(()),
+            ("previous", ..) => {
+                if let Some(before) = untrack(previous) {
                     compare_with(before);
                 }
             }
-            ("clear", _) => forget(None),
-            ("open", Some(meta)) => open(meta),
-            ("compare", Some(meta)) => compare_with(meta),
-            ("delete", Some(meta)) => forget(Some(vec![meta.key])),
-            _ => {}
-        }
-    };
-    let on_compare = move |ev: leptos::ev::MouseEvent| {
-        let Some((action, i)) = clicked(&ev) else {
-            return;
-        };
-        if action == "all" {
-            query.update(|q| q.only = None);
-            return;
-        }
-        let Some(g) = compared.with_untracked(|c| c.as_ref().and_then(|(_, g)| g.get(i).cloned()))
-        else {
-            return;
-        };
-        match action.as_str() {
-            "show" => query.update(|q| {
+            ("clear", ..) => forget(None),
+            ("all", ..) => query.update(|q| q.only = None),
+            ("open", Some(meta), _) => open(meta),
+            ("compare", Some(meta), _) => compare_with(meta),
+            ("delete", Some(meta), _) => forget(Some(vec![meta.key])),
+            ("show", _, Some(g)) => query.update(|q| {
                 let same = q.only.as_ref().is_some_and(|(l, _)| **l == *g.label);
                 q.only = (!same).then(|| (Arc::from(g.label.as_str()), g.positions.clone()));
             }),
-            "copy" => copy_text(
+            ("copy", _, Some(g)) => copy_text(
                 g.imeis.to_string(),
-                copy_note,
+                note,
                 format!("Copied {} IMEIs.", g.count),
             ),
-            _ => {
+            ("csv", _, Some(g)) => {
                 let name = file_name(&run.requested_account(), js_sys::Date::now());
                 let _ = save_text(&name, "text/csv;charset=utf-8", &g.csv);
             }
+            _ => {}
         }
     };
+    // What changes as text, written by hand rather than as reactive view parts.
+    Effect::new(move || {
+        let (Some(note_p), Some(p)) = (note_line.get(), read_only_line.get()) else {
+            return;
+        };
+        note_p.set_text_content(Some(&note.get()));
+        let shown = run.read_only();
+        p.set_hidden(!shown);
+        if shown {
+            let from = run.times().map(|t| local_time(t.0)).unwrap_or_default();
+            p.set_text_content(Some(&format!(
+                "A stored run from {from}, read-only: export it or compare it; Synchronize starts a new one."
+            )));
+        }
+    });
 
     view! {
-        <section class="history" aria-label="Stored runs" hidden=move || limit == 0>
-            <p class="store-note" role="status">{move || note.get()}</p>
-            <div class="resume" node_ref=resume_box on:click=on_resume></div>
-            <p class="read-only" hidden=move || !run.read_only()>
-                {move || format!(
-                    "A stored run from {}, read-only: export it or compare it; Synchronize starts a new one.",
-                    run.times().map(|t| local_time(t.0)).unwrap_or_default(),
-                )}
-            </p>
+        <section class="history" aria-label="Stored runs" hidden=limit == 0 on:click=on_click>
+            <p class="store-note" role="status" node_ref=note_line></p>
+            <div class="resume" node_ref=resume_box></div>
+            <p class="read-only" node_ref=read_only_line hidden></p>
             <details>
-                <summary>{move || format!("History ({})", finished.with(Vec::len))}</summary>
+                <summary node_ref=summary></summary>
                 <p class="hint">
                     {format!("Kept in this browser only (IndexedDB), never with tokens: the newest {limit} finished runs.")}
                 </p>
-                <div node_ref=list_box on:click=on_list></div>
+                <div node_ref=list_box></div>
             </details>
-            <div
-                class="comparison"
-                role="region"
-                aria-label="Comparison"
-                node_ref=compare_box
-                on:click=on_compare
-                hidden=move || compared.with(Option::is_none)
-            ></div>
-            <p role="status">{move || copy_note.get()}</p>
+            <div class="comparison" role="region" aria-label="Comparison" node_ref=compare_box hidden></div>
         </section>
     }
 }

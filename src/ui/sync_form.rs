@@ -138,11 +138,9 @@ pub fn SyncForm() -> impl IntoView {
                 >
                     "Synchronize"
                 </button>
-                <Show when=move || paused.get()>
-                    <button type="button" class="primary" on:click=resume>
-                        "Resume"
-                    </button>
-                </Show>
+                <button type="button" class="primary" on:click=resume hidden=move || !paused.get()>
+                    "Resume"
+                </button>
                 <Show when=move || running.get()>
                     <button type="button" on:click=cancel node_ref=cancel_button>
                         "Cancel"
