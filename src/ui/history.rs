@@ -174,7 +174,10 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
         if limit == 0 || run.set_id() == 0 {
             return running;
         }
-        let due = saving.get_value().2 + SAVE_EVERY_MS - js_sys::Date::now();
+        // A run is first saved SAVE_EVERY_MS after it starts, with answers in it (the start
+        // itself allocates for every device: no save in the same task).
+        let started = run.times().map_or(f64::NEG_INFINITY, |(at, _)| at);
+        let due = saving.get_value().2.max(started) + SAVE_EVERY_MS - js_sys::Date::now();
         if was_running == Some(true) && !running || due <= 0.0 || was_running.is_none() {
             save_effect();
         } else if !timer.get_value() {

@@ -3,12 +3,13 @@
 //!
 //! Database `fota-sync`, version 1, two object stores keyed by the set's key:
 //! - `sets`: what the history lists ([`StoredMeta`]): account, API URL, times, counts;
-//! - `columns`: the set itself ([`StoredColumns`]), as typed arrays.
+//! - `columns`: the set itself ([`StoredColumns`]), as typed arrays (its texts as one UTF-8
+//!   array, `textBytes`, and where each ends, `textEnds`).
 //!
 //! Tokens are never written: neither record has a field for them.
 
 use idb::{Database, DatabaseEvent, Factory, ObjectStoreParams, Query, TransactionMode};
-use js_sys::{Array, Float64Array, Object, Reflect, Uint32Array, Uint8Array};
+use js_sys::{Float64Array, Object, Reflect, Uint32Array, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::core::outcome::Summary;
@@ -157,8 +158,16 @@ fn columns_record(c: &StoredColumns) -> Object {
     set(&o, "updated", &Float64Array::from(&c.updated[..]));
     set(&o, "unparsed", &Uint32Array::from(&c.unparsed[..]));
     set(&o, "requests", &Uint32Array::from(&c.requests[..]));
-    let texts: Array = c.texts.iter().map(|t| JsValue::from_str(t)).collect();
-    set(&o, "texts", &texts);
+    // The texts as one UTF-8 array and where each ends: one copy, not a string per text (a
+    // set may hold 100,000 distinct versions, and a save must not hold the page up).
+    let mut bytes = Vec::with_capacity(c.texts.iter().map(String::len).sum());
+    let mut ends = Vec::with_capacity(c.texts.len());
+    for text in &c.texts {
+        bytes.extend_from_slice(text.as_bytes());
+        ends.push(bytes.len() as u32);
+    }
+    set(&o, "textBytes", &Uint8Array::from(&bytes[..]));
+    set(&o, "textEnds", &Uint32Array::from(&ends[..]));
     o
 }
 
@@ -187,12 +196,20 @@ fn columns_of(record: &JsValue) -> Option<StoredColumns> {
         updated: f64s("updated")?,
         unparsed: u32s("unparsed")?,
         requests: u32s("requests")?,
-        texts: get(record, "texts")
-            .dyn_into::<Array>()
-            .ok()?
-            .iter()
-            .map(|t| t.as_string())
-            .collect::<Option<Vec<_>>>()?,
+        texts: {
+            let bytes = get(record, "textBytes")
+                .dyn_into::<Uint8Array>()
+                .ok()?
+                .to_vec();
+            let mut start = 0;
+            let mut texts = Vec::new();
+            for end in u32s("textEnds")? {
+                let text = bytes.get(start..end as usize)?;
+                texts.push(String::from_utf8(text.to_vec()).ok()?);
+                start = end as usize;
+            }
+            texts
+        },
     })
 }
 

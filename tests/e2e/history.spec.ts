@@ -27,7 +27,13 @@ async function database(page: Page): Promise<{ sets: Record<string, unknown>[]; 
     const sets = await all('sets');
     const columns = await all('columns');
     db.close();
-    return { sets, texts: columns.map((c) => c.texts as string[]) };
+    // Each set's texts: one UTF-8 array and where each text ends.
+    const texts = columns.map((c) => {
+      const bytes = c.textBytes as Uint8Array;
+      let start = 0;
+      return Array.from(c.textEnds as Uint32Array, (end) => new TextDecoder().decode(bytes.subarray(start, (start = end))));
+    });
+    return { sets, texts };
   });
 }
 
