@@ -58,16 +58,18 @@ fn counts(meta: &StoredMeta) -> String {
     .join(" · ")
 }
 
-/// One group of a comparison, ready to show: its label, its devices' positions in the set on
-/// screen (empty for devices only in the earlier set) and the rows it exports.
+/// One group of a comparison, ready to show: its label and its devices' positions, in the set
+/// on screen or, for the devices only in the earlier run, in that one. Its rows are read when
+/// copied or downloaded.
 #[derive(Clone)]
 struct Compared {
     label: String,
-    count: usize,
     positions: Arc<[usize]>,
-    imeis: Rc<str>,
-    csv: Rc<str>,
+    only_before: bool,
 }
+
+/// A comparison on screen: when the earlier run started, the earlier set, the groups.
+type Comparison = (String, Rc<ResultSet>, Vec<Compared>);
 
 #[component]
 pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
@@ -78,7 +80,7 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
     let db = StoredValue::new_local(None::<Rc<Database>>);
     let metas = RwSignal::new(Vec::<StoredMeta>::new());
     let note = RwSignal::new(String::new());
-    let compared = RwSignal::new_local(None::<(String, Vec<Compared>)>);
+    let compared = RwSignal::new_local(None::<Comparison>);
     if limit > 0 {
         spawn_local(async move {
             match store::open().await {
@@ -95,6 +97,8 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
     // Saving: while a run goes at most every SAVE_EVERY_MS, and at once when it ends.
     let saving = StoredValue::new((false, false, f64::NEG_INFINITY));
     let saver = StoredValue::new_local(None::<Rc<dyn Fn()>>);
+    // The set whose IMEIs this page has saved: later saves of it leave them out.
+    let devices_saved = StoredValue::new(None::<String>);
     let save = move || {
         let Some(database) = db.get_value() else {
             return;
@@ -142,9 +146,11 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
         }
         let drop = beyond_limit(finished, limit);
         spawn_local(async move {
-            let result = store::save(&database, &meta, &columns, &drop).await;
+            let with_devices = devices_saved.with_value(|k| k.as_deref() != Some(&*meta.key));
+            let result = store::save(&database, &meta, &columns, with_devices, &drop).await;
             match result {
                 Ok(()) => {
+                    devices_saved.try_set_value(Some(meta.key.clone()));
                     note.set(String::new());
                     metas.update(|m| {
                         m.retain(|old| old.key != meta.key && !drop.contains(&old.key));
@@ -310,38 +316,18 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
             Rc::new(move |stored: StoredSet| {
                 let groups = run
                     .with_set(|after| {
-                        let (b, a) = (Side::of(&stored.set), Side::of(after));
-                        compare(b, a)
-                            .groups
+                        let groups = compare(Side::of(&stored.set), Side::of(after)).groups;
+                        groups
                             .into_iter()
-                            .map(|g| {
-                                let side = g.side(b, a);
-                                let imeis: Vec<&str> = g
-                                    .positions
-                                    .iter()
-                                    .map(|&p| side.devices[p].as_str())
-                                    .collect();
-                                let only_before = g.change == Change::OnlyBefore;
-                                Compared {
-                                    label: g.change.label(),
-                                    count: g.count(),
-                                    positions: if only_before {
-                                        Arc::from([])
-                                    } else {
-                                        Arc::from(g.positions.as_slice())
-                                    },
-                                    imeis: Rc::from(imeis.join("\n")),
-                                    csv: Rc::from(csv_of(
-                                        side.devices,
-                                        side.outcomes,
-                                        &g.positions,
-                                    )),
-                                }
+                            .map(|g| Compared {
+                                label: g.change.label(),
+                                only_before: g.change == Change::OnlyBefore,
+                                positions: Arc::from(g.positions),
                             })
                             .collect()
                     })
                     .unwrap_or_default();
-                compared.set(Some((when.clone(), groups)));
+                compared.set(Some((when.clone(), Rc::new(stored.set), groups)));
             }),
         );
     };
@@ -439,7 +425,7 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
         div.set_hidden(compared.with(Option::is_none));
         let only = query.with(|q| q.only.as_ref().map(|(label, _)| label.clone()));
         compared.with(|c| {
-            let Some((when, groups)) = c else { return };
+            let Some((when, _, groups)) = c else { return };
             let _ = div.append_child(&el("h2", "", &format!("Compared with the run of {when}")));
             let ul = el("ul", "", "");
             for (i, g) in groups.iter().enumerate() {
@@ -447,9 +433,9 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
                 let _ = li.append_child(&el(
                     "span",
                     "",
-                    &format!("{} · {}", g.label, thousands(g.count)),
+                    &format!("{} · {}", g.label, thousands(g.positions.len())),
                 ));
-                if !g.positions.is_empty() {
+                if !g.only_before {
                     let pressed = only.as_deref() == Some(g.label.as_str());
                     let _ = li.append_child(&button("Show", "show", i, Some(pressed)));
                 }
@@ -472,7 +458,26 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
             return;
         };
         let meta = untrack(finished).get(i).cloned();
-        let group = compared.with_untracked(|c| c.as_ref().and_then(|(_, g)| g.get(i).cloned()));
+        let group = compared.with_untracked(|c| {
+            c.as_ref()
+                .and_then(|(_, before, g)| Some((before.clone(), g.get(i)?.clone())))
+        });
+        // The group's rows, from the set they are in.
+        let rows = |(before, g): &(Rc<ResultSet>, Compared), csv: bool| {
+            let text = |set: &ResultSet| match csv {
+                true => csv_of(set.devices(), set.outcomes(), &g.positions),
+                false => g
+                    .positions
+                    .iter()
+                    .map(|&p| set.devices()[p].as_str())
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            };
+            match g.only_before {
+                true => text(before),
+                false => run.with_set(text).unwrap_or_default(),
+            }
+        };
         match (action.as_str(), meta, group) {
             ("resume", ..) => resume(()),
             ("discard", ..) => discard(()),
@@ -486,18 +491,18 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
             ("open", Some(meta), _) => open(meta),
             ("compare", Some(meta), _) => compare_with(meta),
             ("delete", Some(meta), _) => forget(Some(vec![meta.key])),
-            ("show", _, Some(g)) => query.update(|q| {
+            ("show", _, Some((_, g))) => query.update(|q| {
                 let same = q.only.as_ref().is_some_and(|(l, _)| **l == *g.label);
                 q.only = (!same).then(|| (Arc::from(g.label.as_str()), g.positions.clone()));
             }),
-            ("copy", _, Some(g)) => copy_text(
-                g.imeis.to_string(),
+            ("copy", _, Some(group)) => copy_text(
+                rows(&group, false),
                 note,
-                format!("Copied {} IMEIs.", g.count),
+                format!("Copied {} IMEIs.", group.1.positions.len()),
             ),
-            ("csv", _, Some(g)) => {
+            ("csv", _, Some(group)) => {
                 let name = file_name(&run.requested_account(), js_sys::Date::now());
-                let _ = save_text(&name, "text/csv;charset=utf-8", &g.csv);
+                let _ = save_text(&name, "text/csv;charset=utf-8", &rows(&group, true));
             }
             _ => {}
         }

@@ -4,7 +4,8 @@
 //! Database `fota-sync`, version 1, two object stores keyed by the set's key:
 //! - `sets`: what the history lists ([`StoredMeta`]): account, API URL, times, counts;
 //! - `columns`: the set itself ([`StoredColumns`]), as typed arrays (its texts as one UTF-8
-//!   array, `textBytes`, and where each ends, `textEnds`).
+//!   array, `textBytes`, and where each ends, `textEnds`); its IMEIs under `KEY#devices`, saved
+//!   once per set and page, since they never change.
 //!
 //! Tokens are never written: neither record has a field for them.
 
@@ -150,7 +151,6 @@ fn meta_of(record: &JsValue) -> Option<StoredMeta> {
 fn columns_record(c: &StoredColumns) -> Object {
     let o = Object::new();
     set(&o, "version", &JsValue::from(STORED_VERSION));
-    set(&o, "devices", &Float64Array::from(&c.devices[..]));
     set(&o, "kinds", &Uint8Array::from(&c.kinds[..]));
     set(&o, "status", &Uint32Array::from(&c.status[..]));
     set(&o, "reason", &Uint32Array::from(&c.reason[..]));
@@ -188,7 +188,7 @@ fn columns_of(record: &JsValue) -> Option<StoredColumns> {
             .map(|a| a.to_vec())
     };
     Some(StoredColumns {
-        devices: f64s("devices")?,
+        devices: Vec::new(),
         kinds: get(record, "kinds").dyn_into::<Uint8Array>().ok()?.to_vec(),
         status: u32s("status")?,
         reason: u32s("reason")?,
@@ -221,12 +221,20 @@ fn quota_or_other(error: Option<web_sys::DomException>) -> StoreError {
     }
 }
 
+/// The key of a set's IMEIs, stored apart from its other columns: they never change while
+/// the set's runs go, so a save does not copy them again.
+fn devices_key(key: &str) -> JsValue {
+    JsValue::from_str(&format!("{key}#devices"))
+}
+
 /// Saves a set and its list entry in one transaction (replacing an earlier save of the same
-/// key), and drops the sets `drop` names (the history beyond its limit).
+/// key), with its IMEIs when `with_devices` (the first save of a set in this page), and drops
+/// the sets `drop` names (the history beyond its limit).
 pub async fn save(
     db: &Database,
     meta: &StoredMeta,
     columns: &StoredColumns,
+    with_devices: bool,
     drop: &[String],
 ) -> Result<(), StoreError> {
     let tx = db
@@ -240,16 +248,25 @@ pub async fn save(
     let handle = sets.transaction();
     let put = sets
         .put(&meta_record(meta), Some(&key))
-        .and_then(|_| cols.put(&columns_record(columns), Some(&key)));
+        .and_then(|_| cols.put(&columns_record(columns), Some(&key)))
+        .and_then(|request| match with_devices {
+            true => cols.put(
+                &Float64Array::from(&columns.devices[..]),
+                Some(&devices_key(&meta.key)),
+            ),
+            false => Ok(request),
+        });
     match put {
         Err(idb::Error::UpdateFailed(e)) => return Err(quota_or_other(e.dyn_into().ok())),
         Err(_) => return Err(StoreError::Unavailable),
         Ok(_) => {}
     }
     for old in drop {
-        let old = JsValue::from_str(old);
-        sets.delete(Query::Key(old.clone())).map_err(fail)?;
-        cols.delete(Query::Key(old)).map_err(fail)?;
+        sets.delete(Query::Key(JsValue::from_str(old)))
+            .map_err(fail)?;
+        cols.delete(Query::Key(JsValue::from_str(old)))
+            .map_err(fail)?;
+        cols.delete(Query::Key(devices_key(old))).map_err(fail)?;
     }
     let done = tx.commit().map_err(fail)?.await;
     match done {
@@ -278,14 +295,19 @@ pub async fn load(db: &Database, key: &str) -> Result<Option<StoredColumns>, Sto
     let tx = db
         .transaction(&[COLUMNS], TransactionMode::ReadOnly)
         .map_err(fail)?;
-    let record = tx
-        .object_store(COLUMNS)
-        .map_err(fail)?
-        .get(Query::Key(JsValue::from_str(key)))
-        .map_err(fail)?
-        .await
-        .map_err(fail)?;
-    Ok(record.as_ref().and_then(columns_of))
+    let store = tx.object_store(COLUMNS).map_err(fail)?;
+    let get = |key: JsValue| store.get(Query::Key(key)).map_err(fail);
+    let record = get(JsValue::from_str(key))?.await.map_err(fail)?;
+    let devices = get(devices_key(key))?.await.map_err(fail)?;
+    let devices = devices.and_then(|d| d.dyn_into::<Float64Array>().ok());
+    Ok(record
+        .as_ref()
+        .and_then(columns_of)
+        .zip(devices)
+        .map(|(columns, devices)| StoredColumns {
+            devices: devices.to_vec(),
+            ..columns
+        }))
 }
 
 /// Deletes the sets of `keys`; every set when `keys` is `None` ("Clear all").
@@ -304,6 +326,7 @@ pub async fn delete(db: &Database, keys: Option<&[String]>) -> Result<(), StoreE
                     store
                         .delete(Query::Key(JsValue::from_str(key)))
                         .map_err(fail)?;
+                    store.delete(Query::Key(devices_key(key))).map_err(fail)?;
                 }
             }
         }

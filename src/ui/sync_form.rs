@@ -141,20 +141,18 @@ pub fn SyncForm() -> impl IntoView {
                 <button type="button" class="primary" on:click=resume hidden=move || !paused.get()>
                     "Resume"
                 </button>
-                <Show when=move || running.get()>
-                    <button type="button" on:click=cancel node_ref=cancel_button>
-                        "Cancel"
-                    </button>
-                </Show>
-                <Show when=can_retry>
-                    <button
-                        type="button"
-                        title=move || format!("Run again with the {} devices that did not succeed", unsuccessful.with(Vec::len))
-                        on:click=retry_failed
-                    >
-                        "Retry failed"
-                    </button>
-                </Show>
+                // Hidden rather than taken out of the page (a <Show> each costs the bundle more).
+                <button type="button" on:click=cancel node_ref=cancel_button hidden=move || !running.get()>
+                    "Cancel"
+                </button>
+                <button
+                    type="button"
+                    title=move || format!("Run again with the {} devices that did not succeed", unsuccessful.with(Vec::len))
+                    on:click=retry_failed
+                    hidden=move || !can_retry()
+                >
+                    "Retry failed"
+                </button>
             </div>
             <Alert form_errors />
         </form>

@@ -28,7 +28,8 @@ async function database(page: Page): Promise<{ sets: Record<string, unknown>[]; 
     const columns = await all('columns');
     db.close();
     // Each set's texts: one UTF-8 array and where each text ends.
-    const texts = columns.map((c) => {
+    // (The IMEIs of each set are a record of their own, a Float64Array: only numbers.)
+    const texts = columns.filter((c) => !(c instanceof Float64Array)).map((c) => {
       const bytes = c.textBytes as Uint8Array;
       let start = 0;
       return Array.from(c.textEnds as Uint32Array, (end) => new TextDecoder().decode(bytes.subarray(start, (start = end))));
