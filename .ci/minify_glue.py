@@ -5,7 +5,8 @@ into .tools/ by .ci/setup) and updates its Subresource Integrity hash in index.h
 The glue is 64 KB of readable ES module; minified it is about half, and 2 KB less over the wire
 once compressed (README, "Size"). Trunk's own `minify` cannot parse it (its JS minifier stops at
 `export default`), hence terser, run on the module as an ES module so that its exports stay.
-Without terser (a build without .ci/setup), the glue is left as it is, with a warning.
+Without terser (a build without .ci/setup) the build fails: the glue keeps Trunk's hashed file
+name, and a deployment caches hashed names for a year, so one name must never carry two contents.
 """
 import base64
 import hashlib
@@ -26,8 +27,7 @@ if len(found) != 1:
     sys.exit(f"minify_glue: expected one modulepreload of the JS glue in {index}, found {len(found)}")
 glue = staging / found[0]
 if not terser.exists():
-    print(f"minify_glue: WARNING: {terser} is missing (run .ci/setup): the JS glue is not minified")
-    sys.exit(0)
+    sys.exit(f"minify_glue: {terser} is missing: run `bash .ci/setup` (it installs terser with wasm-opt)")
 subprocess.run(
     ["node", str(terser), str(glue), "--module", "--ecma", "2020", "--compress", "--mangle", "-o", str(glue)],
     check=True,

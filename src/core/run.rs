@@ -247,15 +247,12 @@ impl SyncRun {
     }
 
     /// Goes on after a pause, with the tokens renewed by the caller: the batches that met the
-    /// token error are sent again at once, as their same attempt. Does nothing unless paused.
+    /// token error are sent again at once (they were queued for no later time), as their same
+    /// attempt; batches waiting out a backoff or a `Retry-After` keep waiting. Does nothing
+    /// unless paused.
     pub fn resume(&mut self) {
         if self.paused.take().is_some() {
             self.error = None;
-            for state in &mut self.states {
-                if let BatchState::Queued { not_before, .. } = state {
-                    *not_before = f64::NEG_INFINITY;
-                }
-            }
         }
     }
 
@@ -748,6 +745,27 @@ mod tests {
             "a token error is not a try"
         );
         assert_eq!(run.retries(), 0);
+    }
+
+    #[test]
+    fn resume_keeps_a_backoff_that_began_before_the_pause() {
+        let settings = RunSettings {
+            concurrency: 2,
+            ..RunSettings::default()
+        };
+        let mut run = SyncRun::new(devices(200), settings);
+        let (a, b) = (send(&mut run, 0.0), send(&mut run, 0.0));
+        run.complete(done(a.id, Err(status(503)), 1.0, 0.5));
+        let expired = ApiError::SessionToken {
+            code: "REQUEST_FAILED.SessionToken.Expired".into(),
+            message: String::new(),
+        };
+        run.complete(done(b.id, Err(expired), 2.0, 0.5));
+        assert_eq!(run.next(3.0), Next::Paused);
+        run.resume();
+        // The refused batch goes at once; the 503's retry still waits out its backoff.
+        assert!(matches!(run.next(3.0), Next::Send(batch) if batch.id == b.id));
+        assert!(matches!(run.next(3.0), Next::WaitUntil(at) if at > 3.0));
     }
 
     #[test]

@@ -17,14 +17,14 @@ use super::context::AppContext;
 use super::download::save_text;
 use super::results_table::copy_text;
 use super::run_controller::{RunRequest, StoredSet};
-use super::store::{self, StoredMeta};
+use super::store::{self, StoreError, StoredMeta};
 use super::workbench::{button, clear, clicked, el};
 use crate::core::compare::{compare, Change, Side};
 use crate::core::export::{csv_of, file_name};
 use crate::core::form::check_tokens;
 use crate::core::results::ResultSet;
 use crate::core::run::SyncRun;
-use crate::core::stored::beyond_limit;
+use crate::core::stored::{beyond_limit, StoredColumns};
 use crate::core::table_view::ViewQuery;
 use crate::core::thousands;
 use crate::core::time::format_datetime;
@@ -94,31 +94,76 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
         });
     }
 
-    // Saving: while a run goes at most every SAVE_EVERY_MS, and at once when it ends.
-    let saving = StoredValue::new((false, false, f64::NEG_INFINITY));
-    let saver = StoredValue::new_local(None::<Rc<dyn Fn()>>);
+    // Saving: while a run goes at most every SAVE_EVERY_MS, and at once when it ends. A save
+    // takes its snapshot when asked; the writes go one at a time, each set's latest snapshot
+    // kept while another is written (so a new Synchronize never loses the last set's end).
+    let last_asked = StoredValue::new(f64::NEG_INFINITY);
+    let pending = StoredValue::new_local(Vec::<(StoredMeta, StoredColumns)>::new());
+    let writing = StoredValue::new(false);
+    let writer = StoredValue::new_local(None::<Rc<dyn Fn()>>);
     // The set whose IMEIs this page has saved: later saves of it leave them out.
     let devices_saved = StoredValue::new(None::<String>);
-    let save = move || {
+    let write_next = move || {
         let Some(database) = db.get_value() else {
             return;
         };
+        if writing.get_value() {
+            return;
+        }
+        let next = pending
+            .try_update_value(|p| (!p.is_empty()).then(|| p.remove(0)))
+            .flatten();
+        let Some((meta, columns)) = next else {
+            return;
+        };
+        writing.set_value(true);
+        let mut finished: Vec<(String, f64)> = metas.with_untracked(|m| {
+            m.iter()
+                .filter(|m| m.key != meta.key)
+                .filter_map(|m| Some((m.key.clone(), m.ended_at?)))
+                .collect()
+        });
+        if let Some(end) = meta.ended_at {
+            finished.push((meta.key.clone(), end));
+        }
+        let drop = beyond_limit(finished, limit);
+        spawn_local(async move {
+            let with_devices = devices_saved.with_value(|k| k.as_deref() != Some(&*meta.key));
+            let result = store::save(&database, &meta, &columns, with_devices, &drop).await;
+            match result {
+                Ok(()) => {
+                    devices_saved.try_set_value(Some(meta.key.clone()));
+                    // A storage note is over; any other note stays.
+                    note.update(|n| {
+                        if [StoreError::Quota, StoreError::Unavailable]
+                            .iter()
+                            .any(|e| e.note() == n)
+                        {
+                            n.clear();
+                        }
+                    });
+                    metas.update(|m| {
+                        m.retain(|old| old.key != meta.key && !drop.contains(&old.key));
+                        m.push(meta);
+                    });
+                }
+                Err(e) => note.set(e.note().to_owned()),
+            }
+            writing.try_set_value(false);
+            if let Some(next) = writer.try_get_value().flatten() {
+                next();
+            }
+        });
+    };
+    writer.set_value(Some(Rc::new(write_next)));
+    let save = move || {
         let Some((key, started_at, read_only)) = run.stored_identity() else {
             return;
         };
-        if read_only {
+        if read_only || db.with_value(Option::is_none) {
             return;
         }
-        // One save at a time; one more after it when asked meanwhile.
-        let busy = saving.get_value().0;
-        saving.update_value(|s| {
-            s.1 = busy;
-            s.0 = true;
-            s.2 = js_sys::Date::now();
-        });
-        if busy {
-            return;
-        }
+        last_asked.set_value(js_sys::Date::now());
         let (account, url) = run.request_target().unwrap_or_default();
         let ended_at = run
             .times()
@@ -135,43 +180,13 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
             ended_at,
             summary,
         };
-        let mut finished: Vec<(String, f64)> = metas.with_untracked(|m| {
-            m.iter()
-                .filter(|m| m.key != meta.key)
-                .filter_map(|m| Some((m.key.clone(), m.ended_at?)))
-                .collect()
+        pending.update_value(|p| {
+            p.retain(|(m, _)| m.key != meta.key);
+            p.push((meta, columns));
         });
-        if let Some(end) = ended_at {
-            finished.push((meta.key.clone(), end));
-        }
-        let drop = beyond_limit(finished, limit);
-        spawn_local(async move {
-            let with_devices = devices_saved.with_value(|k| k.as_deref() != Some(&*meta.key));
-            let result = store::save(&database, &meta, &columns, with_devices, &drop).await;
-            match result {
-                Ok(()) => {
-                    devices_saved.try_set_value(Some(meta.key.clone()));
-                    note.set(String::new());
-                    metas.update(|m| {
-                        m.retain(|old| old.key != meta.key && !drop.contains(&old.key));
-                        m.push(meta);
-                    });
-                }
-                Err(e) => note.set(e.note().to_owned()),
-            }
-            let again = saving.try_update_value(|s| {
-                s.0 = false;
-                std::mem::take(&mut s.1)
-            });
-            if again == Some(true) {
-                if let Some(save) = saver.try_get_value().flatten() {
-                    save();
-                }
-            }
-        });
+        write_next();
     };
     let save: Rc<dyn Fn()> = Rc::new(save);
-    saver.set_value(Some(save.clone()));
     let timer = StoredValue::new(false);
     let save_effect = save.clone();
     Effect::new(move |was_running: Option<bool>| {
@@ -183,7 +198,7 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
         // A run is first saved SAVE_EVERY_MS after it starts, with answers in it (the start
         // itself allocates for every device: no save in the same task).
         let started = run.times().map_or(f64::NEG_INFINITY, |(at, _)| at);
-        let due = saving.get_value().2.max(started) + SAVE_EVERY_MS - js_sys::Date::now();
+        let due = last_asked.get_value().max(started) + SAVE_EVERY_MS - js_sys::Date::now();
         if was_running == Some(true) && !running || due <= 0.0 || was_running.is_none() {
             save_effect();
         } else if !timer.get_value() {
@@ -255,10 +270,21 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
         };
         spawn_local(async move {
             match store::delete(&database, keys.as_deref()).await {
-                Ok(()) => metas.update(|m| match &keys {
-                    None => m.clear(),
-                    Some(keys) => m.retain(|meta| !keys.contains(&meta.key)),
-                }),
+                Ok(()) => {
+                    // A set deleted while on screen is saved whole again, IMEIs too.
+                    devices_saved.try_update_value(|saved| {
+                        if keys
+                            .as_ref()
+                            .is_none_or(|k| saved.as_ref().is_some_and(|s| k.contains(s)))
+                        {
+                            *saved = None;
+                        }
+                    });
+                    metas.update(|m| match &keys {
+                        None => m.clear(),
+                        Some(keys) => m.retain(|meta| !keys.contains(&meta.key)),
+                    })
+                }
                 Err(e) => note.set(e.note().to_owned()),
             }
         });

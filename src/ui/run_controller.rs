@@ -158,6 +158,8 @@ struct Active {
     started_at: f64,
     /// Set once, by `pump`, when the engine says the run is finished.
     ended_at: Cell<Option<f64>>,
+    /// The page (and a portal) was told of the current pause.
+    pause_told: Cell<bool>,
     /// Positions in the set whose outcome changed since the table last drew them.
     unseen: RefCell<Vec<usize>>,
     controller: RunController,
@@ -208,13 +210,20 @@ impl RunController {
             return;
         }
         *active.credentials.borrow_mut() = credentials;
+        active.pause_told.set(false);
         active.run.borrow_mut().resume();
         active.pump();
     }
 
     /// The token error that paused the run on screen, if it is paused.
+    /// Only once the requests in flight came back: one sent with the old tokens could still
+    /// meet the error after a Resume with new ones.
     pub fn paused(&self) -> Option<ApiError> {
-        self.read(|a| a.run.borrow().paused().cloned()).flatten()
+        self.read(|a| {
+            let run = a.run.borrow();
+            run.paused().filter(|_| run.in_flight() == 0).cloned()
+        })
+        .flatten()
     }
 
     /// Shows a new run and sends its first requests. Ignored while a run goes.
@@ -280,6 +289,7 @@ impl RunController {
             timer_at: Cell::new(None),
             started_at: now,
             ended_at: Cell::new(None),
+            pause_told: Cell::new(false),
             unseen: RefCell::new(unseen),
             controller: *self,
         });
@@ -323,6 +333,7 @@ impl RunController {
             timer_at: Cell::new(None),
             started_at: stored.started_at,
             ended_at: Cell::new(stored.ended_at.or(Some(stored.started_at))),
+            pause_told: Cell::new(false),
             unseen: RefCell::new(Vec::new()),
             controller: *self,
         });
@@ -396,8 +407,20 @@ impl RunController {
     }
 
     /// How far the run on screen has got (its own devices only).
+    /// A stored set shown with no run: its own counts.
     pub fn progress(&self) -> Progress {
-        self.read(|a| a.run.borrow().progress()).unwrap_or_default()
+        self.read(|a| match a.run.borrow().progress() {
+            Progress { total: 0, .. } => {
+                let s = a.set.borrow().summary();
+                Progress {
+                    done: s.total - s.waiting,
+                    total: s.total,
+                    ..Progress::default()
+                }
+            }
+            p => p,
+        })
+        .unwrap_or_default()
     }
 
     /// What stopped the run, or the latest batch that failed for good.
@@ -528,9 +551,12 @@ impl Active {
                 }
                 Next::Busy => break,
                 Next::Paused => {
-                    if let Some(callback) = ctl.on_pause.try_get_value().flatten() {
-                        if let Some(error) = self.run.borrow().paused() {
-                            callback(error);
+                    // Once per pause: a backoff timer that fires meanwhile pumps again.
+                    if !self.pause_told.replace(true) {
+                        if let Some(callback) = ctl.on_pause.try_get_value().flatten() {
+                            if let Some(error) = self.run.borrow().paused() {
+                                callback(error);
+                            }
                         }
                     }
                     break;

@@ -256,17 +256,26 @@ pub async fn save(
             ),
             false => Ok(request),
         });
-    match put {
-        Err(idb::Error::UpdateFailed(e)) => return Err(quota_or_other(e.dyn_into().ok())),
-        Err(_) => return Err(StoreError::Unavailable),
-        Ok(_) => {}
-    }
-    for old in drop {
-        sets.delete(Query::Key(JsValue::from_str(old)))
-            .map_err(fail)?;
-        cols.delete(Query::Key(JsValue::from_str(old)))
-            .map_err(fail)?;
-        cols.delete(Query::Key(devices_key(old))).map_err(fail)?;
+    let error = match put {
+        Err(idb::Error::UpdateFailed(e)) => Some(quota_or_other(e.dyn_into().ok())),
+        Err(_) => Some(StoreError::Unavailable),
+        Ok(_) => drop
+            .iter()
+            .flat_map(|old| {
+                let key = |k: &str| Query::Key(JsValue::from_str(k));
+                [
+                    sets.delete(key(old)),
+                    cols.delete(key(old)),
+                    cols.delete(Query::Key(devices_key(old))),
+                ]
+            })
+            .find_map(|d| d.err())
+            .map(fail),
+    };
+    // Nothing half written: what this transaction did so far is undone.
+    if let Some(error) = error {
+        let _ = tx.abort();
+        return Err(error);
     }
     let done = tx.commit().map_err(fail)?.await;
     match done {

@@ -216,11 +216,9 @@ fn Tokens(tokens: TokenState) -> impl IntoView {
                         />
                         "Remember tokens in this tab"
                     </label>
-                    <Show when=portal_present>
-                        <button type="button" on:click=move |_| tokens.use_own.set(false)>
-                            "Use the portal's tokens"
-                        </button>
-                    </Show>
+                    <button type="button" on:click=move |_| tokens.use_own.set(false) hidden=move || !portal_present()>
+                        "Use the portal's tokens"
+                    </button>
                     <button type="button" on:click=move |_| tokens.forget()>"Forget tokens"</button>
                 </div>
             </Show>
