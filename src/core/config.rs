@@ -245,6 +245,11 @@ impl ApiBase {
             if host.is_empty() {
                 return Err("the API base URL has no host".into());
             }
+            // A user name or password in the URL would be sent, shown and stored with every
+            // run (RFC 3986 user-info, before an `@` in the authority).
+            if host.contains('@') {
+                return Err("the API base URL must not carry a user name or password (user@host): the proxy's credentials belong in the proxy".into());
+            }
             return Ok(ApiBase::Absolute(text.to_owned()));
         }
         if text.starts_with("//") || text.starts_with('\\') {
@@ -418,9 +423,13 @@ mod tests {
             "https:///path",
             "data:text/html,hi",
             "http://a b",
+            "https://user:secret@proxy.example.com/api/fota/v3",
+            "https://token@proxy.example.com",
         ] {
             assert!(ApiBase::parse(bad).is_err(), "{bad}");
         }
+        // An @ after the host is part of the path, not user-info.
+        assert!(ApiBase::parse("https://p.example.com/api/@v3").is_ok());
     }
 
     #[test]
