@@ -193,7 +193,7 @@ async fn typing_imeis_shows_the_count_and_every_problem() {
         find(&root, "#imei-count").text_content().unwrap(),
         "2 valid, unique IMEIs"
     );
-    let problems = texts(&root, "ul[aria-label='Problems'] li");
+    let problems = texts(&root, "ul[aria-label='Problems'] li:not([hidden])");
     assert_eq!(
         problems,
         [
@@ -215,10 +215,12 @@ async fn typing_imeis_shows_the_count_and_every_problem() {
         find(&root, "#imei-count").text_content().unwrap(),
         "1 valid, unique IMEI"
     );
-    assert!(root
-        .query_selector("ul[aria-label='Problems']")
-        .unwrap()
-        .is_none());
+    assert!(
+        root.query_selector("ul[aria-label='Problems']:not([hidden])")
+            .unwrap()
+            .is_none(),
+        "no problems, no list shown"
+    );
 }
 
 #[wasm_bindgen_test]

@@ -22,7 +22,8 @@ async function until(check, timeout, what) {
 }
 
 /** A `//button` whose text is exactly `text`. */
-const button = (text) => By.xpath(`//button[normalize-space()=${JSON.stringify(text)}]`);
+/** The button a user sees with this text (the app keeps some buttons in the page, hidden). */
+const button = (text) => By.xpath(`//button[normalize-space()=${JSON.stringify(text)}][not(ancestor-or-self::*[@hidden])]`);
 
 /**
  * What the page shows, read in one script (a WebDriver call per cell would take minutes). The
@@ -31,9 +32,13 @@ const button = (text) => By.xpath(`//button[normalize-space()=${JSON.stringify(t
  */
 function readPage() {
   const text = (el) => (el ? el.textContent.trim() : null);
+  // What a user sees: controls and list items the app keeps in the page while hidden are left out.
+  const shown = (el) => !el.closest('[hidden]');
   const summary = {};
   for (const dt of document.querySelectorAll('dl[aria-label="Summary"] dt')) summary[text(dt)] = text(dt.nextElementSibling);
-  const buttons = Array.from(document.querySelectorAll('button'), (b) => ({ text: text(b), disabled: b.disabled }));
+  const buttons = Array.from(document.querySelectorAll('button'))
+    .filter(shown)
+    .map((b) => ({ text: text(b), disabled: b.disabled }));
   const table = document.querySelector('table.results');
   return {
     progress: text(document.querySelector('section[aria-label="Run summary"] p.progress')),
@@ -50,7 +55,7 @@ function readPage() {
       ['account', 'imeis', 'bearer-token', 'session-token', 'api-base-url'].map((id) => [id, document.getElementById(id)?.value ?? null]),
     ),
     imeiCount: text(document.getElementById('imei-count')),
-    problems: Array.from(document.querySelectorAll('ul[aria-label="Problems"] li'), text),
+    problems: Array.from(document.querySelectorAll('ul[aria-label="Problems"] li')).filter(shown).map(text),
     body: document.body.innerText,
   };
 }
