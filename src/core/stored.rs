@@ -5,6 +5,7 @@
 //! A set of 300,000 devices is about 10 MB: 8 bytes per IMEI, 1 per outcome kind, 3 × 4 per
 //! text id, 8 per update time, 4 per request count, and the distinct texts.
 
+use super::columns::Field;
 use super::fota::{DeviceReport, UpdateTime};
 use super::imei::Imei;
 use super::outcome::Outcome;
@@ -66,7 +67,6 @@ impl ResultSet {
                 Outcome::NotSent => 5,
             });
             let id = |field| self.cell(p, field).unwrap_or(0);
-            use super::columns::Field;
             c.status.push(id(Field::Status));
             c.reason.push(id(Field::Reason));
             c.firmware.push(id(Field::FirmwareVersion));

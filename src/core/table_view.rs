@@ -149,12 +149,14 @@ fn cell_order(a: &Cell<'_>, b: &Cell<'_>) -> Ordering {
         (Cell::At(a), Cell::At(b)) => a.cmp(&b),
         (Cell::At(_), Cell::Text(_)) => Ordering::Less,
         (Cell::Text(_), Cell::At(_)) => Ordering::Greater,
-        (Cell::Text(a), Cell::Text(b)) => a
-            .bytes()
-            .map(|c| c.to_ascii_lowercase())
-            .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
-            .then_with(|| a.cmp(b)),
+        (Cell::Text(a), Cell::Text(b)) => text_order(a, b),
     }
+}
+
+/// The order of texts in the table: ignoring ASCII case, then exactly (so that `V1` and `v1`
+/// do not interleave). Every text column and the Updated column's unread times sort by it.
+fn text_order(a: &str, b: &str) -> Ordering {
+    folded(a).cmp(folded(b)).then_with(|| a.cmp(b))
 }
 
 /// Sorts a text column (Status, Reason, Firmware version) by the rank of each row's text among
@@ -200,10 +202,9 @@ pub(crate) fn rank_texts(texts: &[Box<str>]) -> Vec<u32> {
     // Texts are distinct, so the order is total.
     order.sort_unstable_by(|&a, &b| {
         let (a, b) = (a as usize, b as usize);
-        prefixes[a].cmp(&prefixes[b]).then_with(|| {
-            let (a, b) = (&*texts[a], &*texts[b]);
-            folded(a).cmp(folded(b)).then_with(|| a.cmp(b))
-        })
+        prefixes[a]
+            .cmp(&prefixes[b])
+            .then_with(|| text_order(&texts[a], &texts[b]))
     });
     let mut rank = vec![0u32; texts.len()];
     for (r, &t) in order.iter().enumerate() {
