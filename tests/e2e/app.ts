@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { expect, test as base, type FrameLocator, type Locator, type Page } from '@playwright/test';
 import { Emulator, type DocumentedDevice } from './emulator';
+import { readTableRows } from './table-rows';
 
 export { expect };
 
@@ -428,36 +429,12 @@ export class App {
 
   /**
    * Every row the table shows, in order, read as a user would: by scrolling the table from top
-   * to bottom (only the rows in view are in the DOM), each row placed by its `aria-rowindex`.
+   * to bottom (only the rows in view are in the DOM), each row placed by its `aria-rowindex`
+   * (`table-rows.js`, which the engines layer runs too).
    */
   async tableRows(): Promise<Omit<ResultRow, 'updated'>[]> {
-    return this.table.evaluate(async (table) => {
-      const wrap = table.closest('.table-wrap') as HTMLElement;
-      const total = Number(table.getAttribute('aria-rowcount') ?? '1') - 1;
-      const found = new Map<number, { imei: string; status: string; reason: string; firmware: string }>();
-      // The app redraws on the frame after a scroll; the second frame comes after that.
-      const frames = () => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
-      const read = () => {
-        for (const tr of table.querySelectorAll('tbody tr')) {
-          const cell = (name: string) => tr.querySelector(`td.${name}`)?.textContent?.trim() ?? '';
-          const row = { imei: cell('imei'), status: cell('status'), reason: cell('reason'), firmware: cell('firmware') };
-          found.set(Number(tr.getAttribute('aria-rowindex')) - 2, row);
-        }
-      };
-      const start = wrap.scrollTop;
-      wrap.scrollTop = 0;
-      await frames();
-      read();
-      while (found.size < total) {
-        const before = wrap.scrollTop;
-        wrap.scrollTop = before + Math.max(wrap.clientHeight - 20, 20);
-        await frames();
-        read();
-        if (wrap.scrollTop === before) break;
-      }
-      wrap.scrollTop = start;
-      return [...found.entries()].sort(([a], [b]) => a - b).map(([, row]) => row);
-    });
+    const rows: { imei: string; status: string; reason: string; firmware: string }[] = await this.table.evaluate(readTableRows);
+    return rows.map(({ imei, status, reason, firmware }) => ({ imei, status, reason, firmware }));
   }
 
   /**

@@ -3,6 +3,7 @@
 'use strict';
 
 const { By, Key } = require('selenium-webdriver');
+const { readTableRows } = require('../e2e/table-rows');
 
 /** Polls `check` (an async function returning a truthy value when done) until `timeout` ms. */
 async function until(check, timeout, what) {
@@ -28,7 +29,7 @@ const button = (text) => By.xpath(`//button[normalize-space()=${JSON.stringify(t
 /**
  * What the page shows, read in one script (a WebDriver call per cell would take minutes). The
  * table holds only the rows in view (and a few around): `rows` are those, `rowCount` is how many
- * the table says it has (`aria-rowcount`, without the header); `readAllRows` scrolls for the rest.
+ * the table says it has (`aria-rowcount`, without the header); `readAll` scrolls for the rest.
  */
 function readPage() {
   const text = (el) => (el ? el.textContent.trim() : null);
@@ -61,40 +62,11 @@ function readPage() {
 }
 
 /**
- * Every row the table shows, in order, as a user reads them: scrolling the table from top to
- * bottom, each row placed by its `aria-rowindex` (run with executeAsyncScript: the last argument
- * is WebDriver's callback).
+ * Every row the table shows, in order (the e2e suite's reader, ../e2e/table-rows.js), run with
+ * executeAsyncScript: the last argument is WebDriver's callback.
  */
-function readAllRows() {
-  const done = arguments[arguments.length - 1];
-  const table = document.querySelector('table.results');
-  const wrap = table.closest('.table-wrap');
-  const total = Number(table.getAttribute('aria-rowcount') ?? '1') - 1;
-  const found = new Map();
-  const frames = () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
-  const read = () => {
-    for (const tr of table.querySelectorAll('tbody tr')) {
-      const cell = (name) => tr.querySelector(`td.${name}`)?.textContent.trim() ?? '';
-      const box = tr.getBoundingClientRect();
-      const row = { imei: cell('imei'), status: cell('status'), reason: cell('reason'), firmware: cell('firmware'), shown: box.height > 0 };
-      found.set(Number(tr.getAttribute('aria-rowindex')) - 2, row);
-    }
-  };
-  (async () => {
-    wrap.scrollTop = 0;
-    await frames();
-    read();
-    while (found.size < total) {
-      const before = wrap.scrollTop;
-      wrap.scrollTop = before + Math.max(wrap.clientHeight - 20, 20);
-      await frames();
-      read();
-      if (wrap.scrollTop === before) break;
-    }
-    wrap.scrollTop = 0;
-    done([...found.entries()].sort(([a], [b]) => a - b).map(([, row]) => row));
-  })();
-}
+const READ_ALL_ROWS = `const done = arguments[arguments.length - 1];
+(${readTableRows})(document.querySelector('table.results')).then(done);`;
 
 class App {
   constructor(driver) {
@@ -109,7 +81,7 @@ class App {
   /** What `read` gives, with every row of the table in `rows` (scrolled through). */
   async readAll() {
     const page = await this.read();
-    page.rows = await this.driver.executeAsyncScript(readAllRows);
+    page.rows = await this.driver.executeAsyncScript(READ_ALL_ROWS);
     return page;
   }
 
