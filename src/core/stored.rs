@@ -44,7 +44,8 @@ impl ResultSet {
     /// The set as columns, to store. Linear in the devices, no hashing but for update times the
     /// app could not read (rare).
     pub fn columns(&self) -> StoredColumns {
-        let mut texts: Vec<String> = self.texts().iter().map(|t| t.to_string()).collect();
+        // `str::to_owned`, not `to_string` (which formats: ~2 ms for 90,000 versions per save).
+        let mut texts: Vec<String> = self.texts().iter().map(|t| (**t).to_owned()).collect();
         let n = self.devices().len();
         let mut c = StoredColumns {
             devices: self.devices().iter().map(|d| d.number() as f64).collect(),

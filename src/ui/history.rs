@@ -184,7 +184,9 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
             p.retain(|(m, _)| m.key != meta.key);
             p.push((meta, columns));
         });
-        write_next();
+        // Written in a task of its own: the snapshot and the store's copy of it each take a
+        // share of a frame with 300,000 devices, too much for one task (issue 12).
+        set_timeout(write_next, Duration::ZERO);
     };
     let save: Rc<dyn Fn()> = Rc::new(save);
     let timer = StoredValue::new(false);

@@ -55,6 +55,9 @@ struct Window {
     stale_order: bool,
     /// `staleAfterDays` from the config.
     stale_after_days: u32,
+    /// A new set is shown: the next draw starts at its top (scrolled there in the frame, not in
+    /// the press of Synchronize, where it forced a layout of the whole page).
+    to_top: bool,
     /// When the order was last worked out (ms since the epoch): during a run, at most every
     /// [`REORDER_EVERY_MS`], so that a filter over 300,000 devices does not take every frame.
     ordered_at: f64,
@@ -112,9 +115,7 @@ pub fn ResultsTable(query: RwSignal<ViewQuery>) -> impl IntoView {
             let mut w = for_sets.borrow_mut();
             if w.set != id {
                 w.set = id;
-                if let Some(wrap) = wrap.get_untracked() {
-                    wrap.set_scroll_top(0);
-                }
+                w.to_top = true;
             }
             w.stale_order = true;
             w.ordered_at = f64::NEG_INFINITY;
@@ -326,6 +327,9 @@ fn draw_window(
                 .table
                 .set_attribute("aria-rowcount", &(w.order.len() + 1).to_string());
             shown.set((w.order.len(), devices.len()));
+        }
+        if std::mem::take(&mut w.to_top) {
+            parts.wrap.set_scroll_top(0);
         }
         let (first, count) = match w.row_px {
             px if px > 0.0 => {
