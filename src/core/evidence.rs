@@ -437,7 +437,7 @@ mod tests {
         let mut updated = report(SUCCESS_STATUS, "", "SR1.2");
         updated.updated = UpdateTime::parse("2022-02-04 06:10:01.441 +0000 UTC");
         let outcomes = [
-            Outcome::Success(updated),
+            Outcome::Success(Box::new(updated)),
             failed("DeviceNotFound", "device not found"),
             Outcome::Error("HTTP 502 Bad Gateway (after 4 tries)".into()),
             Outcome::NoResult,

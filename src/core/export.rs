@@ -194,13 +194,13 @@ mod tests {
             imei("358240051111110"),
         ];
         let outcomes = [
-            Outcome::Success(report(SUCCESS_STATUS, "", "VZ_8.6.2", at)),
-            Outcome::Failed(report(
+            Outcome::Success(Box::new(report(SUCCESS_STATUS, "", "VZ_8.6.2", at))),
+            Outcome::Failed(Box::new(report(
                 "FirmwareVersionUpdateFailed",
                 "Device unreachable",
                 "",
                 UpdateTime::Unknown,
-            )),
+            ))),
             Outcome::NotSent,
             Outcome::Error("Server error (HTTP 503)".into()),
         ];
@@ -251,7 +251,7 @@ mod tests {
             UpdateTime::Unparsed("soon".into()),
         );
         let devices = [imei("990000862471854")];
-        let text = csv(devices.iter().zip(&[Outcome::Failed(odd)]));
+        let text = csv(devices.iter().zip(&[Outcome::Failed(Box::new(odd))]));
         assert_eq!(
             read(&text)[1],
             [
@@ -269,7 +269,7 @@ mod tests {
     fn server_text_is_never_a_formula() {
         for evil in ["=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)", "\tx"] {
             let devices = [imei("990000862471854")];
-            let outcome = Outcome::Failed(report(evil, evil, evil, UpdateTime::Unknown));
+            let outcome = Outcome::Failed(Box::new(report(evil, evil, evil, UpdateTime::Unknown)));
             let line = &read(&csv(devices.iter().zip(&[outcome])))[1];
             for field in &line[1..4] {
                 assert_eq!(field, &format!("'{evil}"), "{line:?}");
@@ -312,18 +312,18 @@ mod tests {
             imei("490154203237518"),
         ];
         let outcomes = [
-            Outcome::Success(report(
+            Outcome::Success(Box::new(report(
                 SUCCESS_STATUS,
                 "",
                 "VZ_8.6.2",
                 UpdateTime::parse("2022-02-04T06:10:01.441Z"),
-            )),
-            Outcome::Failed(report(
+            ))),
+            Outcome::Failed(Box::new(report(
                 "Failed",
                 "tab\there\r\nand \"quotes\"",
                 "=1+1",
                 UpdateTime::Unknown,
-            )),
+            ))),
             Outcome::NotSent,
         ];
         let text = tsv(&devices, &outcomes, &[1, 0, 7]);
@@ -356,12 +356,12 @@ mod tests {
         use proptest::prelude::*;
         let text = "\\PC{0,12}|[\t\r\n,\"=+@-]{0,4}";
         prop_oneof![
-            (text, text).prop_map(|(s, r)| Outcome::Failed(report(
+            (text, text).prop_map(|(s, r)| Outcome::Failed(Box::new(report(
                 &s,
                 &r,
                 &s,
                 UpdateTime::Unknown
-            ))),
+            )))),
             text.prop_map(Outcome::Error),
             Just(Outcome::NotSent),
         ]

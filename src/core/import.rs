@@ -853,13 +853,13 @@ mod tests {
                 .enumerate()
                 .map(|(i, (d, reason))| match i % 3 {
                     0 => Outcome::Error(reason.clone()),
-                    1 => Outcome::Failed(DeviceReport {
+                    1 => Outcome::Failed(Box::new(DeviceReport {
                         device_id: d.to_string(),
                         status: reason.clone(),
                         reason: reason.clone(),
                         firmware_version: reason.clone(),
                         updated: UpdateTime::Unparsed(reason.clone()),
-                    }),
+                    })),
                     _ => Outcome::NotSent,
                 })
                 .collect();

@@ -9,9 +9,12 @@ use rustc_hash::FxHashMap;
 pub enum Outcome {
     /// Not answered yet.
     Waiting,
-    Success(DeviceReport),
+    /// The report is boxed, here and in `Failed`, so that an outcome is 12 bytes on wasm32, not
+    /// 68: a run of 300,000 devices starts with 3.6 MB of waiting outcomes, not 20 MB (its
+    /// setup was ~20 ms of the press of Synchronize).
+    Success(Box<DeviceReport>),
     /// Answered with any status other than the documented success.
-    Failed(DeviceReport),
+    Failed(Box<DeviceReport>),
     /// Sent, but missing from the answer.
     NoResult,
     /// Its request failed for good; the text says how.
@@ -19,6 +22,10 @@ pub enum Outcome {
     /// The run stopped before the device was sent.
     NotSent,
 }
+
+// Every device holds one outcome from the press of Synchronize: it stays the size of a String
+// (12 bytes on wasm32), whatever the report grows to.
+const _: () = assert!(std::mem::size_of::<Outcome>() == std::mem::size_of::<String>());
 
 impl Outcome {
     /// The text of the Status column.
@@ -78,8 +85,8 @@ pub fn outcomes_of(sent: &[Imei], answer: &SyncAnswer) -> Vec<Outcome> {
     }
     sent.iter()
         .map(|imei| match by_id.get(imei.as_str()) {
-            Some(r) if r.is_success() => Outcome::Success((*r).clone()),
-            Some(r) => Outcome::Failed((*r).clone()),
+            Some(r) if r.is_success() => Outcome::Success(Box::new((*r).clone())),
+            Some(r) => Outcome::Failed(Box::new((*r).clone())),
             None => Outcome::NoResult,
         })
         .collect()

@@ -295,13 +295,13 @@ mod tests {
     }
 
     fn success() -> Outcome {
-        Outcome::Success(DeviceReport {
+        Outcome::Success(Box::new(DeviceReport {
             device_id: String::new(),
             status: SUCCESS_STATUS.to_owned(),
             reason: String::new(),
             firmware_version: "1.0".to_owned(),
             updated: UpdateTime::Unknown,
-        })
+        }))
     }
 
     #[test]

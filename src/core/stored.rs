@@ -141,8 +141,8 @@ impl ResultSet {
             };
             let outcome = match c.kinds[p] {
                 0 => Outcome::Waiting,
-                1 => Outcome::Success(report()?),
-                2 => Outcome::Failed(report()?),
+                1 => Outcome::Success(Box::new(report()?)),
+                2 => Outcome::Failed(Box::new(report()?)),
                 3 => Outcome::NoResult,
                 4 => Outcome::Error(text(c.reason[p])?.to_owned()),
                 5 => Outcome::NotSent,
@@ -200,14 +200,17 @@ mod tests {
         };
         set.set(
             0,
-            Outcome::Success(report(
+            Outcome::Success(Box::new(report(
                 "FirmwareVersionUpdateSuccess",
                 UpdateTime::parse("2022-02-04T06:10:01.441Z"),
-            )),
+            ))),
         );
         set.set(
             1,
-            Outcome::Failed(report("", UpdateTime::Unparsed("yesterday".into()))),
+            Outcome::Failed(Box::new(report(
+                "",
+                UpdateTime::Unparsed("yesterday".into()),
+            ))),
         );
         set.set(2, Outcome::NoResult);
         set.set(
@@ -221,14 +224,14 @@ mod tests {
         assert_eq!(back.requests(), set.requests());
         for (a, b) in back.outcomes().iter().zip(set.outcomes()) {
             let strip = |o: &Outcome| match o.clone() {
-                Outcome::Success(r) => Outcome::Success(DeviceReport {
+                Outcome::Success(r) => Outcome::Success(Box::new(DeviceReport {
                     device_id: String::new(),
-                    ..r
-                }),
-                Outcome::Failed(r) => Outcome::Failed(DeviceReport {
+                    ..*r
+                })),
+                Outcome::Failed(r) => Outcome::Failed(Box::new(DeviceReport {
                     device_id: String::new(),
-                    ..r
-                }),
+                    ..*r
+                })),
                 other => other,
             };
             assert_eq!(strip(a), strip(b));

@@ -321,10 +321,10 @@ pub(crate) mod tests {
     }
 
     fn updated(text: &str) -> Outcome {
-        Outcome::Success(DeviceReport {
+        Outcome::Success(Box::new(DeviceReport {
             updated: UpdateTime::parse(text),
             ..report("FirmwareVersionUpdateSuccess", "", "v1")
-        })
+        }))
     }
 
     fn sorted(outcomes: &[Outcome], field: Field, direction: Direction) -> Vec<usize> {
@@ -548,7 +548,7 @@ pub(crate) mod tests {
                 ),
                 1 => Outcome::Error("HTTP 502 Bad Gateway (after 4 tries)".into()),
                 2 => Outcome::NoResult,
-                _ => Outcome::Success(DeviceReport {
+                _ => Outcome::Success(Box::new(DeviceReport {
                     updated: UpdateTime::parse(&format!("2022-02-{:02}T06:10:01.441Z", 1 + i % 28)),
                     ..report(
                         "FirmwareVersionUpdateSuccess",
@@ -556,7 +556,7 @@ pub(crate) mod tests {
                         // As many versions as the emulator reports (tens of thousands).
                         &format!("SR1.2.0.0-{}", 10_000 + i * 7_919 % 90_000),
                     )
-                }),
+                })),
             })
             .collect();
         let time = |what: &str, f: &mut dyn FnMut() -> usize| {

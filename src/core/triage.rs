@@ -184,11 +184,11 @@ pub(crate) mod tests {
     }
 
     pub(crate) fn failed(status: &str, reason: &str) -> Outcome {
-        Outcome::Failed(report(status, reason, ""))
+        Outcome::Failed(Box::new(report(status, reason, "")))
     }
 
     pub(crate) fn success(firmware: &str) -> Outcome {
-        Outcome::Success(report(SUCCESS_STATUS, "", firmware))
+        Outcome::Success(Box::new(report(SUCCESS_STATUS, "", firmware)))
     }
 
     /// Outcomes of every kind, with a handful of the server's words, so that groups collide.

@@ -32,6 +32,17 @@ test.describe('form', () => {
     expect(await emulator.syncCalls()).toHaveLength(0);
   });
 
+  test('Enter in a field synchronizes, as the button does, without leaving the page', async ({ page, app, emulator }) => {
+    await app.open();
+    await app.fillForm({ imeis: IMEIS });
+    const url = page.url();
+    await app.session.press('Enter');
+    await app.expectRunOver({ devices: IMEIS.length });
+    expect(await emulator.syncCalls()).toHaveLength(1);
+    expect(page.url()).toBe(url);
+    await app.expectFormKept({ imeis: IMEIS });
+  });
+
   test('validates IMEIs live, naming each problem and its position', async ({ page, app }) => {
     await app.open();
     await app.imeis.fill(

@@ -17,18 +17,32 @@ const CHROMIUM_BIN = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 const DEVICES = Number(process.env.BENCH_DEVICES || 300_000);
 const ACCOUNT = '0000123456-00001';
 
-/** In the page before the app: long tasks, and when the groups list last changed. */
+/** In the page before the app: when the groups list last changed. */
 function instrument() {
-  const bench = (window.__bench = { longTasks: [], groupsAt: 0 });
-  new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) bench.longTasks.push({ start: e.startTime, duration: e.duration });
-  }).observe({ type: 'longtask', buffered: true });
+  const bench = (window.__bench = { groupsAt: 0 });
   const watch = () =>
     new MutationObserver((records) => {
       if (records.some((r) => r.target instanceof Element && r.target.closest('ul.groups, ul.bars'))) bench.groupsAt = performance.now();
     }).observe(document.body, { subtree: true, childList: true });
   if (document.body) watch();
   else document.addEventListener('DOMContentLoaded', watch);
+}
+
+/**
+ * Every task of the page's main thread, from a Chromium trace (the Long Tasks API reports only
+ * those over 50 ms: the margin under the target is a figure too). `trace` is what
+ * `browser.stopTracing` gave; the page marked `bench:origin` in it, which places the trace's
+ * clock on the page's. Returns `{ start, duration }` in ms of the page clock.
+ */
+function tasksOf(trace, origin) {
+  const events = JSON.parse(trace.toString()).traceEvents;
+  const mark = events.find((e) => e.name === 'bench:origin');
+  if (!mark) throw new Error('the trace holds no bench:origin mark');
+  const main = events.find((e) => e.pid === mark.pid && e.name === 'thread_name' && e.args.name === 'CrRendererMain');
+  const offsetUs = mark.ts - origin * 1000;
+  return events
+    .filter((e) => e.name === 'ThreadControllerImpl::RunTask' && e.ph === 'X' && e.pid === mark.pid && e.tid === main.tid)
+    .map((e) => ({ start: (e.ts - offsetUs) / 1000, duration: e.dur / 1000 }));
 }
 
 /** The longest task that overlaps `from`..`to` (page clock), 0 without one. */
@@ -93,6 +107,8 @@ async function measure(browser, imeis, storage = true) {
     await page.locator('#imei-count').filter({ hasText: `${imeis.length.toLocaleString('en').replace(/,/g, '')} valid` }).waitFor({ timeout: 120_000 });
     await page.getByLabel('Bearer token', { exact: true }).fill('bearer-bench');
     await page.getByLabel('Session token', { exact: true }).fill('session-bench');
+    await browser.startTracing(page, { categories: ['toplevel', 'blink.user_timing'] });
+    const origin = await page.evaluate(() => performance.mark('bench:origin').startTime);
     const submitAt = await page.evaluate(() => {
       const at = performance.now();
       document.querySelector('button[type=submit]').click();
@@ -110,6 +126,7 @@ async function measure(browser, imeis, storage = true) {
     // The panels after the end: the last change to the groups or bars, once they are stable.
     await page.waitForTimeout(1_500);
     const b = await page.evaluate(() => window.__bench);
+    const runTasks = tasksOf(await browser.stopTracing(), origin);
     const progress = await page.locator('section[aria-label="Run summary"] p.progress').textContent();
     const finished = /finished in ([\d.]+) s/.exec(progress);
     // The saved set: the last save, at the end, holds every device; then what the origin stores.
@@ -138,14 +155,20 @@ async function measure(browser, imeis, storage = true) {
       storedBytes,
       run: finished ? Number(finished[1]) * 1000 : NaN,
       panelsAfterEnd: Math.max(0, b.groupsAt - endAt),
-      longestDuringRun: longest(b.longTasks, submitAt, endAt),
+      longestDuringRun: longest(runTasks, submitAt, endAt),
       // The same without the press of Synchronize itself (its task sets up every device).
-      longestAfterStart: longest(b.longTasks.filter((t) => t.start > submitAt + 5), submitAt, endAt),
-      startTask: longest(b.longTasks.filter((t) => t.start <= submitAt + 5), submitAt, endAt),
-      overAfterStart: b.longTasks
-        .filter((t) => t.start > submitAt + 5 && t.start < endAt && t.duration > 50)
+      longestAfterStart: longest(runTasks.filter((t) => t.start > submitAt + 5), submitAt, endAt),
+      startTask: longest(runTasks.filter((t) => t.start <= submitAt + 5), submitAt, endAt),
+      // The five longest, in the order they came.
+      longestFive: runTasks
+        .filter((t) => t.start > submitAt + 5 && t.start < endAt)
+        .sort((a, b) => b.duration - a.duration)
+        .slice(0, 5)
+        .sort((a, b) => a.start - b.start)
         .map((t) => `${Math.round(t.duration)} ms at ${((t.start - submitAt) / 1000).toFixed(1)} s`),
     };
+    await browser.startTracing(page, { categories: ['toplevel', 'blink.user_timing'] });
+    const origin2 = await page.evaluate(() => performance.mark('bench:origin').startTime);
     const target = imeis[Math.floor(imeis.length / 2)];
     const find = await timed(page, { kind: 'find', text: target.slice(7, 13) });
     const clear = await timed(page, { kind: 'find', text: '' });
@@ -155,7 +178,7 @@ async function measure(browser, imeis, storage = true) {
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     const sortStatus = await timed(page, { kind: 'sort', column: 'imei' });
     const sortFirmware = await timed(page, { kind: 'sort', column: 'firmware' });
-    const tasks = (await page.evaluate(() => window.__bench)).longTasks;
+    const tasks = tasksOf(await browser.stopTracing(), origin2);
     return {
       ...run,
       find: find.took,
@@ -185,8 +208,8 @@ async function main() {
       const withoutStorage = await measure(browser, imeis, false);
       runs.push({ ...(await measure(browser, imeis)), longestWithoutStorage: withoutStorage.longestDuringRun });
       console.log(`run ${i + 1}: ${runs.at(-1).check}`);
-      console.log(`  tasks over 50 ms after the press of Synchronize: ${runs.at(-1).overAfterStart.join(', ') || 'none'}`);
-      console.log(`  the same with historyLimit 0: ${withoutStorage.overAfterStart.join(', ') || 'none'}`);
+      console.log(`  the five longest tasks after the press of Synchronize: ${runs.at(-1).longestFive.join(', ')}`);
+      console.log(`  the same with historyLimit 0: ${withoutStorage.longestFive.join(', ')}`);
     }
   } finally {
     await browser.close();
