@@ -103,11 +103,12 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
     let writer = StoredValue::new_local(None::<Rc<dyn Fn()>>);
     // The set whose IMEIs this page has saved: later saves of it leave them out.
     let devices_saved = StoredValue::new(None::<String>);
+    // Also called from a timeout: after the page's last view is gone, it does nothing.
     let write_next = move || {
-        let Some(database) = db.get_value() else {
+        let Some(database) = db.try_get_value().flatten() else {
             return;
         };
-        if writing.get_value() {
+        if writing.try_get_value() != Some(false) {
             return;
         }
         let next = pending

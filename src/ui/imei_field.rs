@@ -5,6 +5,7 @@ use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
+use super::focus_later;
 use crate::core::imei::{accept_suggestions, ImeiList};
 use crate::core::import::{detect_encoding, extract, not_text, FieldOrigins};
 
@@ -114,7 +115,19 @@ pub fn ImeiField(
     // A long list stays out of the layout until the user asks to see it.
     let show_long = RwSignal::new(false);
     let folded = move || !show_long.get() && list.with(|l| l.entries > ENTRIES_SHOWN);
-    let has_problems = move || list.with(|l| !l.problems.is_empty());
+    let show_button = NodeRef::<leptos::html::Button>::new();
+    let on_input = move |ev: leptos::ev::Event| {
+        text.set(event_target_value(&ev));
+        // A paste that folds the list takes the box from under the caret: the focus goes to
+        // "Show the list", which is described by the note saying why.
+        if untrack(folded) {
+            focus_later(move || show_button.get_untracked().map(Into::into));
+        }
+    };
+    let show = move |_| {
+        show_long.set(true);
+        focus_later(|| imei_textarea().map(Into::into));
+    };
     let import_note = RwSignal::new(String::new());
     // The file picker, a file dropped on the field and a file pasted into it all end here.
     let start_import = move |file: web_sys::File| {
@@ -163,9 +176,15 @@ pub fn ImeiField(
         }
     };
     view! {
+        // One class for the field's two states, not a reactive attribute each (bundle size):
+        // `drop-target` while a file is dragged over it, `long` while its list is folded.
         <div
-            class="field imeis"
-            class:drop-target=move || dragging.get()
+            class=move || match (dragging.get(), folded()) {
+                (false, false) => "field imeis",
+                (true, false) => "field imeis drop-target",
+                (false, true) => "field imeis long",
+                (true, true) => "field imeis drop-target long",
+            }
             on:dragover=on_drag_over
             on:dragleave=move |_| dragging.set(false)
             on:drop=on_drop
@@ -179,18 +198,20 @@ pub fn ImeiField(
                 name="imeis"
                 rows="8"
                 spellcheck="false"
-                // Nor does the browser keep the list as form state to restore: Chromium copied
-                // all of it a second after each change (42 ms for 300,000 lines), and again to
-                // look for saved entries at each press of Synchronize.
+                // Not kept by the browser as form state to restore either: Chromium copied all
+                // of it a second after each change (42 ms for 300,000 lines).
                 autocomplete="off"
                 aria-describedby="imeis-hint imei-count"
-                hidden=folded
-                on:input=move |ev| text.set(event_target_value(&ev))
+                on:input=on_input
                 on:paste=on_paste
             ></textarea>
-            <p class="folded" hidden=move || !folded()>
-                {move || list.with(|l| format!("{} entries: kept as they are, not shown, so that the page stays quick. ", l.entries))}
-                <button type="button" on:click=move |_| show_long.set(true)>
+            <p class="folded">
+                // The count is the line below's.
+                <span id="imeis-folded">
+                    "Over 10,000 entries: kept as they are, not shown, so that the page stays quick."
+                </span>
+                " "
+                <button type="button" aria-describedby="imeis-folded" node_ref=show_button on:click=show>
                     "Show the list"
                 </button>
             </p>
@@ -224,7 +245,8 @@ pub fn ImeiField(
                     n => format!("Use the {n} suggested IMEIs"),
                 }}
             </button>
-            <ul class="problems" aria-label="Problems" hidden=move || !has_problems()>
+            // Not shown without a problem in it (style/main.css): no reactive attribute.
+            <ul class="problems" aria-label="Problems">
                     // A list redrawn in place, not a keyed <For>: at most 100 lines of text, and the
                     // keyed diff costs 3.5 KB of the brotli bundle.
                     {move || {

@@ -13,3 +13,13 @@ pub mod store;
 pub mod summary;
 pub mod sync_form;
 pub mod workbench;
+
+/// Focuses what `to` finds at the next frame, once the page shows what this task changed (the
+/// reactive updates of a task are drawn after it).
+pub(crate) fn focus_later(to: impl FnOnce() -> Option<web_sys::HtmlElement> + 'static) {
+    leptos::prelude::request_animation_frame(move || {
+        if let Some(element) = to() {
+            let _ = element.focus();
+        }
+    });
+}

@@ -1,4 +1,4 @@
-//! The form: account, IMEIs, tokens and base URL; on submit it validates and runs the sync.
+//! The form: account, IMEIs, tokens and base URL; Synchronize validates it and runs the sync.
 
 use leptos::either::Either;
 use leptos::html;
@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::context::AppContext;
+use super::focus_later;
 use super::imei_field::ImeiField;
 use super::portal::TokenState;
 use super::run_controller::RunRequest;
@@ -178,7 +179,7 @@ fn keep_focus_in_the_actions(
         let now = phase.get();
         if before.is_some_and(|b| b != now) {
             // After the buttons are drawn for the new state.
-            request_animation_frame(move || {
+            focus_later(move || {
                 let lost = match document().active_element() {
                     None => true,
                     Some(el) => {
@@ -189,9 +190,7 @@ fn keep_focus_in_the_actions(
                     }
                 };
                 let target = if now > 0 { cancel } else { synchronize };
-                if let (true, Some(button)) = (lost, target.get_untracked()) {
-                    let _ = button.focus();
-                }
+                target.get_untracked().filter(|_| lost).map(Into::into)
             });
         }
         now

@@ -33,8 +33,9 @@ const button = (text) => By.xpath(`//button[normalize-space()=${JSON.stringify(t
  */
 function readPage() {
   const text = (el) => (el ? el.textContent.trim() : null);
-  // What a user sees: controls and list items the app keeps in the page while hidden are left out.
-  const shown = (el) => !el.closest('[hidden]');
+  // What a user sees: controls and list items the app keeps in the page while hidden (by the
+  // hidden attribute or by its style) are left out.
+  const shown = (el) => el.checkVisibility();
   const summary = {};
   for (const dt of document.querySelectorAll('dl[aria-label="Summary"] dt')) summary[text(dt)] = text(dt.nextElementSibling);
   const buttons = Array.from(document.querySelectorAll('button'))

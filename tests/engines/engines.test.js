@@ -307,6 +307,26 @@ const CASES = {
     });
   },
 
+  async 'a list of over 10,000 entries is kept and counted but not laid out until Show the list'(t) {
+    const list = imeis(10_001, 70_000);
+    await t.app.open(`${t.servers.site}/`);
+    await t.app.paste(list.join('\n'));
+    const laidOut = () => t.driver.executeScript(() => document.getElementById('imeis').getClientRects().length > 0);
+    const page = await until(async () => {
+      const p = await t.app.read();
+      return p.imeiCount === '10001 valid, unique IMEIs' && p.buttons.some((b) => b.text === 'Show the list') && p;
+    }, 30_000, 'the count and Show the list');
+    assert.match(page.body, /Over 10,000 entries: kept as they are, not shown, so that the page stays quick\./);
+    assert.equal(await laidOut(), false);
+    await t.app.click('Show the list');
+    const shown = await until(async () => {
+      const p = await t.app.read();
+      return !p.buttons.some((b) => b.text === 'Show the list') && p;
+    }, 10_000, 'the list shown');
+    assert.equal(await laidOut(), true);
+    assert.equal(shown.values.imeis, list.join('\n'));
+  },
+
   async 'strict CSP: a run reports no violation; a real one is reported'(t) {
     await start(t, { imeis: imeis(3, 60_000) });
     await t.app.runOver(3);

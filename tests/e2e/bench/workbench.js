@@ -127,6 +127,11 @@ async function measure(browser, imeis, storage = true) {
     await page.waitForTimeout(1_500);
     const b = await page.evaluate(() => window.__bench);
     const runTasks = tasksOf(await browser.stopTracing(), origin);
+    // A trace whose buffer filled up stops recording: its last task would come before the end.
+    if (!runTasks.some((t) => t.start > endAt)) throw new Error('the trace ends before the run: tasks were lost');
+    // The run's end is seen by polling every 250 ms, and its last save is written after it: the
+    // figures take in the 1.5 s after it.
+    const until = endAt + 1_500;
     const progress = await page.locator('section[aria-label="Run summary"] p.progress').textContent();
     const finished = /finished in ([\d.]+) s/.exec(progress);
     // The saved set: the last save, at the end, holds every device; then what the origin stores.
@@ -155,13 +160,13 @@ async function measure(browser, imeis, storage = true) {
       storedBytes,
       run: finished ? Number(finished[1]) * 1000 : NaN,
       panelsAfterEnd: Math.max(0, b.groupsAt - endAt),
-      longestDuringRun: longest(runTasks, submitAt, endAt),
+      longestDuringRun: longest(runTasks, submitAt, until),
       // The same without the press of Synchronize itself (its task sets up every device).
-      longestAfterStart: longest(runTasks.filter((t) => t.start > submitAt + 5), submitAt, endAt),
-      startTask: longest(runTasks.filter((t) => t.start <= submitAt + 5), submitAt, endAt),
+      longestAfterStart: longest(runTasks.filter((t) => t.start > submitAt + 5), submitAt, until),
+      startTask: longest(runTasks.filter((t) => t.start <= submitAt + 5), submitAt, until),
       // The five longest, in the order they came.
       longestFive: runTasks
-        .filter((t) => t.start > submitAt + 5 && t.start < endAt)
+        .filter((t) => t.start > submitAt + 5 && t.start < until)
         .sort((a, b) => b.duration - a.duration)
         .slice(0, 5)
         .sort((a, b) => a.start - b.start)
