@@ -1,8 +1,28 @@
 //! A token input: a password field with a show/hide toggle. Its value lives only in memory.
 
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::Element;
 
 use crate::core::token::{clean, TokenKind};
+
+/// Show or Hide: the toggle's own state (`aria-pressed`) says which, and the field before it
+/// changes type. Written on the elements, not through a signal and reactive attributes (bundle
+/// size); a new field (the portal's tokens and back) starts hidden again.
+fn toggle(ev: leptos::ev::MouseEvent) {
+    let Some(button) = ev
+        .current_target()
+        .and_then(|t| t.dyn_into::<Element>().ok())
+    else {
+        return;
+    };
+    let shown = button.get_attribute("aria-pressed").as_deref() != Some("true");
+    let _ = button.set_attribute("aria-pressed", if shown { "true" } else { "false" });
+    button.set_text_content(Some(if shown { "Hide" } else { "Show" }));
+    if let Some(input) = button.previous_element_sibling() {
+        let _ = input.set_attribute("type", if shown { "text" } else { "password" });
+    }
+}
 
 #[component]
 pub fn SecretField(
@@ -12,7 +32,6 @@ pub fn SecretField(
     kind: TokenKind,
     value: RwSignal<String>,
 ) -> impl IntoView {
-    let shown = RwSignal::new(false);
     let toggle_name = format!("Show {}", label.to_ascii_lowercase());
     let note_id = format!("{id}-note");
     // What was removed from the paste, or why it cannot be a token; nothing for an empty field.
@@ -30,7 +49,7 @@ pub fn SecretField(
                 <input
                     id=id
                     name=id
-                    type=move || if shown.get() { "text" } else { "password" }
+                    type="password"
                     autocomplete="off"
                     spellcheck="false"
                     aria-describedby=note_id.clone()
@@ -41,10 +60,10 @@ pub fn SecretField(
                     type="button"
                     class="toggle"
                     aria-label=toggle_name
-                    aria-pressed=move || shown.get().to_string()
-                    on:click=move |_| shown.update(|s| *s = !*s)
+                    aria-pressed="false"
+                    on:click=toggle
                 >
-                    {move || if shown.get() { "Hide" } else { "Show" }}
+                    "Show"
                 </button>
             </div>
             <p class="hint token-note" id=note_id aria-live="polite">{note}</p>
