@@ -197,7 +197,7 @@ pub fn compare(before: Side<'_>, after: Side<'_>) -> Comparison {
             .filter(|(_, positions)| !positions.is_empty())
             .map(|(change, positions)| ChangeGroup { change, positions }),
     );
-    groups.sort_unstable_by(|a, b| {
+    super::sort_list(&mut groups, |a, b| {
         b.count()
             .cmp(&a.count())
             .then_with(|| a.change.cmp(&b.change))

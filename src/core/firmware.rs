@@ -74,7 +74,7 @@ pub fn bars(mut by_count: Vec<(&str, usize)>, top: usize) -> Vec<VersionBar> {
     if shown < by_count.len() && shown > 0 {
         by_count.select_nth_unstable_by(shown - 1, order);
     }
-    by_count[..shown].sort_unstable_by(order);
+    super::sort_list(&mut by_count[..shown], order);
     let mut bars: Vec<VersionBar> = by_count[..shown]
         .iter()
         .map(|&(version, count)| VersionBar {

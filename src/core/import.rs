@@ -270,7 +270,7 @@ fn delimiters_by_use(header: &str) -> Vec<char> {
         .zip(DELIMITERS)
         .filter(|&(count, _)| count > 0)
         .collect();
-    used.sort_by_key(|&(count, _)| std::cmp::Reverse(count));
+    super::sort_list(&mut used, |a, b| b.0.cmp(&a.0));
     used.into_iter().map(|(_, d)| d).collect()
 }
 

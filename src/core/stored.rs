@@ -159,7 +159,9 @@ impl ResultSet {
 /// holds each finished set's key and end time (ms); the oldest go first. A set still running
 /// is never in the list, so it is never dropped.
 pub fn beyond_limit(mut finished: Vec<(String, f64)>, limit: usize) -> Vec<String> {
-    finished.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    super::sort_list(&mut finished, |a, b| {
+        b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0))
+    });
     finished
         .into_iter()
         .skip(limit)

@@ -136,7 +136,7 @@ pub fn listed<'a>(counts: impl IntoIterator<Item = (GroupKey<'a>, usize)>) -> Ve
             count,
         })
         .collect();
-    groups.sort_by(|a, b| {
+    super::sort_list(&mut groups, |a, b| {
         b.count
             .cmp(&a.count)
             .then_with(|| kind_rank(&a.key).cmp(&kind_rank(&b.key)))

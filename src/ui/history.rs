@@ -234,7 +234,7 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
     let finished = move || {
         let mut list: Vec<StoredMeta> =
             metas.with(|m| m.iter().filter(|m| m.ended_at.is_some()).cloned().collect());
-        list.sort_unstable_by(|a, b| {
+        crate::core::sort_list(&mut list, |a, b| {
             b.started_at
                 .total_cmp(&a.started_at)
                 .then_with(|| a.key.cmp(&b.key))
