@@ -128,6 +128,7 @@ pub fn ImeiField(
         show_long.set(true);
         focus_later(|| imei_textarea().map(Into::into));
     };
+    let has_problems = move || list.with(|l| !l.problems.is_empty());
     let import_note = RwSignal::new(String::new());
     // The file picker, a file dropped on the field and a file pasted into it all end here.
     let start_import = move |file: web_sys::File| {
@@ -245,8 +246,7 @@ pub fn ImeiField(
                     n => format!("Use the {n} suggested IMEIs"),
                 }}
             </button>
-            // Not shown without a problem in it (style/main.css): no reactive attribute.
-            <ul class="problems" aria-label="Problems">
+            <ul class="problems" aria-label="Problems" hidden=move || !has_problems()>
                     // A list redrawn in place, not a keyed <For>: at most 100 lines of text, and the
                     // keyed diff costs 3.5 KB of the brotli bundle.
                     {move || {
