@@ -122,6 +122,9 @@ pub fn ImeiField(
         // "Show the list", which is described by the note saying why.
         if untrack(folded) {
             focus_later(move || show_button.get_untracked().map(Into::into));
+        } else if list.with_untracked(|l| l.entries <= ENTRIES_SHOWN) {
+            // A list shown on request and then cut short: the next long one folds again.
+            show_long.set(false);
         }
     };
     let show = move |_| {

@@ -157,6 +157,18 @@ test.describe('a list too long to lay out', () => {
     await page.keyboard.press('Enter');
     await expect(app.imeis).toBeFocused();
     await expect(app.imeis).toHaveValue(`${typed}\n${pasted.join(' ')}`);
+
+    // Shown on request, then emptied: the next long paste folds again.
+    await page.keyboard.press('Control+A');
+    await page.keyboard.press('Delete');
+    await expect(app.imeiCount).toHaveText('0 valid, unique IMEIs');
+    await page.keyboard.insertText(pasted.join(' '));
+    await expect(app.imeiCount).toHaveText('10000 valid, unique IMEIs');
+    await expect(app.imeis).toBeVisible();
+    await page.keyboard.insertText(` ${typed}`);
+    await expect(app.imeiCount).toHaveText('10001 valid, unique IMEIs');
+    await expect(app.imeis).toBeHidden();
+    await expect(show).toBeFocused();
   });
 
   test('up to 10,000 entries, the list stays in view', async ({ page, app }) => {
