@@ -115,7 +115,7 @@ impl ResultSet {
             groups.insert(group_id(&mut words, &Outcome::Waiting), devices.len());
         }
         ResultSet {
-            summary: Summary::of(&outcomes),
+            summary: Summary::waiting(devices.len()),
             requests: vec![0; devices.len()],
             cells: vec![cells_of(&mut words, &Outcome::Waiting); devices.len()],
             devices,

@@ -177,11 +177,7 @@ impl SyncRun {
         ];
         SyncRun {
             settings,
-            summary: Summary {
-                total: devices.len(),
-                waiting: devices.len(),
-                ..Summary::default()
-            },
+            summary: Summary::waiting(devices.len()),
             answered: vec![false; devices.len()],
             devices,
             ranges,

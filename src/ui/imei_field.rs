@@ -114,17 +114,20 @@ pub fn ImeiField(
     let hidden = move || list.with(|l| l.problems.len().saturating_sub(PROBLEMS_SHOWN));
     // A long list stays out of the layout until the user asks to see it.
     let show_long = RwSignal::new(false);
-    let folded = move || !show_long.get() && list.with(|l| l.entries > ENTRIES_SHOWN);
+    let long = move || list.with(|l| l.entries > ENTRIES_SHOWN);
+    let folded = move || !show_long.get() && long();
     let show_button = NodeRef::<leptos::html::Button>::new();
     let on_input = move |ev: leptos::ev::Event| {
         text.set(event_target_value(&ev));
         // A paste that folds the list takes the box from under the caret: the focus goes to
         // "Show the list", which is described by the note saying why.
-        if untrack(folded) {
-            focus_later(move || show_button.get_untracked().map(Into::into));
-        } else if list.with_untracked(|l| l.entries <= ENTRIES_SHOWN) {
+        if !untrack(long) {
             // A list shown on request and then cut short: the next long one folds again.
-            show_long.set(false);
+            if show_long.get_untracked() {
+                show_long.set(false);
+            }
+        } else if untrack(folded) {
+            focus_later(move || show_button.get_untracked().map(Into::into));
         }
     };
     let show = move |_| {
