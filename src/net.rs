@@ -9,10 +9,8 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{AbortController, AbortSignal, RequestCredentials, RequestMode};
 
-use crate::core::api_error::{ApiError, Reach};
-use crate::core::fota::{
-    decode_answer, SyncAnswer, BEARER_HEADER, JSON_HEADERS, SESSION_TOKEN_HEADER,
-};
+use crate::core::api_error::{AnswerHeaders, ApiError, Reach};
+use crate::core::fota::{SyncAnswer, BEARER_HEADER, JSON_HEADERS, SESSION_TOKEN_HEADER};
 
 /// The two secrets a call needs. Deliberately not `Debug`, so they cannot be logged by accident.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -225,26 +223,23 @@ async fn exchange(
     let response = request.send().await.map_err(|_| unreachable_at(url))?;
     let status = response.status();
     answered.borrow_mut().status = Some(status);
-    let retry_after = response.headers().get("retry-after");
-    // The server answered: a body that breaks off is the answer's fault, not the network's or
-    // CORS's, so it is never probed; a status that allows a retry still gets one.
-    let Ok(text) = response.text().await else {
-        return Err(if (200..300).contains(&status) {
-            ApiError::unreadable("the answer broke off before its end".into(), "")
-        } else {
-            ApiError::from_response(status, "", retry_after.as_deref())
-        });
-    };
-    answered.borrow_mut().text.clone_from(&text);
-    if (200..300).contains(&status) {
-        decode_answer(&text).map_err(|e| ApiError::unreadable(e.why, &text))
-    } else {
-        Err(ApiError::from_response(
-            status,
-            &text,
-            retry_after.as_deref(),
-        ))
+    let headers = response.headers();
+    let (retry_after, www_authenticate) =
+        (headers.get("retry-after"), headers.get("www-authenticate"));
+    // The server answered: a body that breaks off is a network failure, never a CORS one, so
+    // it is never probed; `core` decides what the answer is.
+    let text = response.text().await.ok();
+    if let Some(text) = &text {
+        answered.borrow_mut().text.clone_from(text);
     }
+    ApiError::read_answer(
+        status,
+        text.as_deref(),
+        AnswerHeaders {
+            retry_after: retry_after.as_deref(),
+            www_authenticate: www_authenticate.as_deref(),
+        },
+    )
 }
 
 /// Fetches `config.json` beside the page; `None` when it is missing or unreachable.

@@ -7,6 +7,8 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
+use super::fota::{decode_answer, field, SyncAnswer, Unreadable};
+
 /// How many characters of an unexpected body are shown.
 const SNIPPET_CHARS: usize = 200;
 
@@ -24,11 +26,17 @@ pub enum RetryAfter {
 }
 
 impl RetryAfter {
-    /// Reads a header value; `None` when it is neither form (a negative number, say).
+    /// Reads a header value; `None` when it is neither form (a negative number, say). Seconds
+    /// written with a fraction (`1.5`, `2.0`: not RFC 9110's, but Shopify, Microsoft Graph and
+    /// proxies send them) are rounded up, never to a shorter wait than asked.
     pub fn parse(value: &str) -> Option<RetryAfter> {
         let value = value.trim();
         if let Ok(seconds) = value.parse::<u32>() {
             return Some(RetryAfter::Seconds(seconds));
+        }
+        if value.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+            let seconds = value.parse::<f64>().ok()?.ceil();
+            return (seconds <= f64::from(u32::MAX)).then_some(RetryAfter::Seconds(seconds as u32));
         }
         let at = httpdate::parse_http_date(value).ok()?;
         let since_epoch = at.duration_since(std::time::UNIX_EPOCH).ok()?;
@@ -86,24 +94,174 @@ pub enum ApiError {
         detail: String,
         retry_after: Option<RetryAfter>,
     },
+    /// A 401 or 403 that is not one of the gateway's credential faults or a session-token error:
+    /// a token was refused, whatever the body says. `challenge` is what the
+    /// `WWW-Authenticate` header said (RFC 6750 §3), `detail` the body's own words, if any.
+    TokenRefused {
+        status: u16,
+        challenge: Challenge,
+        detail: String,
+        retry_after: Option<RetryAfter>,
+    },
+    /// An answer with nothing in it (204 No Content, or any status with an empty body).
+    Empty {
+        status: u16,
+        retry_after: Option<RetryAfter>,
+    },
+    /// The answer broke off before its end: the connection dropped while the body came, or the
+    /// JSON stops mid-way. A network failure, retried like one.
+    CutOff,
     /// The request never got an answer the browser let the app read: fetch itself failed.
     Unreachable { url: String, reach: Reach },
     /// No answer within the timeout; the request was aborted.
     Timeout { after_ms: u32 },
-    /// A 200 whose body is not the expected JSON.
+    /// A 2xx whose body is neither device results nor an error the app recognises; `why` says
+    /// what it is in plain words.
     Unreadable { why: String, snippet: String },
+}
+
+/// The headers of an answer that the app reads, as the browser gives them (`None`: absent).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AnswerHeaders<'a> {
+    /// `Retry-After` (RFC 9110 §10.2.3).
+    pub retry_after: Option<&'a str>,
+    /// `WWW-Authenticate` (RFC 9110 §11.6.1), e.g. `Bearer error="invalid_token"`.
+    pub www_authenticate: Option<&'a str>,
+}
+
+/// A `WWW-Authenticate` challenge's error, as OAuth 2.0 bearer-token servers send it
+/// (RFC 6750 §3: `Bearer realm="…", error="invalid_token", error_description="…"`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Challenge {
+    /// The `error` parameter: `invalid_token`, `insufficient_scope`, `invalid_request`, or
+    /// empty when the header has none.
+    pub error: String,
+    /// The `error_description` parameter, or empty.
+    pub description: String,
+}
+
+impl Challenge {
+    /// Reads the `error` and `error_description` parameters of a header value; parameters may
+    /// be quoted strings (with `\` escapes) or tokens, in any case, in any challenge.
+    pub fn parse(header: &str) -> Challenge {
+        Challenge {
+            error: auth_param(header, "error").unwrap_or_default(),
+            description: auth_param(header, "error_description").unwrap_or_default(),
+        }
+    }
+
+    /// `invalid_token: The access token expired`, or what there is of it.
+    fn words(&self) -> String {
+        match (self.error.as_str(), self.description.as_str()) {
+            ("", d) => d.to_owned(),
+            (e, "") => e.to_owned(),
+            (e, d) => format!("{e}: {d}"),
+        }
+    }
+}
+
+/// The value of the auth-param `name` in a `WWW-Authenticate` value (RFC 9110 §11.2).
+fn auth_param(header: &str, name: &str) -> Option<String> {
+    let bytes = header.as_bytes();
+    let lower = header.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(found) = lower[from..].find(name) {
+        let at = from + found;
+        from = at + name.len();
+        let starts_word = at == 0 || matches!(bytes[at - 1], b' ' | b',' | b'\t');
+        let rest = header[from..].trim_start_matches([' ', '\t']);
+        let Some(value) = rest.strip_prefix('=') else {
+            continue;
+        };
+        if !starts_word {
+            continue;
+        }
+        let value = value.trim_start_matches([' ', '\t']);
+        let text = match value.strip_prefix('"') {
+            Some(quoted) => {
+                let mut text = String::new();
+                let mut chars = quoted.chars();
+                while let Some(c) = chars.next() {
+                    match c {
+                        '"' => break,
+                        '\\' => text.extend(chars.next()),
+                        c => text.push(c),
+                    }
+                }
+                text
+            }
+            None => value
+                .split([',', ' ', '\t'])
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
+        };
+        return Some(text.trim().to_owned());
+    }
+    None
 }
 
 fn snippet(body: &str) -> String {
     super::shorten(body.trim(), SNIPPET_CHARS)
 }
 
-fn string_field(value: &Value, key: &str) -> Option<String> {
-    match value.get(key)? {
-        Value::String(s) => Some(s.trim().to_owned()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
+/// The text of `value`'s field `folded` (any case or separators, see [`field`]); `None` when
+/// absent, empty or not a string or number.
+fn string_field(value: &Value, folded: &str) -> Option<String> {
+    let text = match field(value.as_object()?, &[folded])? {
+        Value::String(s) => s.trim().to_owned(),
+        Value::Number(n) => n.to_string(),
+        _ => return None,
+    };
+    (!text.is_empty()).then_some(text)
+}
+
+/// `code: message`, or whichever of the two there is.
+fn code_and_message(code: Option<String>, message: Option<String>) -> Option<String> {
+    match (code, message) {
+        (Some(c), Some(m)) => Some(format!("{c}: {m}")),
+        (c, m) => c.or(m),
     }
+}
+
+/// The words of the error shapes that gateways and frameworks other than ThingSpace's use:
+/// OAuth 2.0's `{"error", "error_description"}` (RFC 6749 §5.2), `{"error": {"code",
+/// "message"}}` (Google, Azure, AWS's `Error`), JSON:API's and GraphQL's `{"errors": [...]}`,
+/// RFC 9457's problem details `{"title", "detail"}`, and a bare `{"message"}` (AWS API
+/// Gateway, Spring) or `{"errorMessage"}` (AWS Lambda).
+fn other_error_words(json: &Value) -> Option<String> {
+    let error_object = |e: &Value| {
+        code_and_message(
+            string_field(e, "code").or_else(|| string_field(e, "type")),
+            string_field(e, "message")
+                .or_else(|| string_field(e, "detail"))
+                .or_else(|| string_field(e, "title")),
+        )
+    };
+    let object = json.as_object()?;
+    if let Some(error) = field(object, &["error"]) {
+        match error {
+            Value::String(_) => {
+                return code_and_message(
+                    string_field(json, "error"),
+                    string_field(json, "errordescription")
+                        .or_else(|| string_field(json, "message")),
+                );
+            }
+            Value::Object(_) => return error_object(error),
+            _ => {}
+        }
+    }
+    if let Some(Value::Array(errors)) = field(object, &["errors"]) {
+        return errors.iter().find_map(error_object);
+    }
+    if let (Some(title), detail) = (string_field(json, "title"), string_field(json, "detail")) {
+        return Some(match detail {
+            Some(d) => format!("{title}: {d}"),
+            None => title,
+        });
+    }
+    string_field(json, "message").or_else(|| string_field(json, "errormessage"))
 }
 
 /// The text between `<tag…>` and `</tag>`, for XML faults and HTML titles. Case-insensitive on
@@ -178,62 +336,156 @@ pub fn is_retryable_status(status: u16) -> bool {
 impl ApiError {
     /// Classifies a non-2xx answer from its status, body and `Retry-After` header.
     pub fn from_response(status: u16, body: &str, retry_after: Option<&str>) -> ApiError {
-        let retry_after = retry_after.and_then(RetryAfter::parse);
-        if let Ok(json) = serde_json::from_str::<Value>(body) {
-            // WSO2's `{"fault": {"code", "message", "description"}}`, or Apigee's
-            // `{"fault": {"faultstring", "detail": {"errorcode"}}}`.
-            if let Some(fault) = json.get("fault").filter(|f| f.is_object()) {
-                let code = string_field(fault, "code")
-                    .or_else(|| {
-                        fault
-                            .get("detail")
-                            .and_then(|d| string_field(d, "errorcode"))
-                    })
-                    .unwrap_or_default();
-                let message = string_field(fault, "message")
-                    .or_else(|| string_field(fault, "faultstring"))
-                    .unwrap_or_default();
-                if !code.is_empty() || !message.is_empty() {
-                    return ApiError::Gateway {
-                        status,
-                        code,
-                        message,
-                        description: string_field(fault, "description").unwrap_or_default(),
-                        retry_after,
-                    };
-                }
+        ApiError::from_answer(
+            status,
+            body,
+            AnswerHeaders {
+                retry_after,
+                ..AnswerHeaders::default()
+            },
+        )
+    }
+
+    /// Classifies a non-2xx answer from its status, body and headers. A 401 or 403 is a refused
+    /// token whatever its body; an empty body is [`ApiError::Empty`].
+    pub fn from_answer(status: u16, body: &str, headers: AnswerHeaders) -> ApiError {
+        let retry_after = headers.retry_after.and_then(RetryAfter::parse);
+        let body = body.trim_start_matches('\u{feff}');
+        let said = if body.trim().is_empty() {
+            ApiError::Empty {
+                status,
+                retry_after,
             }
-            if let Some(code) = string_field(&json, "errorCode") {
-                let message = string_field(&json, "errorMessage").unwrap_or_default();
-                if code.starts_with("REQUEST_FAILED.SessionToken") {
-                    return ApiError::SessionToken { code, message };
+        } else {
+            ApiError::said(status, body, retry_after).unwrap_or_else(|| {
+                let mut detail = words_of(body);
+                // An HTML page whose title only repeats the status adds nothing.
+                let phrase = reason_phrase(status);
+                if detail == format!("{status} {phrase}") || detail == phrase {
+                    detail.clear();
                 }
-                return ApiError::Fota {
+                ApiError::Http {
+                    status,
+                    detail,
+                    retry_after,
+                }
+            })
+        };
+        if matches!(status, 401 | 403) && !said.stops_run() {
+            let challenge = headers
+                .www_authenticate
+                .map(Challenge::parse)
+                .unwrap_or_default();
+            return ApiError::TokenRefused {
+                status,
+                detail: match &said {
+                    // The challenge is the evidence; "nothing" would only contradict it.
+                    ApiError::Empty { .. } if !challenge.words().is_empty() => String::new(),
+                    ApiError::Gateway { description, .. } if !description.is_empty() => {
+                        format!("{} ({description})", said.words())
+                    }
+                    _ => said.words(),
+                },
+                challenge,
+                retry_after,
+            };
+        }
+        said
+    }
+
+    /// Reads an answer: device results from a 2xx whose body has them, else the error it is.
+    /// `body` is `None` when it broke off before its end. A 2xx whose body is an error in any
+    /// shape the app knows (see [`ApiError::said`]) is that error, with the server's own words.
+    pub fn read_answer(
+        status: u16,
+        body: Option<&str>,
+        headers: AnswerHeaders,
+    ) -> Result<SyncAnswer, ApiError> {
+        let Some(body) = body else {
+            // A token refused is one whatever became of its body; anything else is the network's.
+            return Err(if matches!(status, 401 | 403) {
+                ApiError::from_answer(status, "", headers)
+            } else {
+                ApiError::CutOff
+            });
+        };
+        if !(200..300).contains(&status) {
+            return Err(ApiError::from_answer(status, body, headers));
+        }
+        let retry_after = headers.retry_after.and_then(RetryAfter::parse);
+        Err(match decode_answer(body) {
+            Ok(answer) => return Ok(answer),
+            Err(Unreadable::Empty) => ApiError::Empty {
+                status,
+                retry_after,
+            },
+            Err(Unreadable::CutOff) => ApiError::CutOff,
+            Err(why) => ApiError::said(status, body, retry_after).unwrap_or_else(|| {
+                ApiError::Unreadable {
+                    why: what_it_is(why, body),
+                    // Binary data shows as noise: its kind is all there is to say.
+                    snippet: if is_binary(body) {
+                        String::new()
+                    } else {
+                        snippet(body)
+                    },
+                }
+            }),
+        })
+    }
+
+    /// The error a body states in a shape the app recognises, on any status: a gateway fault
+    /// (WSO2's `{"fault": {"code", "message", "description"}}`, Apigee's `{"fault":
+    /// {"faultstring", "detail": {"errorcode"}}}`), ThingSpace's `{"errorCode",
+    /// "errorMessage"}`, the shapes of [`other_error_words`], or a WSO2 XML `am:fault`. Keys
+    /// match in any case.
+    fn said(status: u16, body: &str, retry_after: Option<RetryAfter>) -> Option<ApiError> {
+        let Ok(json) = serde_json::from_str::<Value>(body) else {
+            let xml = words_of(body);
+            return (body.contains("am:fault") && !xml.is_empty()).then_some(ApiError::Http {
+                status,
+                detail: xml,
+                retry_after,
+            });
+        };
+        let object = json.as_object()?;
+        if let Some(fault) = field(object, &["fault"]).filter(|f| f.is_object()) {
+            let code = string_field(fault, "code")
+                .or_else(|| {
+                    field(fault.as_object()?, &["detail"])
+                        .and_then(|d| string_field(d, "errorcode"))
+                })
+                .unwrap_or_default();
+            let message = string_field(fault, "message")
+                .or_else(|| string_field(fault, "faultstring"))
+                .unwrap_or_default();
+            if !code.is_empty() || !message.is_empty() {
+                return Some(ApiError::Gateway {
                     status,
                     code,
                     message,
+                    description: string_field(fault, "description").unwrap_or_default(),
                     retry_after,
-                };
+                });
             }
         }
-        let mut detail = words_of(body);
-        // An HTML page whose title only repeats the status adds nothing.
-        let phrase = reason_phrase(status);
-        if detail == format!("{status} {phrase}") || detail == phrase {
-            detail.clear();
+        if let Some(code) = string_field(&json, "errorcode") {
+            let message = string_field(&json, "errormessage").unwrap_or_default();
+            if code.starts_with("REQUEST_FAILED.SessionToken") {
+                return Some(ApiError::SessionToken { code, message });
+            }
+            return Some(ApiError::Fota {
+                status,
+                code,
+                message,
+                retry_after,
+            });
         }
-        ApiError::Http {
+        other_error_words(&json).map(|detail| ApiError::Http {
             status,
             detail,
             retry_after,
-        }
-    }
-
-    pub fn unreadable(why: String, body: &str) -> ApiError {
-        ApiError::Unreadable {
-            why,
-            snippet: snippet(body),
-        }
+        })
     }
 
     /// The HTTP status of the answer, when there was one.
@@ -241,15 +493,18 @@ impl ApiError {
         match self {
             ApiError::Fota { status, .. }
             | ApiError::Gateway { status, .. }
-            | ApiError::Http { status, .. } => Some(*status),
+            | ApiError::Http { status, .. }
+            | ApiError::TokenRefused { status, .. }
+            | ApiError::Empty { status, .. } => Some(*status),
             _ => None,
         }
     }
 
-    /// A bearer-token fault or a session-token error: every further request would fail too.
+    /// A token error: a session-token error, a gateway credentials fault (900901, 900902) on
+    /// any status, or any other 401 or 403. Every further request would fail the same way.
     pub fn stops_run(&self) -> bool {
         match self {
-            ApiError::SessionToken { .. } => true,
+            ApiError::SessionToken { .. } | ApiError::TokenRefused { .. } => true,
             ApiError::Gateway { code, .. } => code == "900901" || code == "900902",
             _ => false,
         }
@@ -259,7 +514,9 @@ impl ApiError {
     /// portal message `fota-sync:credentials-needed` (README, "Embedding in a portal"):
     /// `session-expired` (`REQUEST_FAILED.SessionToken.Expired`), `session-invalid` (any other
     /// session-token error), `bearer-invalid` (gateway fault 900901: wrong or expired, tokens
-    /// last one hour) or `bearer-missing` (900902). `None` for errors that do not pause a run.
+    /// last one hour; or any other 401 or 403: the `Authorization` header's token is what a
+    /// 401 challenges, RFC 9110 §15.5.2) or `bearer-missing` (900902). `None` for errors that
+    /// do not pause a run.
     pub fn token_to_renew(&self) -> Option<&'static str> {
         match self {
             ApiError::SessionToken { code, .. } if code.ends_with(".Expired") => {
@@ -268,29 +525,60 @@ impl ApiError {
             ApiError::SessionToken { .. } => Some("session-invalid"),
             ApiError::Gateway { code, .. } if code == "900901" => Some("bearer-invalid"),
             ApiError::Gateway { code, .. } if code == "900902" => Some("bearer-missing"),
+            ApiError::TokenRefused { .. } => Some("bearer-invalid"),
             _ => None,
         }
+    }
+
+    /// What was wrong with the token, and what to get: the first half of both headlines.
+    fn token_trouble(&self) -> Option<String> {
+        if let ApiError::TokenRefused {
+            status, challenge, ..
+        } = self
+        {
+            let line = status_line(*status);
+            return Some(match challenge.error.as_str() {
+                "insufficient_scope" => format!("the bearer token does not allow the FOTA API ({line}, insufficient_scope). Request one that does"),
+                "invalid_request" => format!("the server found the bearer token missing or malformed ({line}, invalid_request). Request a new one"),
+                "invalid_token" => "the bearer token is invalid or expired (bearer tokens last one hour). Request a new one".to_owned(),
+                _ if *status == 403 => format!("access was denied ({line}): the bearer token may not use the FOTA API, or it expired. Request a new one"),
+                _ => format!("the bearer token was refused ({line}): it is invalid or expired (bearer tokens last one hour). Request a new one"),
+            });
+        }
+        Some(match self.token_to_renew()? {
+            "session-expired" => "the session token expired (sessions end after 20 minutes without use). Log in again to get a new session token",
+            "session-invalid" => "ThingSpace refused the session token (missing, invalid or expired). Log in again to get a new session token",
+            "bearer-missing" => "no bearer token was sent. Get your bearer token",
+            _ => "the bearer token is invalid or expired (bearer tokens last one hour). Request a new one",
+        }.to_owned())
     }
 
     /// What the page says while this token error pauses a run: which token to renew, and how
     /// to go on. Nothing was lost: the devices not yet answered wait.
     pub fn pause_headline(&self) -> String {
-        let what = match self.token_to_renew() {
-            Some("session-expired") => "the session token expired (sessions end after 20 minutes without use). Log in again to get a new session token",
-            Some("session-invalid") => "ThingSpace refused the session token (missing, invalid or expired). Log in again to get a new session token",
-            Some("bearer-missing") => "no bearer token was sent. Get your bearer token",
-            _ => "the bearer token is invalid or expired (bearer tokens last one hour). Request a new one",
-        };
+        let what = self.token_trouble().unwrap_or_default();
         format!("Paused: {what}, paste it and press Resume. The devices without an answer wait; Cancel ends the run.")
     }
 
-    /// Worth trying again later: decided by the status alone ([`is_retryable_status`]), whatever
-    /// the body says, and for a request that got no answer or none in time.
+    /// Worth trying again later. A token error never is (the run pauses instead). A request
+    /// that got no answer, none in time, or one cut off is, as a network failure. Otherwise the
+    /// status decides ([`is_retryable_status`]), whatever the body says, except on a 2xx: a
+    /// success status that carries an error gives no verdict, so the error is retried (the
+    /// PUT is safe to repeat, and gateways that wrap errors in a 200 mostly wrap passing
+    /// upstream faults, `Upstream timeout`) unless it is one of ThingSpace's documented
+    /// refusals (`INVALID_PARAMETER`) or a gateway 9009xx fault (credentials, resources,
+    /// subscriptions), which the same request meets again. An empty 2xx is not retried: the
+    /// server finished an answer that says nothing, and would again.
     pub fn is_retryable(&self) -> bool {
         match self {
-            ApiError::Unreachable { .. } | ApiError::Timeout { .. } => true,
+            ApiError::Unreachable { .. } | ApiError::Timeout { .. } | ApiError::CutOff => true,
             _ if self.stops_run() => false,
-            _ => self.status().is_some_and(is_retryable_status),
+            ApiError::Empty { status, .. } => is_retryable_status(*status),
+            ApiError::Fota { code, .. } if code == "INVALID_PARAMETER" => false,
+            ApiError::Gateway { code, .. } if code.starts_with("9009") => false,
+            _ => self
+                .status()
+                .is_some_and(|s| (200..300).contains(&s) || is_retryable_status(s)),
         }
     }
 
@@ -299,34 +587,58 @@ impl ApiError {
         match self {
             ApiError::Fota { retry_after, .. }
             | ApiError::Gateway { retry_after, .. }
-            | ApiError::Http { retry_after, .. } => *retry_after,
+            | ApiError::Http { retry_after, .. }
+            | ApiError::TokenRefused { retry_after, .. }
+            | ApiError::Empty { retry_after, .. } => *retry_after,
             _ => None,
         }
     }
 
-    /// The server's own words, without the status: what its body said.
+    /// The server's own words, without the status: what its body said (and, for a refused
+    /// token, its `WWW-Authenticate` challenge).
     fn words(&self) -> String {
         match self {
             ApiError::Fota { code, message, .. } | ApiError::SessionToken { code, message } => {
-                format!("{code}: {message}")
+                code_and_message(
+                    (!code.is_empty()).then(|| code.clone()),
+                    (!message.is_empty()).then(|| message.clone()),
+                )
+                .unwrap_or_default()
             }
             ApiError::Gateway { code, message, .. } => format!("fault {code}: {message}"),
             ApiError::Http { detail, .. } => detail.clone(),
+            ApiError::TokenRefused {
+                challenge, detail, ..
+            } => [detail.clone(), challenge.words()]
+                .into_iter()
+                .filter(|w| !w.is_empty())
+                .collect::<Vec<_>>()
+                .join("; "),
+            ApiError::Empty { .. } => EMPTY_ANSWER.to_owned(),
             _ => String::new(),
         }
     }
 
     /// One sentence in plain words: what went wrong and what to do.
     pub fn headline(&self) -> String {
+        let status = self.status().unwrap_or_default();
+        let line = status_line(status);
         match self {
             ApiError::SessionToken { .. } => return "The session token is missing, invalid or expired. Log in again to get a new session token (sessions end after 20 minutes without use), paste it, and synchronize again.".into(),
+            ApiError::TokenRefused { .. } => {
+                let what = self.token_trouble().unwrap_or_default();
+                let mut chars = what.chars();
+                let what = chars.next().map(|c| c.to_uppercase().chain(chars).collect::<String>()).unwrap_or_default();
+                return format!("{what}, paste it, and synchronize again.");
+            }
             ApiError::Gateway { code, .. } => match code.as_str() {
                 "900901" => return "The bearer token is invalid or expired (bearer tokens last one hour). Request a new one and paste it.".into(),
                 "900902" => return "No bearer token was sent. Paste your bearer token.".into(),
                 "900906" => return "The API gateway found no such resource: check the API base URL (it should end in /api/fota/v3).".into(),
+                _ if (200..300).contains(&status) => return self.error_in_success(&line),
                 _ => {}
             },
-            ApiError::Fota { message, status: 400, .. } => match message.as_str() {
+            ApiError::Fota { message, code, .. } if code == "INVALID_PARAMETER" || status == 400 => match message.as_str() {
                 "Inactive account" => return "ThingSpace says this account is not active. Check the account name, or ask your ThingSpace administrator.".into(),
                 "Invalid account name format" => return "ThingSpace refused the account name. Check it against the form 0000123456-00001.".into(),
                 "Invalid device id format" => return "ThingSpace refused a device ID as not a valid IMEI.".into(),
@@ -340,20 +652,31 @@ impl ApiError {
                 Reach::Unknown => format!("Could not reach {url}. Check the network connection, the API base URL, and the proxy in front of the API."),
             },
             ApiError::Timeout { after_ms } => return format!("No answer after {}; the request was stopped. Nothing you typed was lost: you can try again.", seconds(*after_ms)),
+            ApiError::CutOff => return "The answer broke off before its end: the connection dropped, or the body was cut short on the way. Nothing you typed was lost: you can try again.".into(),
             ApiError::Unreadable { why, .. } => return format!("The answer could not be read: {why}."),
+            ApiError::Empty { .. } if (200..300).contains(&status) => return format!("The server answered with nothing ({line}): no device results came back. Check the API base URL and the proxy in front of the API."),
+            ApiError::Empty { .. } => return format!("The server answered with nothing ({line}). {}", status_advice(status, &line)),
+            _ if (200..300).contains(&status) => return self.error_in_success(&line),
             _ => {}
         }
-        let status = self.status().unwrap_or_default();
-        let line = status_line(status);
         match status {
-            429 => format!("ThingSpace is limiting requests ({line}). Wait a few minutes, then use Retry failed."),
-            403 => format!("Access was denied ({line}): check that your tokens may use the FOTA API."),
-            404 => format!("Nothing was found at that address ({line}): check the API base URL."),
-            408 | 500..=599 => format!("The server or a proxy failed ({line}). Try again later; if it persists, check the proxy."),
-            _ if matches!(self, ApiError::Gateway { .. }) => format!("The API gateway refused the request ({line})."),
-            _ if matches!(self, ApiError::Fota { .. }) => format!("ThingSpace refused the request ({line})."),
-            _ => format!("The server answered with an unexpected {line}. Check the API base URL and the proxy."),
+            404 | 408 | 429 | 500..=599 => status_advice(status, &line),
+            _ if matches!(self, ApiError::Gateway { .. }) => {
+                format!("The API gateway refused the request ({line}).")
+            }
+            _ if matches!(self, ApiError::Fota { .. }) => {
+                format!("ThingSpace refused the request ({line}).")
+            }
+            _ => status_advice(status, &line),
         }
+    }
+
+    /// The headline of an error that came with a success status.
+    fn error_in_success(&self, line: &str) -> String {
+        format!(
+            "The server answered {line}, but with an error instead of device results: {}.",
+            self.words()
+        )
     }
 
     /// The raw status, code and message, as the server sent them, shown beside the headline.
@@ -363,11 +686,16 @@ impl ApiError {
             ApiError::Gateway { description, .. } if !description.is_empty() => {
                 Some(format!("{} ({description})", self.short()))
             }
-            ApiError::Fota { .. } | ApiError::Gateway { .. } | ApiError::Http { .. } => {
-                Some(self.short())
+            ApiError::Fota { .. }
+            | ApiError::Gateway { .. }
+            | ApiError::Http { .. }
+            | ApiError::TokenRefused { .. }
+            | ApiError::Empty { .. } => Some(self.short()),
+            ApiError::Unreadable { snippet, .. } if !snippet.is_empty() => {
+                Some(format!("It began: {snippet}"))
             }
-            ApiError::Unreadable { snippet, .. } => Some(format!("It began: {snippet}")),
-            ApiError::Unreachable { .. } | ApiError::Timeout { .. } => None,
+            ApiError::Unreadable { .. } => None,
+            ApiError::Unreachable { .. } | ApiError::Timeout { .. } | ApiError::CutOff => None,
         }
     }
 
@@ -379,7 +707,9 @@ impl ApiError {
             ApiError::SessionToken { .. } => self.words(),
             ApiError::Fota { status, .. }
             | ApiError::Gateway { status, .. }
-            | ApiError::Http { status, .. } => {
+            | ApiError::Http { status, .. }
+            | ApiError::TokenRefused { status, .. }
+            | ApiError::Empty { status, .. } => {
                 let words = self.words();
                 let line = status_line(*status);
                 let said = if words.is_empty() {
@@ -401,8 +731,46 @@ impl ApiError {
                 Reach::Unknown => "Server not reached".into(),
             },
             ApiError::Timeout { after_ms } => format!("No answer after {}", seconds(*after_ms)),
+            ApiError::CutOff => "Answer cut off before its end".into(),
             ApiError::Unreadable { .. } => "Answer could not be read".into(),
         }
+    }
+}
+
+/// What an empty answer is called wherever it is shown.
+const EMPTY_ANSWER: &str = "the server answered with nothing";
+
+/// What a status generally means for the user, `line` being its [`status_line`].
+fn status_advice(status: u16, line: &str) -> String {
+    match status {
+        429 => format!("ThingSpace is limiting requests ({line}). Wait a few minutes, then use Retry failed."),
+        403 => format!("Access was denied ({line}): check that your tokens may use the FOTA API."),
+        404 => format!("Nothing was found at that address ({line}): check the API base URL."),
+        408 | 500..=599 => format!("The server or a proxy failed ({line}). Try again later; if it persists, check the proxy."),
+        _ => format!("The server answered with an unexpected {line}. Check the API base URL and the proxy."),
+    }
+}
+
+/// Text with control characters or U+FFFD (what a decoder puts for bytes that are not
+/// UTF-8): compressed or otherwise binary data, or text in another encoding.
+fn is_binary(body: &str) -> bool {
+    body.chars()
+        .any(|c| c == '\u{fffd}' || (c.is_control() && !c.is_whitespace()))
+}
+
+/// A 2xx body that is neither results nor an error, in plain words: a web page (named by its
+/// title), text that is not JSON, or JSON without a device list.
+fn what_it_is(why: Unreadable, body: &str) -> String {
+    match why {
+        Unreadable::NotJson if body.trim_start().starts_with('<') => match words_of(body) {
+            title if title.is_empty() => "the server sent a web page instead of device results".into(),
+            title => format!("the server sent a web page (“{title}”) instead of device results"),
+        },
+        Unreadable::NotJson if is_binary(body) => {
+            "the server sent binary data (compressed, or in another encoding) instead of device results".into()
+        }
+        Unreadable::NotJson => "the server sent text that is not JSON instead of device results".into(),
+        _ => "the server sent JSON without a device list".into(),
     }
 }
 
@@ -461,7 +829,11 @@ mod tests {
             .headline()
             .contains("bearer token is invalid or expired"));
         assert!(fault("900902").headline().contains("No bearer token"));
-        assert!(fault("900906").headline().contains("API base URL"));
+        let wrong_path = from(
+            404,
+            r#"{"fault": {"code": "900906", "message": "No matching resource found"}}"#,
+        );
+        assert!(wrong_path.headline().contains("API base URL"));
         assert_eq!(
             fault("123").raw().unwrap(),
             "HTTP 401 Unauthorized: fault 123: m (d)"
@@ -520,7 +892,7 @@ mod tests {
         let fault = |code: &str| from(401, &format!(r#"{{"fault": {{"code": "{code}"}}}}"#));
         assert!(fault("900901").stops_run() && fault("900902").stops_run());
         assert!(!fault("900901").is_retryable());
-        assert!(!fault("900906").stops_run());
+        assert!(!from(404, r#"{"fault": {"code": "900906"}}"#).stops_run());
         assert!(ApiError::SessionToken {
             code: String::new(),
             message: String::new()
@@ -630,7 +1002,8 @@ mod tests {
         assert!(ApiError::Timeout { after_ms: 1500 }
             .headline()
             .contains("1.5 s"));
-        let u = ApiError::unreadable("not JSON".into(), &"é".repeat(300));
+        let u = ApiError::read_answer(200, Some(&"é".repeat(300)), AnswerHeaders::default())
+            .unwrap_err();
         assert_eq!(u.raw().unwrap().chars().count(), "It began: ".len() + 201);
     }
 
@@ -730,5 +1103,293 @@ mod tests {
             assert!(error.pause_headline().contains("press Resume"), "{body}");
         }
         assert_eq!(ApiError::Timeout { after_ms: 1 }.token_to_renew(), None);
+    }
+
+    /// Everything a user can see of an error, as one text.
+    fn shown(e: &ApiError) -> String {
+        format!(
+            "{} | {} | {} | {}",
+            e.headline(),
+            e.raw().unwrap_or_default(),
+            e.short(),
+            if e.stops_run() {
+                e.pause_headline()
+            } else {
+                String::new()
+            }
+        )
+    }
+
+    fn read(status: u16, body: &str) -> Result<SyncAnswer, ApiError> {
+        ApiError::read_answer(status, Some(body), AnswerHeaders::default())
+    }
+
+    #[test]
+    fn a_200_whose_body_is_an_error_gives_the_servers_words() {
+        let cases = [
+            (r#"{"errorCode":"E1234","errorMessage":"Upstream timeout"}"#, "E1234: Upstream timeout"),
+            (r#"{"ErrorCode":"E1234","ERRORMESSAGE":"Upstream timeout"}"#, "E1234: Upstream timeout"),
+            (r#"{"error":"server_error","error_description":"The upstream service did not respond"}"#, "server_error: The upstream service did not respond"),
+            (r#"{"error":{"code":"UpstreamTimeout","message":"Backend did not answer in 30 s"}}"#, "UpstreamTimeout: Backend did not answer in 30 s"),
+            (r#"{"Error":{"Code":"ServiceUnavailable","Message":"Please reduce your request rate."}}"#, "ServiceUnavailable: Please reduce your request rate."),
+            (r#"{"message":"Endpoint request timed out"}"#, "Endpoint request timed out"),
+            (r#"{"Message":"An error has occurred."}"#, "An error has occurred."),
+            (r#"{"errorMessage":"Task timed out after 29.01 seconds","errorType":"Sandbox.Timedout"}"#, "Task timed out after 29.01 seconds"),
+            (r#"{"fault":{"faultstring":"Gateway Timeout","detail":{"errorcode":"messaging.adaptors.http.flow.GatewayTimeout"}}}"#, "fault messaging.adaptors.http.flow.GatewayTimeout: Gateway Timeout"),
+            (r#"{"fault":{"code":101504,"message":"Runtime Error","description":"Send timeout"}}"#, "fault 101504: Runtime Error"),
+            (r#"{"errors":[{"code":"TIMEOUT","message":"Upstream timed out"}]}"#, "TIMEOUT: Upstream timed out"),
+            (r#"{"type":"about:blank","title":"Bad Gateway","status":502,"detail":"Upstream connect error"}"#, "Bad Gateway: Upstream connect error"),
+            (r#"{"status":"error","message":"Upstream timeout"}"#, "Upstream timeout"),
+            ("<am:fault xmlns:am=\"http://wso2.org/apimanager\"><am:code>101503</am:code><am:message>Runtime Error</am:message><am:description>Error connecting to the back end</am:description></am:fault>", "101503 Runtime Error: Error connecting to the back end"),
+        ];
+        for (body, words) in cases {
+            for status in [200, 201, 202] {
+                let e = read(status, body).unwrap_err();
+                assert!(e.short().contains(words), "{body}: {}", e.short());
+                assert!(e.headline().contains(words), "{body}: {}", e.headline());
+                assert!(
+                    e.headline()
+                        .contains("with an error instead of device results"),
+                    "{body}"
+                );
+                assert!(e.is_retryable(), "{body}: the status gives no verdict");
+                assert!(!e.stops_run(), "{body}");
+            }
+        }
+        // Refusals that the same request meets again are not retried, on any status.
+        for body in [
+            r#"{"errorCode":"INVALID_PARAMETER","errorMessage":"Inactive account"}"#,
+            r#"{"fault":{"code":"900906","message":"No matching resource found"}}"#,
+        ] {
+            let e = read(200, body).unwrap_err();
+            assert!(!e.is_retryable(), "{body}");
+        }
+        assert!(read(
+            200,
+            r#"{"errorCode":"INVALID_PARAMETER","errorMessage":"Inactive account"}"#
+        )
+        .unwrap_err()
+        .headline()
+        .contains("not active"));
+        // A token error in a 200 pauses the run as on any status.
+        for (body, token) in [
+            (
+                r#"{"errorCode":"REQUEST_FAILED.SessionToken.Expired","errorMessage":"SessionToken Expired"}"#,
+                "session-expired",
+            ),
+            (
+                r#"{"fault":{"code":900901,"message":"Invalid Credentials"}}"#,
+                "bearer-invalid",
+            ),
+        ] {
+            let e = read(200, body).unwrap_err();
+            assert!(e.stops_run(), "{body}");
+            assert_eq!(e.token_to_renew(), Some(token), "{body}");
+        }
+        // JSON that is neither results nor an error stays unreadable, in plain words.
+        let e = read(200, r#"{"result":"ok"}"#).unwrap_err();
+        assert!(matches!(e, ApiError::Unreadable { .. }), "{e:?}");
+        assert_eq!(
+            e.headline(),
+            "The answer could not be read: the server sent JSON without a device list."
+        );
+        assert!(!e.is_retryable());
+    }
+
+    #[test]
+    fn a_401_or_403_is_a_token_problem_whatever_the_body() {
+        let challenge = r#"Bearer realm="ThingSpace", error="invalid_token", error_description="The access token expired""#;
+        let bodies = [
+            "",
+            "Unauthorized",
+            "<html><head><title>401 Authorization Required</title></head></html>",
+            r#"{"message":"Unauthorized"}"#,
+            r#"{"fault":{"code":900900,"message":"Unclassified Authentication Failure"}}"#,
+            "<am:fault xmlns:am=\"http://wso2.org/apimanager\"><am:code>900908</am:code><am:message>Resource forbidden </am:message></am:fault>",
+        ];
+        for status in [401, 403] {
+            for body in bodies {
+                for header in [None, Some(challenge)] {
+                    let headers = AnswerHeaders {
+                        www_authenticate: header,
+                        ..AnswerHeaders::default()
+                    };
+                    let e = ApiError::from_answer(status, body, headers);
+                    let seen = shown(&e);
+                    assert!(e.stops_run(), "{status} {body}");
+                    assert!(!e.is_retryable(), "{status} {body}");
+                    assert_eq!(
+                        e.token_to_renew(),
+                        Some("bearer-invalid"),
+                        "{status} {body}"
+                    );
+                    assert!(e.pause_headline().contains("bearer token"), "{seen}");
+                    assert!(e.headline().contains("bearer token"), "{seen}");
+                    assert!(!seen.contains("base URL"), "{seen}");
+                    if header.is_some() {
+                        assert!(
+                            e.raw()
+                                .unwrap()
+                                .contains("invalid_token: The access token expired"),
+                            "{seen}"
+                        );
+                        assert!(
+                            e.pause_headline()
+                                .starts_with("Paused: the bearer token is invalid or expired"),
+                            "{seen}"
+                        );
+                    }
+                }
+            }
+        }
+        let only_challenge = ApiError::from_answer(
+            401,
+            "",
+            AnswerHeaders {
+                www_authenticate: Some(r#"Bearer error="invalid_token""#),
+                ..AnswerHeaders::default()
+            },
+        );
+        assert_eq!(
+            only_challenge.raw().unwrap(),
+            "HTTP 401 Unauthorized: invalid_token"
+        );
+        let scope = ApiError::from_answer(
+            403,
+            "",
+            AnswerHeaders {
+                www_authenticate: Some(r#"Bearer error="insufficient_scope", scope="fota""#),
+                ..AnswerHeaders::default()
+            },
+        );
+        assert!(scope
+            .pause_headline()
+            .contains("does not allow the FOTA API"));
+        // A body that broke off after a 401 is still a refused token.
+        let cut = ApiError::read_answer(401, None, AnswerHeaders::default()).unwrap_err();
+        assert!(cut.stops_run());
+    }
+
+    #[test]
+    fn challenges_are_read_in_every_spelling() {
+        let read = |h: &str| {
+            let c = Challenge::parse(h);
+            (c.error, c.description)
+        };
+        let expected = ("invalid_token".to_owned(), "The token expired".to_owned());
+        for header in [
+            r#"Bearer error="invalid_token", error_description="The token expired""#,
+            r#"Bearer realm="x",error="invalid_token",error_description="The token expired""#,
+            r#"Bearer realm="WSO2 API Manager", ERROR = "invalid_token", Error_Description="The token expired""#,
+            r#"Basic realm="a", Bearer error=invalid_token, error_description="The token expired""#,
+            r#"Bearer error_description="The token expired", error="invalid_token""#,
+        ] {
+            assert_eq!(read(header), expected, "{header}");
+        }
+        assert_eq!(
+            read(r#"Bearer error_description="say \"hi\"""#).1,
+            r#"say "hi""#
+        );
+        assert_eq!(
+            read(r#"Bearer realm="example""#),
+            (String::new(), String::new())
+        );
+        assert_eq!(read(r#"Bearer realm="error=x""#).0, "");
+    }
+
+    #[test]
+    fn an_empty_answer_says_the_server_answered_with_nothing() {
+        for status in [200, 202, 204, 404, 429, 500, 502, 503] {
+            for body in ["", " ", "\r\n", "\u{feff}"] {
+                let e = read(status, body).unwrap_err();
+                let seen = shown(&e);
+                assert!(matches!(e, ApiError::Empty { .. }), "{status}: {e:?}");
+                assert!(
+                    e.short().contains("the server answered with nothing"),
+                    "{seen}"
+                );
+                assert!(
+                    e.headline().contains("The server answered with nothing"),
+                    "{seen}"
+                );
+                assert_eq!(e.is_retryable(), is_retryable_status(status), "{status}");
+            }
+        }
+        assert_eq!(
+            read(204, "").unwrap_err().short(),
+            "HTTP 204 No Content: the server answered with nothing"
+        );
+        assert!(matches!(
+            read(200, "null").unwrap_err(),
+            ApiError::Empty { .. }
+        ));
+    }
+
+    #[test]
+    fn an_answer_cut_off_is_a_network_failure_and_retried() {
+        let documented = r#"{"accountName":"0000123456-00001","deviceFirmwarVersionList":[{"deviceId":"490154203237518","status":"FirmwareVersionUpdateSuccess"}]}"#;
+        for cut in 1..documented.len() {
+            let e = read(200, &documented[..cut]).unwrap_err();
+            assert_eq!(e, ApiError::CutOff, "{}", &documented[..cut]);
+        }
+        for status in [200, 400, 502] {
+            let e = ApiError::read_answer(status, None, AnswerHeaders::default()).unwrap_err();
+            assert_eq!(e, ApiError::CutOff);
+        }
+        let e = ApiError::CutOff;
+        assert!(e.is_retryable() && !e.stops_run());
+        assert_eq!(e.short(), "Answer cut off before its end");
+        assert!(e.headline().contains("broke off before its end"));
+        assert_eq!(e.raw(), None);
+    }
+
+    #[test]
+    fn a_200_that_is_not_json_says_what_it_is() {
+        let login = "<!DOCTYPE html><html><head><title>Sign in</title></head><body><form></form></body></html>";
+        let e = read(200, login).unwrap_err();
+        assert_eq!(
+            e.headline(),
+            "The answer could not be read: the server sent a web page (“Sign in”) instead of device results."
+        );
+        assert!(e.raw().unwrap().starts_with("It began: <!DOCTYPE html>"));
+        let gzip = "\u{1f}\u{fffd}\u{8}\0\0\0\0\0\0\u{3}\u{fffd}V";
+        let e = read(200, gzip).unwrap_err();
+        assert!(e.headline().contains("binary data"), "{}", e.headline());
+        assert_eq!(e.raw(), None, "noise is not shown");
+        let text = read(200, "OK").unwrap_err();
+        assert!(text.headline().contains("text that is not JSON"));
+    }
+
+    #[test]
+    fn retry_after_with_a_fraction_is_rounded_up() {
+        assert_eq!(RetryAfter::parse("1.5"), Some(RetryAfter::Seconds(2)));
+        assert_eq!(RetryAfter::parse("2.0"), Some(RetryAfter::Seconds(2)));
+        assert_eq!(RetryAfter::parse(" 0.503 "), Some(RetryAfter::Seconds(1)));
+        assert_eq!(RetryAfter::parse("299.997"), Some(RetryAfter::Seconds(300)));
+        for bad in ["1.2.3", ".", "-1.5", "1e3", "NaN", "inf"] {
+            assert_eq!(RetryAfter::parse(bad), None, "{bad}");
+        }
+    }
+
+    proptest::proptest! {
+        /// No parser's words reach a user, whatever came back.
+        #[test]
+        fn no_parser_words_ever_reach_a_user(
+            status in proptest::sample::select(vec![200u16, 201, 204, 400, 401, 403, 404, 429, 500, 502, 503]),
+            body in proptest::prop_oneof![
+                "\\PC{0,80}",
+                "[{}\\[\\]\":,a-z0-9 ]{0,40}",
+                proptest::strategy::Just(String::new()),
+            ],
+        ) {
+            let e = match ApiError::read_answer(status, Some(&body), AnswerHeaders::default()) {
+                Ok(_) => return Ok(()),
+                Err(e) => e,
+            };
+            let seen = format!("{} | {} | {}", e.headline(), e.short(), e.pause_headline());
+            for word in ["EOF", "line 1", "column", "expected value", "expected `", "trailing characters", "invalid type", "key must be"] {
+                proptest::prop_assert!(!seen.contains(word), "{word} in {seen}");
+            }
+        }
     }
 }

@@ -99,8 +99,9 @@ pub struct DeviceReport {
 }
 
 impl DeviceReport {
+    /// The documented success status, compared as a gateway may vary it: any case, spaces around.
     pub fn is_success(&self) -> bool {
-        self.status == SUCCESS_STATUS
+        self.status.trim().eq_ignore_ascii_case(SUCCESS_STATUS)
     }
 }
 
@@ -117,68 +118,183 @@ impl SyncAnswer {
     }
 }
 
-/// Why a 200 answer could not be used.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Unreadable {
-    pub why: String,
+/// Why a 2xx body gave no device list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unreadable {
+    /// Nothing but whitespace (or a JSON `null`): the server answered with nothing.
+    Empty,
+    /// JSON that stops before its end: the body was cut off on the way.
+    CutOff,
+    /// Not JSON at all: an HTML page, plain text, binary data.
+    NotJson,
+    /// JSON, but no device firmware list anywhere the app looks.
+    NoList,
 }
 
-fn first_of<'a>(object: &'a Map<String, Value>, keys: &[&str]) -> Option<&'a Value> {
-    keys.iter().find_map(|k| object.get(*k))
+/// The list's key, as documented (with its typo) and as the SDKs spell it, in the folded form
+/// of [`same_key`].
+const LIST_KEYS: [&str; 2] = ["devicefirmwarversionlist", "devicefirmwareversionlist"];
+
+/// Whether `key` is `folded` once case, `_`, `-` and spaces are ignored: gateways and
+/// converters re-case keys (`deviceID`, `DeviceId`, `STATUS`) or snake-case them (`device_id`).
+fn same_key(key: &str, folded: &str) -> bool {
+    key.bytes()
+        .filter(|b| !matches!(b, b'_' | b'-' | b' '))
+        .map(|b| b.to_ascii_lowercase())
+        .eq(folded.bytes())
 }
 
-/// Text for a value that should be a string; numbers are accepted, anything else is empty.
+/// The value of the first key that matches one of `folded` (see [`same_key`]).
+pub(crate) fn field<'a>(object: &'a Map<String, Value>, folded: &[&str]) -> Option<&'a Value> {
+    object
+        .iter()
+        .find(|(k, _)| folded.iter().any(|f| same_key(k, f)))
+        .map(|(_, v)| v)
+}
+
+/// The keys under which XML-to-JSON converters put an element's text when it also has
+/// attributes: Newtonsoft `#text`, BadgerFish `$`, xml2js `_`, xml-js `_text`.
+const TEXT_KEYS: [&str; 4] = ["#text", "$", "_", "_text"];
+
+/// Text for a value that should be a string, trimmed. Numbers are accepted (a whole number
+/// written as a float, `490154203237518.0`, as a whole number); a one-element array (xml2js'
+/// `explicitArray`) or an object holding an element's text (see [`TEXT_KEYS`]) stands for its
+/// content; anything else is empty.
 fn text_of(value: Option<&Value>) -> String {
     match value {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::String(s)) => s.trim().to_owned(),
+        Some(Value::Number(n)) => match n.as_f64() {
+            Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 1e17 => format!("{f:.0}"),
+            _ => n.to_string(),
+        },
+        Some(Value::Array(items)) if items.len() == 1 => text_of(items.first()),
+        Some(Value::Object(object)) => text_of(TEXT_KEYS.iter().find_map(|k| object.get(*k))),
         _ => String::new(),
     }
 }
 
-/// Decodes a 200 body. Unknown fields are ignored, entries that are not objects or have no
-/// device id are skipped, and only a body with no device list at all is unreadable.
-pub fn decode_answer(body: &str) -> Result<SyncAnswer, Unreadable> {
-    let value: Value = serde_json::from_str(body).map_err(|e| Unreadable {
-        why: format!("not JSON ({e})"),
-    })?;
-    let object = value.as_object().ok_or_else(|| Unreadable {
-        why: "not a JSON object".to_owned(),
-    })?;
-    let list = first_of(
-        object,
-        &["deviceFirmwarVersionList", "deviceFirmwareVersionList"],
+/// A device id as sent, with every space and invisible format character (a BOM, a zero-width
+/// space) taken out, so that it matches the IMEI asked about.
+fn device_id_of(value: Option<&Value>) -> String {
+    let mut id = text_of(value);
+    if id.chars().any(|c| c.is_whitespace() || is_format_char(c)) {
+        id.retain(|c| !c.is_whitespace() && !is_format_char(c));
+    }
+    id
+}
+
+/// The invisible characters that show up around copied or converted ids.
+fn is_format_char(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200b}'..='\u{200f}' | '\u{2060}' | '\u{feff}' | '\u{00ad}'
     )
-    .and_then(Value::as_array)
-    .ok_or_else(|| Unreadable {
-        why: "no device firmware list in it".to_owned(),
-    })?;
-    let reports = list
-        .iter()
+}
+
+/// The device entries a list value stands for. An array is the list; a single object is a list
+/// of one (XML-to-JSON converters write one element so); an object that is not an entry but
+/// wraps one key (the converter's item element, `{"deviceFirmwareVersion": [...]}`) stands for
+/// what it wraps; `null` or an empty string (an empty XML element) is an empty list.
+fn entries_of(list: &Value, depth: u8) -> Option<Vec<&Map<String, Value>>> {
+    match list {
+        Value::Array(items) => Some(
+            items
+                .iter()
+                .filter_map(|item| entry_of(item, depth))
+                .collect(),
+        ),
+        Value::Object(object) if field(object, &["deviceid"]).is_some() => Some(vec![object]),
+        Value::Object(object) if object.len() == 1 && depth > 0 => {
+            entries_of(object.values().next()?, depth - 1)
+        }
+        Value::Object(object) if object.is_empty() => Some(Vec::new()),
+        Value::Null => Some(Vec::new()),
+        Value::String(s) if s.trim().is_empty() => Some(Vec::new()),
+        _ => None,
+    }
+}
+
+/// One entry of an array: an object, or an object wrapped in its element name.
+fn entry_of(item: &Value, depth: u8) -> Option<&Map<String, Value>> {
+    let object = item.as_object()?;
+    if object.len() == 1 && depth > 0 && field(object, &["deviceid"]).is_none() {
+        if let Some(inner) = object.values().next().and_then(Value::as_object) {
+            return Some(inner);
+        }
+    }
+    Some(object)
+}
+
+/// The object that holds the device list: the answer itself, or, one or two levels down, the
+/// object a converter wrapped it in (the XML root element, `{"DeviceFirmwareList": {...}}`, or
+/// an envelope such as `{"data": {...}}`).
+fn holder_of(object: &Map<String, Value>, depth: u8) -> Option<(&Map<String, Value>, &Value)> {
+    if let Some(list) = field(object, &LIST_KEYS) {
+        return Some((object, list));
+    }
+    if depth == 0 {
+        return None;
+    }
+    object
+        .values()
         .filter_map(Value::as_object)
-        .filter_map(|entry| {
-            let device_id = text_of(entry.get("deviceId"));
-            if device_id.is_empty() {
-                return None;
-            }
-            Some(DeviceReport {
-                device_id,
-                status: text_of(entry.get("status")),
-                reason: text_of(first_of(entry, &["Reason", "reason"])),
-                firmware_version: text_of(entry.get("firmwareVersion")),
-                updated: UpdateTime::parse(&text_of(first_of(
-                    entry,
-                    &["VersionUpdateTime", "firmwareVersionUpdateTime"],
-                ))),
-            })
-        })
+        .find_map(|inner| holder_of(inner, depth - 1))
+}
+
+/// Decodes a 2xx body. A UTF-8 byte order mark is skipped; keys match whatever their case or
+/// separators; unknown fields are ignored; entries that are not objects or have no device id are
+/// skipped; a bare array of entries is read as the list. Only a body with no device list at all
+/// is [`Unreadable`], and the reason says which way.
+pub fn decode_answer(body: &str) -> Result<SyncAnswer, Unreadable> {
+    let body = body.trim_start_matches('\u{feff}');
+    if body.trim().is_empty() {
+        return Err(Unreadable::Empty);
+    }
+    let value: Value = serde_json::from_str(body).map_err(|e| match e.classify() {
+        serde_json::error::Category::Eof => Unreadable::CutOff,
+        _ => Unreadable::NotJson,
+    })?;
+    let (account_name, list) = match &value {
+        Value::Null => return Err(Unreadable::Empty),
+        Value::Object(object) => {
+            let (holder, list) = holder_of(object, 2).ok_or(Unreadable::NoList)?;
+            let account = text_of(field(holder, &["accountname"]));
+            ((!account.is_empty()).then_some(account), list)
+        }
+        Value::Array(_) => (None, &value),
+        _ => return Err(Unreadable::NoList),
+    };
+    let reports: Vec<DeviceReport> = entries_of(list, 2)
+        .ok_or(Unreadable::NoList)?
+        .into_iter()
+        .filter_map(report_of)
         .collect();
+    // A bare array counts as the list only when it holds device entries: `[]` or `[1, 2]`
+    // says nothing about the devices asked about.
+    if value.is_array() && reports.is_empty() {
+        return Err(Unreadable::NoList);
+    }
     Ok(SyncAnswer {
-        account_name: object
-            .get("accountName")
-            .and_then(Value::as_str)
-            .map(str::to_owned),
+        account_name,
         reports,
+    })
+}
+
+/// One entry as a report, `None` without a device id.
+fn report_of(entry: &Map<String, Value>) -> Option<DeviceReport> {
+    let device_id = device_id_of(field(entry, &["deviceid"]));
+    if device_id.is_empty() {
+        return None;
+    }
+    Some(DeviceReport {
+        device_id,
+        status: text_of(field(entry, &["status"])),
+        reason: text_of(field(entry, &["reason"])),
+        firmware_version: text_of(field(entry, &["firmwareversion"])),
+        updated: UpdateTime::parse(&text_of(field(
+            entry,
+            &["versionupdatetime", "firmwareversionupdatetime"],
+        ))),
     })
 }
 
@@ -306,17 +422,124 @@ mod tests {
     }
 
     #[test]
-    fn bodies_without_a_list_are_unreadable() {
-        for body in [
-            "",
-            "<html>",
-            "[]",
-            "{}",
-            r#"{"deviceFirmwarVersionList": {}}"#,
-            "{\"a\":",
+    fn bodies_without_a_list_say_why() {
+        for (body, why) in [
+            ("", Unreadable::Empty),
+            (" \r\n", Unreadable::Empty),
+            ("\u{feff}", Unreadable::Empty),
+            ("null", Unreadable::Empty),
+            ("<html>", Unreadable::NotJson),
+            ("\u{1f}\u{8b}\u{8}\0", Unreadable::NotJson),
+            ("[]", Unreadable::NoList),
+            ("[1, 2]", Unreadable::NoList),
+            ("{}", Unreadable::NoList),
+            ("42", Unreadable::NoList),
+            (r#"{"deviceFirmwarVersionList": 7}"#, Unreadable::NoList),
+            ("{\"a\":", Unreadable::CutOff),
+            (
+                r#"{"deviceFirmwarVersionList":[{"deviceId":"4901542032"#,
+                Unreadable::CutOff,
+            ),
         ] {
-            assert!(decode_answer(body).is_err(), "{body}");
+            assert_eq!(decode_answer(body), Err(why), "{body:?}");
         }
+    }
+
+    const ID: &str = "490154203237518";
+
+    /// The one report of `body`, which must decode.
+    fn only_report(body: &str) -> DeviceReport {
+        let answer = decode_answer(body).unwrap_or_else(|e| panic!("{e:?}: {body}"));
+        assert_eq!(answer.reports.len(), 1, "{body}");
+        answer.reports.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn a_single_object_is_a_list_of_one() {
+        for body in [
+            r#"{"deviceFirmwarVersionList": {"deviceId": "490154203237518", "status": "FirmwareVersionUpdateSuccess"}}"#,
+            r#"{"deviceFirmwareVersionList": {"deviceFirmwareVersion": {"deviceId": "490154203237518", "status": "FirmwareVersionUpdateSuccess"}}}"#,
+            r#"{"deviceFirmwarVersionList": {"item": [{"deviceId": "490154203237518", "status": "FirmwareVersionUpdateSuccess"}]}}"#,
+            r#"{"deviceFirmwarVersionList": [{"item": {"deviceId": "490154203237518", "status": "FirmwareVersionUpdateSuccess"}}]}"#,
+            r#"{"DeviceFirmwareList": {"accountName": "0000123456-00001", "deviceFirmwarVersionList": {"deviceId": "490154203237518", "status": "FirmwareVersionUpdateSuccess"}}}"#,
+            r#"{"data": {"deviceFirmwareVersionList": [{"deviceId": "490154203237518", "status": "FirmwareVersionUpdateSuccess"}]}}"#,
+            r#"[{"deviceId": "490154203237518", "status": "FirmwareVersionUpdateSuccess"}]"#,
+        ] {
+            let r = only_report(body);
+            assert_eq!(r.device_id, ID, "{body}");
+            assert!(r.is_success(), "{body}");
+        }
+        let wrapped = decode_answer(r#"{"DeviceFirmwareList": {"accountName": "0000123456-00001", "deviceFirmwarVersionList": []}}"#).unwrap();
+        assert_eq!(wrapped.account_name.as_deref(), Some("0000123456-00001"));
+        for empty in ["null", r#""""#, "{}", "[]"] {
+            let body = format!(r#"{{"deviceFirmwarVersionList": {empty}}}"#);
+            assert_eq!(decode_answer(&body).unwrap().reports, [], "{body}");
+        }
+    }
+
+    #[test]
+    fn every_key_matches_whatever_its_case_or_separators() {
+        for body in [
+            r#"{"DeviceFirmwarVersionList": [{"deviceID": "490154203237518", "STATUS": "FirmwareVersionUpdateFailed", "REASON": "Device is offline", "FirmwareVersion": "SR1.2", "versionUpdateTime": "2016-03-13T12:52:32Z"}]}"#,
+            r#"{"device_firmware_version_list": [{"device_id": "490154203237518", "status": "FirmwareVersionUpdateFailed", "reason": "Device is offline", "firmware_version": "SR1.2", "firmware_version_update_time": "2016-03-13T12:52:32Z"}]}"#,
+            r#"{"DEVICEFIRMWAREVERSIONLIST": [{"DeviceId": "490154203237518", "Status": "FirmwareVersionUpdateFailed", "reason": "Device is offline", "FIRMWAREVERSION": "SR1.2", "VersionUpdateTime": "2016-03-13T12:52:32Z"}]}"#,
+        ] {
+            let r = only_report(body);
+            assert_eq!(r.device_id, ID, "{body}");
+            assert_eq!(r.status, "FirmwareVersionUpdateFailed", "{body}");
+            assert_eq!(r.reason, "Device is offline", "{body}");
+            assert_eq!(r.firmware_version, "SR1.2", "{body}");
+            assert!(matches!(r.updated, UpdateTime::At(_)), "{body}");
+        }
+    }
+
+    #[test]
+    fn ids_and_values_are_read_without_the_space_around_them() {
+        for id in [
+            " 490154203237518",
+            "490154203237518 ",
+            "\t490154203237518\r\n",
+            "\u{a0}490154203237518\u{200b}",
+            "\u{feff}490154203237518",
+            "490 154 203 237 518",
+        ] {
+            let body = serde_json::json!({"deviceFirmwarVersionList": [
+                {"deviceId": id, "status": " FirmwareVersionUpdateSuccess ", "firmwareVersion": " SR1.2 "}
+            ]});
+            let r = only_report(&body.to_string());
+            assert_eq!(r.device_id, ID, "{id:?}");
+            assert!(r.is_success(), "{id:?}");
+            assert_eq!(r.firmware_version, "SR1.2");
+        }
+        let lower = only_report(
+            r#"{"deviceFirmwarVersionList": [{"deviceId": "490154203237518", "status": "firmwareVersionUpdateSuccess"}]}"#,
+        );
+        assert!(lower.is_success());
+    }
+
+    #[test]
+    fn values_as_xml_converters_write_them() {
+        for body in [
+            // xml2js' explicitArray: every element an array.
+            r#"{"deviceFirmwarVersionList": [{"deviceId": ["490154203237518"], "status": ["FirmwareVersionUpdateSuccess"], "firmwareVersion": ["SR1.2"]}]}"#,
+            // Text beside attributes: Newtonsoft, BadgerFish, xml-js.
+            r##"{"deviceFirmwarVersionList": [{"deviceId": {"#text": "490154203237518"}, "status": {"$": "FirmwareVersionUpdateSuccess"}, "firmwareVersion": {"_text": "SR1.2", "_attributes": {"a": "b"}}}]}"##,
+            // A number, or a whole number written as a float.
+            r#"{"deviceFirmwarVersionList": [{"deviceId": 490154203237518, "status": "FirmwareVersionUpdateSuccess", "firmwareVersion": "SR1.2"}]}"#,
+            r#"{"deviceFirmwarVersionList": [{"deviceId": 490154203237518.0, "status": "FirmwareVersionUpdateSuccess", "firmwareVersion": "SR1.2"}]}"#,
+            r#"{"deviceFirmwarVersionList": [{"deviceId": 4.90154203237518e14, "status": "FirmwareVersionUpdateSuccess", "firmwareVersion": "SR1.2"}]}"#,
+        ] {
+            let r = only_report(body);
+            assert_eq!(r.device_id, ID, "{body}");
+            assert!(r.is_success(), "{body}");
+            assert_eq!(r.firmware_version, "SR1.2", "{body}");
+        }
+    }
+
+    #[test]
+    fn a_byte_order_mark_before_the_json_is_skipped() {
+        let body = format!("\u{feff}{DOCUMENTED}");
+        assert_eq!(decode_answer(&body), decode_answer(DOCUMENTED));
     }
 
     fn arb_json() -> impl Strategy<Value = Value> {

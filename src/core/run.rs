@@ -616,7 +616,7 @@ mod tests {
         assert_eq!(changes.len(), 10);
         assert_eq!(
             changes[0].1.reason_text(),
-            "Rate limited: HTTP 429 Too Many Requests (the server asked to wait 86400 s; not retried)"
+            "Rate limited: HTTP 429 Too Many Requests: the server answered with nothing (the server asked to wait 86400 s; not retried)"
         );
         let mut run = sequential(10);
         let b = send(&mut run, 0.0);
