@@ -193,36 +193,44 @@ fn is_format_char(c: char) -> bool {
 
 /// The device entries a list value stands for. An array is the list; a single object is a list
 /// of one (XML-to-JSON converters write one element so); an object that is not an entry but
-/// wraps one key (the converter's item element, `{"deviceFirmwareVersion": [...]}`) stands for
-/// what it wraps; `null` or an empty string (an empty XML element) is an empty list.
+/// wraps one key (the converter's item element, `{"deviceFirmwareVersion": [...]}`), inside the
+/// array or around it, stands for what it wraps; `null`, `{}` or an empty string (an empty XML
+/// element) is an empty list. `None` for anything else.
 fn entries_of(list: &Value, depth: u8) -> Option<Vec<&Map<String, Value>>> {
+    let mut entries = Vec::new();
     match list {
-        Value::Array(items) => Some(
-            items
-                .iter()
-                .filter_map(|item| entry_of(item, depth))
-                .collect(),
-        ),
-        Value::Object(object) if field(object, &["deviceid"]).is_some() => Some(vec![object]),
-        Value::Object(object) if object.len() == 1 && depth > 0 => {
-            entries_of(object.values().next()?, depth - 1)
+        Value::Array(items) => {
+            entries.reserve(items.len());
+            for item in items {
+                collect_entries(item, depth, &mut entries);
+            }
         }
-        Value::Object(object) if object.is_empty() => Some(Vec::new()),
-        Value::Null => Some(Vec::new()),
-        Value::String(s) if s.trim().is_empty() => Some(Vec::new()),
-        _ => None,
+        Value::Object(_) => collect_entries(list, depth, &mut entries),
+        Value::Null => {}
+        Value::String(s) if s.trim().is_empty() => {}
+        _ => return None,
     }
+    Some(entries)
 }
 
-/// One entry of an array: an object, or an object wrapped in its element name.
-fn entry_of(item: &Value, depth: u8) -> Option<&Map<String, Value>> {
-    let object = item.as_object()?;
+/// Adds the entries that `item` is or wraps to `entries`.
+fn collect_entries<'a>(item: &'a Value, depth: u8, entries: &mut Vec<&'a Map<String, Value>>) {
+    let Value::Object(object) = item else {
+        return;
+    };
     if object.len() == 1 && depth > 0 && field(object, &["deviceid"]).is_none() {
-        if let Some(inner) = object.values().next().and_then(Value::as_object) {
-            return Some(inner);
+        match object.values().next() {
+            Some(Value::Array(inner)) => {
+                for item in inner {
+                    collect_entries(item, depth - 1, entries);
+                }
+                return;
+            }
+            Some(inner @ Value::Object(_)) => return collect_entries(inner, depth - 1, entries),
+            _ => {}
         }
     }
-    Some(object)
+    entries.push(object);
 }
 
 /// The object that holds the device list: the answer itself, or, one or two levels down, the
@@ -463,6 +471,7 @@ mod tests {
             r#"{"deviceFirmwarVersionList": [{"item": {"deviceId": "490154203237518", "status": "FirmwareVersionUpdateSuccess"}}]}"#,
             r#"{"DeviceFirmwareList": {"accountName": "0000123456-00001", "deviceFirmwarVersionList": {"deviceId": "490154203237518", "status": "FirmwareVersionUpdateSuccess"}}}"#,
             r#"{"data": {"deviceFirmwareVersionList": [{"deviceId": "490154203237518", "status": "FirmwareVersionUpdateSuccess"}]}}"#,
+            r#"{"DeviceFirmwareList": {"deviceFirmwarVersionList": [{"deviceFirmwarVersion": [{"deviceId": ["490154203237518"], "status": ["FirmwareVersionUpdateSuccess"]}]}]}}"#,
             r#"[{"deviceId": "490154203237518", "status": "FirmwareVersionUpdateSuccess"}]"#,
         ] {
             let r = only_report(body);

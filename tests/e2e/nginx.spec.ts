@@ -281,7 +281,7 @@ test.describe('separate CORS proxy', { tag: '@cors-proxy' }, () => {
       'access-control-allow-origin': siteOrigin(),
       'access-control-allow-methods': 'PUT',
       'access-control-allow-headers': 'Authorization, VZ-M2M-Token, Content-Type, Accept',
-      'access-control-expose-headers': 'Retry-After',
+      'access-control-expose-headers': 'Retry-After, WWW-Authenticate',
       'access-control-max-age': '7200',
       vary: 'Origin',
     });
@@ -290,11 +290,11 @@ test.describe('separate CORS proxy', { tag: '@cors-proxy' }, () => {
     expect(denied.status()).toBe(403);
     expect(accessControlHeaders(denied)).toEqual([]);
 
-    // ThingSpace's 401 reaches the allowed origin readable, with Retry-After exposed.
+    // ThingSpace's 401 reaches the allowed origin readable, with Retry-After and its challenge exposed.
     const refused = await request.put(url, put(siteOrigin(), 'invalid'));
     expect(refused.status()).toBe(401);
     expect(refused.headers()['access-control-allow-origin']).toBe(siteOrigin());
-    expect(refused.headers()['access-control-expose-headers']).toBe('Retry-After');
+    expect(refused.headers()['access-control-expose-headers']).toBe('Retry-After, WWW-Authenticate');
     expect(refused.headers()['access-control-allow-methods']).toBeUndefined();
 
     // So does nginx's own 502 when the upstream hangs up.

@@ -61,7 +61,7 @@ pub(crate) async fn apply(State(app): State<App>, request: Request, next: Next) 
         allow(h, &origin);
         h.insert(
             header::ACCESS_CONTROL_EXPOSE_HEADERS,
-            HeaderValue::from_static("Retry-After"),
+            HeaderValue::from_static("Retry-After, WWW-Authenticate"),
         );
     }
     response

@@ -37,6 +37,9 @@ pub enum Fault {
     Drop,
     /// The normal answer's body cut in half (the status stays).
     Truncated,
+    /// The normal answer's status and headers and the first half of its body, chunked; then the
+    /// connection drops before the last chunk (a proxy or upstream dying mid-answer).
+    Cut,
     /// 200 with an HTML page.
     NotJson,
     /// 200, but some devices are left out.
@@ -212,7 +215,7 @@ fn kind_keys(kind: &str) -> Option<&'static [&'static str]> {
         "variant" => &["time", "keys", "every", "nulls", "numericId"],
         "answer" => &["file", "retryAfter", "retryAfterDate", "retryAfterFormat"],
         "xml403" => &REPLAY_KEYS,
-        "drop" | "truncated" | "not_json" | "session_missing" | "session_expired"
+        "drop" | "truncated" | "cut" | "not_json" | "session_missing" | "session_expired"
         | "session_invalid" | "bearer_missing" | "bearer_invalid" | "inactive" | "not_found" => &[],
         name if answers::find(name).is_some() => &REPLAY_KEYS,
         _ => return None,
@@ -327,6 +330,7 @@ fn named_fault(kind: &str, spec: Spec) -> Result<Fault, String> {
         },
         "drop" => Fault::Drop,
         "truncated" => Fault::Truncated,
+        "cut" => Fault::Cut,
         "not_json" => Fault::NotJson,
         "omit" => Fault::Omit(match (spec.every, spec.count) {
             (Some(_), Some(_)) => return Err("omit takes `every` or `count`, not both".into()),

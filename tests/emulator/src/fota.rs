@@ -61,13 +61,17 @@ impl Answer {
 
 impl IntoResponse for Answer {
     fn into_response(self) -> Response {
-        let mut response = (
-            self.status,
-            [(header::CONTENT_TYPE, self.content_type)],
-            self.body,
-        )
-            .into_response();
+        let mut response = (self.status, self.body).into_response();
         let headers = response.headers_mut();
+        // An answer without a body (204, or a bare 401 challenge) may have no Content-Type.
+        match HeaderValue::from_str(&self.content_type) {
+            Ok(value) if !self.content_type.is_empty() => {
+                headers.insert(header::CONTENT_TYPE, value);
+            }
+            _ => {
+                headers.remove(header::CONTENT_TYPE);
+            }
+        }
         for (name, value) in self.headers {
             if let (Ok(name), Ok(value)) = (
                 HeaderName::from_bytes(name.as_bytes()),
@@ -555,6 +559,15 @@ fn finish(app: &App, seq: u64, response: &Response) {
     }
 }
 
+/// Where a body is cut in half, on a character boundary.
+pub(crate) fn half_of(body: &str) -> usize {
+    let mut half = body.len() / 2;
+    while !body.is_char_boundary(half) {
+        half -= 1;
+    }
+    half
+}
+
 async fn respond(
     fault: Option<Fault>,
     headers: &HeaderMap,
@@ -582,13 +595,10 @@ async fn respond(
         Some(Fault::Drop) => return server::drop_connection(),
         Some(Fault::Truncated) => {
             let mut answer = normal(Shape::DOCUMENTED, None);
-            let mut half = answer.body.len() / 2;
-            while !answer.body.is_char_boundary(half) {
-                half -= 1;
-            }
-            answer.body.truncate(half);
+            answer.body.truncate(half_of(&answer.body));
             answer
         }
+        Some(Fault::Cut) => return server::cut_off(normal(Shape::DOCUMENTED, None)),
         Some(Fault::NotJson) => Answer::new(StatusCode::OK, "text/html", NOT_JSON_PAGE.into()),
         Some(Fault::Omit(omission)) => normal(Shape::DOCUMENTED, Some(omission)),
         Some(Fault::Variant(shape)) => normal(shape, None),

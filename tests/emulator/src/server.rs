@@ -48,6 +48,34 @@ pub(crate) fn drop_connection() -> Response {
     response
 }
 
+/// How long the first half of a [`cut_off`] answer is left to reach the client before the
+/// connection drops, so that the browser has the status and headers in hand.
+const CUT_AFTER: Duration = Duration::from_millis(100);
+
+/// `answer` with its status and headers, sent chunked (no `Content-Length`), of which the first
+/// half of the body arrives and then the connection drops without the last chunk: to a browser,
+/// `fetch` resolves and reading the body fails (Chromium: `ERR_INCOMPLETE_CHUNKED_ENCODING`).
+pub(crate) fn cut_off(answer: crate::fota::Answer) -> Response {
+    let mut body = answer.body.clone();
+    body.truncate(crate::fota::half_of(&body));
+    let first = futures_util::stream::once(async move { Ok::<_, ConnectionDropped>(body) });
+    let then_drop = futures_util::stream::once(async {
+        tokio::time::sleep(CUT_AFTER).await;
+        Err(ConnectionDropped)
+    });
+    let mut response = crate::fota::Answer {
+        body: String::new(),
+        ..answer
+    }
+    .into_response();
+    *response.body_mut() =
+        axum::body::Body::from_stream(futures_util::StreamExt::chain(first, then_drop));
+    response
+        .headers_mut()
+        .remove(axum::http::header::CONTENT_LENGTH);
+    response
+}
+
 pub(crate) fn is_dropped(response: &Response) -> bool {
     response.extensions().get::<DropConnection>().is_some()
 }

@@ -186,7 +186,33 @@ async fn recorded_answers_get_cors_like_every_other_answer() {
     );
     assert_eq!(
         reply.header("access-control-expose-headers"),
-        Some("Retry-After")
+        Some("Retry-After, WWW-Authenticate")
     );
     assert_eq!(reply.header("retry-after"), Some("2"));
+}
+
+#[tokio::test]
+async fn answers_without_a_body_have_no_content_type() {
+    let emulator = emulator().await;
+    add_fault(
+        emulator.addr(),
+        json!({"kind": "bearer-401-challenge", "times": 1}),
+    )
+    .await;
+    add_fault(
+        emulator.addr(),
+        json!({"kind": "no-content-204", "times": 1}),
+    )
+    .await;
+    let refused = synchronize(emulator.addr(), ACCOUNT, &[IMEI_A]).await;
+    assert_eq!(refused.status, 401);
+    assert!(refused.body.is_empty());
+    assert_eq!(refused.header("content-type"), None);
+    assert!(refused
+        .header("www-authenticate")
+        .unwrap()
+        .starts_with(r#"Bearer error="invalid_token", error_description="Jwt expired"#));
+    let nothing = synchronize(emulator.addr(), ACCOUNT, &[IMEI_A]).await;
+    assert_eq!((nothing.status, nothing.body.len()), (204, 0));
+    assert_eq!(nothing.header("content-type"), None);
 }

@@ -39,7 +39,7 @@ async fn an_allowed_origin_is_echoed_exactly() {
         assert_eq!(reply.header("vary"), Some("Origin"));
         assert_eq!(
             reply.header("access-control-expose-headers"),
-            Some("Retry-After")
+            Some("Retry-After, WWW-Authenticate")
         );
         assert_eq!(reply.header("access-control-allow-credentials"), None);
     }
@@ -129,7 +129,7 @@ async fn faults_still_carry_cors_headers() {
     );
     assert_eq!(
         reply.header("access-control-expose-headers"),
-        Some("Retry-After")
+        Some("Retry-After, WWW-Authenticate")
     );
     assert_eq!(reply.header("retry-after"), Some("3"));
 }

@@ -131,6 +131,24 @@ async fn truncated_cuts_the_json_in_half() {
 }
 
 #[tokio::test]
+async fn cut_drops_the_connection_in_the_middle_of_a_chunked_body() {
+    let emulator = emulator().await;
+    let whole = synchronize(emulator.addr(), ACCOUNT, &[IMEI_A, IMEI_B])
+        .await
+        .text();
+    add_fault(emulator.addr(), json!({"kind": "cut", "times": 1})).await;
+    let reply = synchronize(emulator.addr(), ACCOUNT, &[IMEI_A, IMEI_B]).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("transfer-encoding"), Some("chunked"));
+    assert_eq!(reply.header("content-length"), None);
+    let raw = reply.text();
+    // One chunk: its size in hex, the first half of the answer, and no last chunk.
+    let half = &whole[..whole.len() / 2];
+    assert_eq!(raw, format!("{:X}\r\n{half}\r\n", half.len()));
+    assert_next_sync_succeeds(emulator.addr()).await;
+}
+
+#[tokio::test]
 async fn not_json_answers_200_with_a_page() {
     let emulator = emulator().await;
     add_fault(emulator.addr(), json!({"kind": "not_json"})).await;
