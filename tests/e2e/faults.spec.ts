@@ -123,7 +123,20 @@ const DOCUMENTED_ERRORS: DocumentedError[] = [
     bodyOnly: true,
   })),
   { name: 'wrong path (900906)', rule: { kind: 'not_found' }, status: 404, texts: ['900906', 'check the API base URL'] },
-  { name: '403 with an XML am:fault body', rule: { kind: 'xml403' }, status: 403, texts: ['HTTP 403', '900908'] },
+  {
+    name: '403 with an XML am:fault body: a token problem, whatever the body',
+    rule: { kind: 'xml403' },
+    status: 403,
+    texts: ['HTTP 403', '900908', 'Paused: access was denied (HTTP 403 Forbidden): the bearer token may not use the FOTA API'],
+    pauses: true,
+  },
+  {
+    name: 'a bare 401 with no body and no challenge: a token problem, not the base URL',
+    rule: { kind: 401, body: '' },
+    status: 401,
+    texts: ['HTTP 401 Unauthorized: the server answered with nothing', 'Paused: the bearer token was refused (HTTP 401 Unauthorized)'],
+    pauses: true,
+  },
 ];
 
 test.describe('documented errors: one message with the code, no retry, the form kept', () => {
@@ -313,21 +326,47 @@ test.describe('no answer, or no connection', () => {
 });
 
 test.describe('a 200 that cannot be read', () => {
-  test('a truncated body on the second batch: not retried, answered rows stay', async ({ app, emulator }) => {
+  test('a body that ends mid-JSON on the second batch is retried like a dropped connection', async ({ app, emulator }) => {
     await app.useConfig({ batchSize: 2, concurrency: 1 });
     await emulator.addFault({ kind: 'truncated', skip: 1, times: 1 });
     await app.start({ imeis: FOUR });
-    await expect(app.alert).toContainText('could not be read');
     await app.expectRunOver();
-    await expectOutcome(app, emulator, FOUR, ['answered', 'answered', 'Error', 'Error'], 'Answer could not be read');
-    await app.expectFormKept({ imeis: FOUR });
-    expect((await emulator.syncCalls()).map((c) => c.status)).toEqual([200, 200]);
+    await expect(app.alert).toHaveCount(0);
+    await expectOutcome(app, emulator, FOUR, ['answered', 'answered', 'answered', 'answered']);
+    await expect(app.progress).toContainText('1 retry');
+    expect(await emulator.sentDeviceLists()).toEqual([FOUR.slice(0, 2), FOUR.slice(2, 4), FOUR.slice(2, 4)]);
+  });
+
+  test('a connection dropped in the middle of a chunked body is retried', async ({ app, emulator }) => {
+    await app.useConfig({ batchSize: 2, concurrency: 1 });
+    await emulator.addFault({ kind: 'cut', skip: 1, times: 1 });
+    await app.start({ imeis: FOUR });
+    await app.expectRunOver();
+    await expect(app.alert).toHaveCount(0);
+    await expectOutcome(app, emulator, FOUR, ['answered', 'answered', 'answered', 'answered']);
+    await expect(app.progress).toContainText('1 retry');
+    expect(await emulator.sentDeviceLists()).toEqual([FOUR.slice(0, 2), FOUR.slice(2, 4), FOUR.slice(2, 4)]);
+  });
+
+  test('a body cut off on every try: the reason says so, in plain words', async ({ app, emulator }) => {
+    await app.useConfig({ maxAttempts: 2 });
+    await emulator.addFault({ kind: 'cut' });
+    await app.start({ imeis: THREE });
+    await app.expectRunOver();
+    await expect(app.alertHeadline).toHaveText(
+      'The answer broke off before its end: the connection dropped, or the body was cut short on the way. Nothing you typed was lost: you can try again.',
+    );
+    await expectOutcome(app, emulator, THREE, ['Error', 'Error', 'Error'], { exact: 'Answer cut off before its end (after 2 tries)' });
+    await app.expectFormKept({ imeis: THREE });
+    expect(await emulator.syncCalls()).toHaveLength(2);
   });
 
   test('an HTML sign-in page instead of JSON', async ({ app, emulator }) => {
     await emulator.addFault({ kind: 'not_json' });
     await app.start({ imeis: THREE });
-    await expect(app.alert).toContainText('could not be read');
+    await expect(app.alertHeadline).toHaveText(
+      'The answer could not be read: the server sent a web page (“Sign in”) instead of device results.',
+    );
     await expect(app.alert).toContainText('It began: <');
     await app.expectRunOver();
     await expectOutcome(app, emulator, THREE, ['Error', 'Error', 'Error'], 'Answer could not be read');

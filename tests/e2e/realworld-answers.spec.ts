@@ -64,8 +64,8 @@ interface FailsForGood {
   status: number;
   /** Every device's Reason, in the table and in the CSV. */
   reason: string;
-  /** The alert's raw line. */
-  raw: string;
+  /** The alert's raw line; `null` when the alert has none (an answer cut off). */
+  raw: string | RegExp | null;
   /** The alert's headline, or its start. */
   headline: string;
   /** The least time between two tries, in ms (Retry-After, or the 250 ms floor). */
@@ -117,16 +117,6 @@ const FAILS_FOR_GOOD: FailsForGood[] = [
     raw: 'HTTP 500 Internal Server Error: INTERNAL_SERVER_ERROR: Unexpected error occurred',
     headline: 'The server or a proxy failed (HTTP 500 Internal Server Error).',
     minGap: 250,
-  },
-  {
-    name: 'xml-403: the gateway\'s XML am:fault 900908, not retried',
-    rule: { kind: 'xml-403' },
-    maxAttempts: 4,
-    requests: 1,
-    status: 403,
-    reason: 'HTTP 403 Forbidden: 900908 Runtime Error: Resource forbidden',
-    raw: 'HTTP 403 Forbidden: 900908 Runtime Error: Resource forbidden',
-    headline: 'Access was denied (HTTP 403 Forbidden): check that your tokens may use the FOTA API.',
   },
   {
     name: "nginx-502: nginx's own page, retried",
@@ -182,6 +172,102 @@ const FAILS_FOR_GOOD: FailsForGood[] = [
     raw: 'HTTP 404 Not Found: fault 900906: No matching resource found in the API for the given request (Access failure for API. Check the API documentation and add a proper REST resource path to the invocation URL.)',
     headline: 'The API gateway found no such resource: check the API base URL (it should end in /api/fota/v3).',
   },
+  {
+    name: 'errorcode-200: an error in a 200, with the server\'s words, retried (the status gives no verdict)',
+    rule: { kind: 'errorcode-200' },
+    maxAttempts: 2,
+    requests: 2,
+    status: 200,
+    reason: 'HTTP 200 OK: E1234: Upstream timeout (after 2 tries)',
+    raw: 'HTTP 200 OK: E1234: Upstream timeout',
+    headline: 'The server answered HTTP 200 OK, but with an error instead of device results: E1234: Upstream timeout.',
+    minGap: 250,
+  },
+  {
+    name: 'oauth-error-200: an {error, error_description} in a 200, retried',
+    rule: { kind: 'oauth-error-200' },
+    maxAttempts: 2,
+    requests: 2,
+    status: 200,
+    reason: 'HTTP 200 OK: temporarily_unavailable: The service is temporarily overloaded, try again later (after 2 tries)',
+    raw: 'HTTP 200 OK: temporarily_unavailable: The service is temporarily overloaded, try again later',
+    headline: 'but with an error instead of device results: temporarily_unavailable: The service is temporarily overloaded, try again later.',
+    minGap: 250,
+  },
+  {
+    name: 'truncated-200: JSON that stops mid-way is a network failure, retried',
+    rule: { kind: 'truncated-200' },
+    maxAttempts: 3,
+    requests: 3,
+    status: 200,
+    reason: 'Answer cut off before its end (after 3 tries)',
+    raw: null,
+    headline: 'The answer broke off before its end',
+    minGap: 250,
+  },
+  {
+    name: 'no-content-204: the server answered with nothing, not retried',
+    rule: { kind: 'no-content-204' },
+    maxAttempts: 4,
+    requests: 1,
+    status: 204,
+    reason: 'HTTP 204 No Content: the server answered with nothing',
+    raw: 'HTTP 204 No Content: the server answered with nothing',
+    headline: 'The server answered with nothing (HTTP 204 No Content): no device results came back.',
+  },
+  {
+    name: 'empty-200: an empty 200 says the server answered with nothing',
+    rule: { kind: 'empty-200' },
+    maxAttempts: 4,
+    requests: 1,
+    status: 200,
+    reason: 'HTTP 200 OK: the server answered with nothing',
+    raw: 'HTTP 200 OK: the server answered with nothing',
+    headline: 'The server answered with nothing (HTTP 200 OK): no device results came back.',
+  },
+  {
+    name: 'a 502 with an empty body says so, retried',
+    rule: { kind: 502, body: '' },
+    maxAttempts: 2,
+    requests: 2,
+    status: 502,
+    reason: 'HTTP 502 Bad Gateway: the server answered with nothing (after 2 tries)',
+    raw: 'HTTP 502 Bad Gateway: the server answered with nothing',
+    headline: 'The server answered with nothing (HTTP 502 Bad Gateway). The server or a proxy failed',
+    minGap: 250,
+  },
+  {
+    name: 'problem-json-503: RFC 9457 problem details, title and detail shown, retried',
+    rule: { kind: 'problem-json-503' },
+    maxAttempts: 2,
+    requests: 2,
+    status: 503,
+    reason: 'HTTP 503 Service Unavailable: Service Unavailable: Upstream service is unavailable (after 2 tries)',
+    raw: 'HTTP 503 Service Unavailable: Service Unavailable: Upstream service is unavailable',
+    headline: 'The server or a proxy failed (HTTP 503 Service Unavailable).',
+    minGap: 250,
+  },
+  {
+    name: 'decimal-retry-after-429: Retry-After: 1.5 waits 2 s, never less',
+    rule: { kind: 'decimal-retry-after-429' },
+    maxAttempts: 2,
+    requests: 2,
+    status: 429,
+    reason: 'Rate limited: HTTP 429 Too Many Requests: TOO_MANY_REQUESTS: Rate limit exceeded, retry later (after 2 tries)',
+    raw: 'Rate limited: HTTP 429 Too Many Requests: TOO_MANY_REQUESTS: Rate limit exceeded, retry later',
+    headline: 'ThingSpace is limiting requests (HTTP 429 Too Many Requests).',
+    minGap: 2_000,
+  },
+  {
+    name: 'login-page-200: a sign-in page instead of results is named by its title',
+    rule: { kind: 'login-page-200' },
+    maxAttempts: 4,
+    requests: 1,
+    status: 200,
+    reason: 'Answer could not be read',
+    raw: /^It began: <!DOCTYPE html> <html lang="en"><head><meta charset="utf-8"><title>Sign in to your account<\/title>/,
+    headline: 'The answer could not be read: the server sent a web page (“Sign in to your account”) instead of device results.',
+  },
 ];
 
 test.describe('recorded answers that fail on every try: the reason, the alert, the CSV and the tries', () => {
@@ -202,29 +288,76 @@ test.describe('recorded answers that fail on every try: the reason, the alert, t
         THREE.map(() => ['Error', c.reason, '', '']),
       );
       await expect(app.alertHeadline).toContainText(c.headline);
-      await expect(app.alertRaw).toHaveText(c.raw);
+      if (c.raw === null) await expect(app.alertRaw).toHaveCount(0);
+      else await expect(app.alertRaw).toHaveText(c.raw);
+      await expectNoParserWords(app);
       expect(await app.summary()).toEqual({ Total: '3', Succeeded: '0', Failed: '0', 'No result': '0', Error: '3' });
       await expect(app.progress).toContainText(c.requests - 1 === 1 ? '1 retry' : `${c.requests - 1} retries`);
       await app.expectFormKept({ imeis: THREE });
     });
   }
 
-  test('gateway-401-invalid: the bearer token is refused, the run pauses at once; Cancel ends it', async ({ app, emulator }) => {
-    const imeis = validImeis(4, 2_010);
+  const PAUSED_FOR_THE_BEARER = 'the bearer token is invalid or expired (bearer tokens last one hour). Request a new one';
+  const TOKEN_REFUSED = [
+    {
+      file: 'gateway-401-invalid',
+      what: PAUSED_FOR_THE_BEARER,
+      raw: 'HTTP 401 Unauthorized: fault 900901: Invalid Credentials (Invalid Credentials. Make sure you have given the correct access token)',
+      reason: 'HTTP 401 Unauthorized: fault 900901: Invalid Credentials',
+    },
+    {
+      // No body at all: the WWW-Authenticate challenge, read across origins too, is the evidence.
+      file: 'bearer-401-challenge',
+      what: PAUSED_FOR_THE_BEARER,
+      raw: 'HTTP 401 Unauthorized: invalid_token: Jwt expired at 2026-11-30T07:41:12Z',
+    },
+    {
+      file: 'envoy-401-jwt',
+      what: PAUSED_FOR_THE_BEARER,
+      raw: 'HTTP 401 Unauthorized: Jwt is expired; invalid_token',
+    },
+    {
+      file: 'xml-403',
+      what: 'access was denied (HTTP 403 Forbidden): the bearer token may not use the FOTA API, or it expired. Request a new one',
+      raw: 'HTTP 403 Forbidden: 900908 Runtime Error: Resource forbidden',
+    },
+  ];
+  for (const c of TOKEN_REFUSED) {
+    test(`${c.file}: the bearer token is refused, the run pauses at once and names it; Cancel ends it`, async ({ app, emulator }) => {
+      const imeis = validImeis(4, 2_010);
+      await app.pinJitter(0);
+      await app.useConfig({ batchSize: 2, concurrency: 1 });
+      await emulator.addFault({ kind: c.file });
+      await app.start({ imeis });
+      await expect(app.alertHeadline).toHaveText(
+        `Paused: ${c.what}, paste it and press Resume. The devices without an answer wait; Cancel ends the run.`,
+      );
+      await expect(app.alertRaw).toHaveText(c.raw);
+      await expect(app.alert).not.toContainText('base URL');
+      await app.cancelButton.click();
+      await app.expectRunOver();
+      const { rows } = await app.downloadResults();
+      expect(rows.map((r) => [r.imei, r.status, r.reason])).toEqual(imeis.map((imei) => [imei, 'Not sent', '']));
+      // One request, not one a batch.
+      expect((await emulator.syncCalls()).map((call) => call.status)).toEqual([Number(c.raw.slice(5, 8))]);
+    });
+  }
+
+  test('bearer-401-challenge on the second batch: a new bearer token and Resume send the rest once', async ({ app, emulator }) => {
+    const imeis = validImeis(6, 2_030);
     await app.pinJitter(0);
     await app.useConfig({ batchSize: 2, concurrency: 1 });
-    await emulator.addFault({ kind: 'gateway-401-invalid' });
+    await emulator.addFault({ kind: 'bearer-401-challenge', skip: 1, times: 1 });
     await app.start({ imeis });
-    await expect(app.alertHeadline).toHaveText(
-      'Paused: the bearer token is invalid or expired (bearer tokens last one hour). Request a new one, paste it and press Resume. The devices without an answer wait; Cancel ends the run.',
-    );
-    const reason = 'HTTP 401 Unauthorized: fault 900901: Invalid Credentials';
-    await expect(app.alertRaw).toHaveText(`${reason} (Invalid Credentials. Make sure you have given the correct access token)`);
-    await app.cancelButton.click();
+    await expect(app.alertRaw).toHaveText('HTTP 401 Unauthorized: invalid_token: Jwt expired at 2026-11-30T07:41:12Z');
+    await expect(app.progress).toContainText('Paused for new tokens · 2 of 6 devices');
+    await app.bearer.fill('renewed-bearer-token');
+    await app.resumeButton.click();
     await app.expectRunOver();
+    await expect(app.alert).toHaveCount(0);
+    expect(await emulator.sentDeviceLists()).toEqual([imeis.slice(0, 2), imeis.slice(2, 4), imeis.slice(2, 4), imeis.slice(4, 6)]);
     const { rows } = await app.downloadResults();
-    expect(rows.map((r) => [r.imei, r.status, r.reason])).toEqual(imeis.map((imei) => [imei, 'Not sent', '']));
-    expect((await emulator.syncCalls()).map((c) => c.status)).toEqual([401]);
+    expectDocumented(rows, await emulator.outcomes(imeis));
   });
 });
 
@@ -377,3 +510,50 @@ test.describe('odd but valid 200 answers', () => {
 function csvRow(d: DocumentedDevice): ResultRow {
   return { imei: d.deviceId, status: d.status, reason: d.Reason, firmware: d.firmwareVersion, updated: '' };
 }
+
+/** No parser's words anywhere on the page: the alert, the table, the progress line. */
+async function expectNoParserWords(app: App): Promise<void> {
+  const text = await app.page.locator('body').innerText();
+  for (const word of [/\bEOF\b/, /line \d+ column \d+/, /expected value/, /trailing characters/, /invalid type:/]) {
+    expect(text, `${word} on the page`).not.toMatch(word);
+  }
+}
+
+const A = '490154203237518';
+const B = '356938035643809';
+const NO_RESULT: ResultRow = { imei: '', status: 'No result', reason: 'The answer did not include this device', firmware: '', updated: '' };
+const A_ROW: ResultRow = { imei: A, status: SUCCESS, reason: '', firmware: 'SR1.2.0.0-10657', updated: '2022-02-04T06:10:01.441Z' };
+const B_ROW: ResultRow = {
+  imei: B,
+  status: 'FirmwareVersionUpdateFailed',
+  reason: 'Device not reachable',
+  firmware: 'SR1.1.9.0-10412',
+  updated: '2022-01-28T17:45:09.000Z',
+};
+
+const READ_AS_RESULTS: { file: string; rows: ResultRow[] }[] = [
+  { file: 'single-object-200', rows: [A_ROW, { ...NO_RESULT, imei: B }] },
+  { file: 'xml-converter-200', rows: [A_ROW, B_ROW] },
+  { file: 'keys-case-200', rows: [A_ROW, B_ROW] },
+  { file: 'bom-200', rows: [A_ROW, B_ROW] },
+  { file: 'float-id-200', rows: [A_ROW, B_ROW] },
+  { file: 'null-list-200', rows: [{ ...NO_RESULT, imei: A }, { ...NO_RESULT, imei: B }] },
+];
+
+test.describe('answers that gateways and converters reshape are read as results', () => {
+  for (const c of READ_AS_RESULTS) {
+    test(`${c.file}: every device has the outcome its answer gives`, async ({ app, emulator }) => {
+      const { calls, rows } = await run(app, emulator, [{ kind: c.file }], [A, B]);
+      expect(calls.map((call) => call.status)).toEqual([200]);
+      expect(rows).toEqual(c.rows);
+      const answered = c.rows.filter((r) => r.status !== 'No result');
+      expect(await app.summary()).toEqual({
+        Total: '2',
+        Succeeded: String(answered.filter((r) => r.status === SUCCESS).length),
+        Failed: String(answered.filter((r) => r.status !== SUCCESS).length),
+        'No result': String(2 - answered.length),
+      });
+      await expect(app.alert).toHaveCount(0);
+    });
+  }
+});
