@@ -152,6 +152,16 @@ pub(crate) fn field<'a>(object: &'a Map<String, Value>, folded: &[&str]) -> Opti
         .map(|(_, v)| v)
 }
 
+/// [`field`], looking up the `usual` spelling first: the map's own lookup is the fast path for
+/// the answers ThingSpace sends as documented (300,000 entries in a large run).
+fn entry_field<'a>(
+    object: &'a Map<String, Value>,
+    usual: &str,
+    folded: &[&str],
+) -> Option<&'a Value> {
+    object.get(usual).or_else(|| field(object, folded))
+}
+
 /// The keys under which XML-to-JSON converters put an element's text when it also has
 /// attributes: Newtonsoft `#text`, BadgerFish `$`, xml2js `_`, xml-js `_text`.
 const TEXT_KEYS: [&str; 4] = ["#text", "$", "_", "_text"];
@@ -290,17 +300,18 @@ pub fn decode_answer(body: &str) -> Result<SyncAnswer, Unreadable> {
 
 /// One entry as a report, `None` without a device id.
 fn report_of(entry: &Map<String, Value>) -> Option<DeviceReport> {
-    let device_id = device_id_of(field(entry, &["deviceid"]));
+    let device_id = device_id_of(entry_field(entry, "deviceId", &["deviceid"]));
     if device_id.is_empty() {
         return None;
     }
     Some(DeviceReport {
         device_id,
-        status: text_of(field(entry, &["status"])),
-        reason: text_of(field(entry, &["reason"])),
-        firmware_version: text_of(field(entry, &["firmwareversion"])),
-        updated: UpdateTime::parse(&text_of(field(
+        status: text_of(entry_field(entry, "status", &["status"])),
+        reason: text_of(entry_field(entry, "Reason", &["reason"])),
+        firmware_version: text_of(entry_field(entry, "firmwareVersion", &["firmwareversion"])),
+        updated: UpdateTime::parse(&text_of(entry_field(
             entry,
+            "VersionUpdateTime",
             &["versionupdatetime", "firmwareversionupdatetime"],
         ))),
     })
