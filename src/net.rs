@@ -10,7 +10,9 @@ use wasm_bindgen::JsCast;
 use web_sys::{AbortController, AbortSignal, RequestCredentials, RequestMode};
 
 use crate::core::api_error::{AnswerHeaders, ApiError, Reach};
-use crate::core::fota::{SyncAnswer, BEARER_HEADER, JSON_HEADERS, SESSION_TOKEN_HEADER};
+use crate::core::fota::{
+    charset_of, SyncAnswer, BEARER_HEADER, JSON_HEADERS, SESSION_TOKEN_HEADER,
+};
 
 /// The two secrets a call needs. Deliberately not `Debug`, so they cannot be logged by accident.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -228,7 +230,12 @@ async fn exchange(
         (headers.get("retry-after"), headers.get("www-authenticate"));
     // The server answered: a body that breaks off is a network failure, never a CORS one, so
     // it is never probed; `core` decides what the answer is.
-    let text = response.text().await.ok();
+    let charset = headers.get("content-type").and_then(|t| charset_of(&t));
+    let text = response
+        .binary()
+        .await
+        .ok()
+        .map(|bytes| decode_text(&bytes, charset.as_deref()));
     if let Some(text) = &text {
         answered.borrow_mut().text.clone_from(text);
     }
@@ -240,6 +247,20 @@ async fn exchange(
             www_authenticate: www_authenticate.as_deref(),
         },
     )
+}
+
+/// A body's text in the charset its `Content-Type` names (a front end may send JSON in
+/// ISO-8859-1 or windows-1252, which `Response.text()` would read as UTF-8 and garble), by the
+/// browser's `TextDecoder`; UTF-8 for none, or for a label the browser does not know. A UTF-8
+/// byte order mark is dropped, as `text()` does.
+fn decode_text(bytes: &[u8], charset: Option<&str>) -> String {
+    charset
+        .and_then(|label| web_sys::TextDecoder::new_with_label(label).ok())
+        .and_then(|decoder| decoder.decode_with_u8_array(bytes).ok())
+        .unwrap_or_else(|| {
+            let text = String::from_utf8_lossy(bytes);
+            text.strip_prefix('\u{feff}').unwrap_or(&text).to_owned()
+        })
 }
 
 /// Fetches `config.json` beside the page; `None` when it is missing or unreachable.

@@ -118,6 +118,19 @@ impl SyncAnswer {
     }
 }
 
+/// The `charset` parameter of a `Content-Type` value (RFC 9110 §8.3.1), lowercased and unquoted,
+/// for the browser's `TextDecoder`: `application/json; charset=ISO-8859-1` gives `iso-8859-1`.
+/// `None` when there is none: JSON is UTF-8 (RFC 8259 §8.1).
+pub fn charset_of(content_type: &str) -> Option<String> {
+    content_type.split(';').skip(1).find_map(|param| {
+        let (name, value) = param.split_once('=')?;
+        name.trim()
+            .eq_ignore_ascii_case("charset")
+            .then(|| value.trim().trim_matches('"').to_ascii_lowercase())
+            .filter(|v| !v.is_empty())
+    })
+}
+
 /// Why a 2xx body gave no device list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Unreadable {
@@ -553,6 +566,30 @@ mod tests {
             assert_eq!(r.device_id, ID, "{body}");
             assert!(r.is_success(), "{body}");
             assert_eq!(r.firmware_version, "SR1.2", "{body}");
+        }
+    }
+
+    #[test]
+    fn the_charset_is_read_from_the_content_type() {
+        assert_eq!(
+            charset_of("application/json; charset=ISO-8859-1").as_deref(),
+            Some("iso-8859-1")
+        );
+        assert_eq!(
+            charset_of("application/json;CHARSET=\"windows-1252\";q=1").as_deref(),
+            Some("windows-1252")
+        );
+        assert_eq!(
+            charset_of("application/json;charset=UTF-8").as_deref(),
+            Some("utf-8")
+        );
+        for none in [
+            "application/json",
+            "",
+            "text/html; boundary=x",
+            "a; charset=",
+        ] {
+            assert_eq!(charset_of(none), None, "{none}");
         }
     }
 

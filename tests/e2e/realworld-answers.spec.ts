@@ -557,3 +557,17 @@ test.describe('answers that gateways and converters reshape are read as results'
     });
   }
 });
+
+test('an answer in ISO-8859-1, as its Content-Type says, reads without garbled reasons', async ({ app, emulator }) => {
+  const reason = 'Mise à jour refusée : appareil injoignable';
+  const body = JSON.stringify({
+    accountName: '0000123456-00001',
+    deviceFirmwarVersionList: [
+      { deviceId: A, status: SUCCESS, Reason: '', firmwareVersion: 'SR1.2.0.0-10657', VersionUpdateTime: '2022-02-04 06:10:01.441 +0000 UTC' },
+      { deviceId: B, status: 'FirmwareVersionUpdateFailed', Reason: reason, firmwareVersion: 'SR1.1.9.0-10412', VersionUpdateTime: '2022-01-28 17:45:09 +0000 UTC' },
+    ],
+  });
+  const { rows } = await run(app, emulator, [{ kind: 200, body, contentType: 'application/json; charset=ISO-8859-1' }], [A, B]);
+  expect(rows).toEqual([A_ROW, { ...B_ROW, reason }]);
+  await expect(app.alert).toHaveCount(0);
+});

@@ -61,7 +61,8 @@ impl Answer {
 
 impl IntoResponse for Answer {
     fn into_response(self) -> Response {
-        let mut response = (self.status, self.body).into_response();
+        let body = encode_body(self.body, &self.content_type);
+        let mut response = (self.status, body).into_response();
         let headers = response.headers_mut();
         // An answer without a body (204, or a bare 401 challenge) may have no Content-Type.
         match HeaderValue::from_str(&self.content_type) {
@@ -87,6 +88,21 @@ impl IntoResponse for Answer {
             response.extensions_mut().insert(reason);
         }
         response
+    }
+}
+
+/// The body's bytes in the charset its `Content-Type` names: ISO-8859-1 (and its superset as
+/// browsers read it, windows-1252) for characters up to U+00FF, else UTF-8. Rules and recorded
+/// answers are written in UTF-8; a front end that answers in Latin-1 sends other bytes.
+fn encode_body(body: String, content_type: &str) -> Vec<u8> {
+    let lower = content_type.to_ascii_lowercase();
+    let latin1 = ["iso-8859-1", "latin1", "windows-1252"]
+        .iter()
+        .any(|name| lower.contains(&format!("charset={name}")));
+    if latin1 && body.chars().all(|c| u32::from(c) <= 0xFF) {
+        body.chars().map(|c| c as u8).collect()
+    } else {
+        body.into_bytes()
     }
 }
 

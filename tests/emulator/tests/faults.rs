@@ -131,6 +131,20 @@ async fn truncated_cuts_the_json_in_half() {
 }
 
 #[tokio::test]
+async fn a_latin1_content_type_sends_latin1_bytes() {
+    let emulator = emulator().await;
+    let body = r#"{"reason":"Mise à jour réussie"}"#;
+    add_fault(
+        emulator.addr(),
+        json!({"kind": 200, "body": body, "contentType": "application/json; charset=ISO-8859-1"}),
+    )
+    .await;
+    let reply = synchronize(emulator.addr(), ACCOUNT, &[IMEI_A]).await;
+    assert_eq!(reply.body.len(), body.chars().count());
+    assert!(reply.body.windows(3).any(|w| w == b" \xe0 "));
+}
+
+#[tokio::test]
 async fn cut_drops_the_connection_in_the_middle_of_a_chunked_body() {
     let emulator = emulator().await;
     let whole = synchronize(emulator.addr(), ACCOUNT, &[IMEI_A, IMEI_B])
