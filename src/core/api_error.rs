@@ -34,9 +34,18 @@ impl RetryAfter {
         if let Ok(seconds) = value.parse::<u32>() {
             return Some(RetryAfter::Seconds(seconds));
         }
-        if value.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-            let seconds = value.parse::<f64>().ok()?.ceil();
-            return (seconds <= f64::from(u32::MAX)).then_some(RetryAfter::Seconds(seconds as u32));
+        // Whole seconds, plus one for any fraction but zeros (no float parsing in the bundle).
+        if let Some((whole, fraction)) = value.split_once('.') {
+            let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+            if digits(whole) && digits(fraction) && !(whole.is_empty() && fraction.is_empty()) {
+                let whole = if whole.is_empty() {
+                    0
+                } else {
+                    whole.parse::<u32>().ok()?
+                };
+                let up = u32::from(fraction.bytes().any(|b| b != b'0'));
+                return whole.checked_add(up).map(RetryAfter::Seconds);
+            }
         }
         let at = httpdate::parse_http_date(value).ok()?;
         let since_epoch = at.duration_since(std::time::UNIX_EPOCH).ok()?;
@@ -626,9 +635,11 @@ impl ApiError {
         match self {
             ApiError::SessionToken { .. } => return "The session token is missing, invalid or expired. Log in again to get a new session token (sessions end after 20 minutes without use), paste it, and synchronize again.".into(),
             ApiError::TokenRefused { .. } => {
-                let what = self.token_trouble().unwrap_or_default();
-                let mut chars = what.chars();
-                let what = chars.next().map(|c| c.to_uppercase().chain(chars).collect::<String>()).unwrap_or_default();
+                let mut what = self.token_trouble().unwrap_or_default();
+                // Every text of token_trouble starts with an ASCII letter.
+                if let Some(first) = what.get_mut(..1) {
+                    first.make_ascii_uppercase();
+                }
                 return format!("{what}, paste it, and synchronize again.");
             }
             ApiError::Gateway { code, .. } => match code.as_str() {

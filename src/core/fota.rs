@@ -186,8 +186,9 @@ const TEXT_KEYS: [&str; 4] = ["#text", "$", "_", "_text"];
 fn text_of(value: Option<&Value>) -> String {
     match value {
         Some(Value::String(s)) => s.trim().to_owned(),
+        // Through an integer: formatting a float exactly costs the bundle several KB.
         Some(Value::Number(n)) => match n.as_f64() {
-            Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 1e17 => format!("{f:.0}"),
+            Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 1e17 => (f as i64).to_string(),
             _ => n.to_string(),
         },
         Some(Value::Array(items)) if items.len() == 1 => text_of(items.first()),
