@@ -6,7 +6,7 @@ Content Security Policy that needs no per-build hash and no server-side nonce.
 
 It also moves Trunk's preload of the wasm to the top of <head>, so that the browser asks for the
 largest file first: over HTTP/1.1 the first request after the page takes the page's own
-connection, while the others each wait one round trip for a new one (README, "Benchmarks").
+connection, while the others each wait one round trip for a new one (docs/PERFORMANCE.md, "First load").
 """
 import base64
 import hashlib

@@ -3,7 +3,7 @@
 into .tools/ by .ci/setup) and updates its Subresource Integrity hash in index.html.
 
 The glue is 64 KB of readable ES module; minified it is about half, and 2 KB less over the wire
-once compressed (README, "Size"). Trunk's own `minify` cannot parse it (its JS minifier stops at
+once compressed (docs/PERFORMANCE.md, "Size budget"). Trunk's own `minify` cannot parse it (its JS minifier stops at
 `export default`), hence terser, run on the module as an ES module so that its exports stay.
 Without terser (a build without .ci/setup) the build fails: the glue keeps Trunk's hashed file
 name, and a deployment caches hashed names for a year, so one name must never carry two contents.

@@ -140,7 +140,7 @@ pub fn RunSummary() -> impl IntoView {
     }
 }
 
-/// Saves the whole result set as JSON (`core::evidence::result_json`; README, "The results as
+/// Saves the whole result set as JSON (`core::evidence::result_json`; docs/USING.md, "Download
 /// JSON").
 fn download_json(run: RunController, config: StoredValue<LoadedConfig>) {
     let (account, url) = run.request_target().unwrap_or_default();
