@@ -265,7 +265,7 @@ const FAILS_FOR_GOOD: FailsForGood[] = [
     requests: 1,
     status: 200,
     reason: 'Answer could not be read',
-    raw: /^It began: <!DOCTYPE html> <html lang="en"><head><meta charset="utf-8"><title>Sign in to your account<\/title>/,
+    raw: /^It began: <!DOCTYPE html>\s<html lang="en"><head><meta charset="utf-8"><title>Sign in to your account<\/title>/,
     headline: 'The answer could not be read: the server sent a web page (“Sign in to your account”) instead of device results.',
   },
 ];
