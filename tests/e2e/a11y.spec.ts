@@ -56,7 +56,8 @@ const STATES: Record<string, (app: App, emulator: import('./emulator').Emulator)
     await expect(app.root.getByRole('region', { name: 'Comparison' }).locator('li').first()).toBeVisible();
   },
   'run error': async (app, emulator) => {
-    await emulator.addFault({ kind: 401 });
+    // A 404 ends the run with an error (a 401 would pause it for a new token instead).
+    await emulator.addFault({ kind: 404 });
     await app.start({ imeis: FOUR });
     await expect(app.alertHeadline).toBeVisible();
     await app.expectRunOver();
@@ -253,7 +254,7 @@ for (const { width, label } of [
 ]) {
   test(`reflows without horizontal scrolling at ${label}`, async ({ page, app, emulator }) => {
     await page.setViewportSize({ width, height: 720 });
-    await emulator.addFault({ kind: 401 });
+    await emulator.addFault({ kind: 404 });
     await app.start({ imeis: [...FOUR, '9'.repeat(80)] });
     await app.expectRunOver();
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
