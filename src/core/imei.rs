@@ -10,6 +10,8 @@ use std::fmt;
 
 use rustc_hash::FxHashMap;
 
+use super::as_seen::{as_seen, visible, Reading, Readings};
+
 /// A well-formed IMEI: 15 ASCII digits, kept inline so that a list of 100,000 costs no
 /// allocation per device. Its check digit may be wrong: users may send test devices on purpose.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -93,6 +95,9 @@ impl fmt::Display for Imei {
 pub enum ImeiError {
     /// Something other than 0-9 in the entry.
     NonDigits,
+    /// A visible character outside ASCII that is no digit in any script (a Cyrillic `О`, a
+    /// letter `l`'s look-alikes): named, with its code point, as it is hard to tell by eye.
+    NotADigit(char),
     /// All digits, but not 14, 15 or 16 of them.
     Length(usize),
     /// 15 digits whose last one is not the Luhn check digit of the first 14.
@@ -122,6 +127,11 @@ impl fmt::Display for ImeiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ImeiError::NonDigits => f.write_str("contains non-digits"),
+            ImeiError::NotADigit(c) => write!(
+                f,
+                "contains non-digits: “{c}” (U+{:04X}) is not a digit",
+                u32::from(*c)
+            ),
             ImeiError::Length(n) => write!(f, "is not 15 digits (it has {n})"),
             ImeiError::CheckDigit { expected } => {
                 write!(f, "Luhn check digit is wrong (expected {expected})")
@@ -168,10 +178,11 @@ fn is_scientific(text: &str) -> bool {
 }
 
 /// True when a table cell looks like an IMEI or IMEISV, however a spreadsheet wrote it: 14 to
-/// 16 digits once unwrapped, or a 15- or 16-digit number in scientific notation. Phone numbers
-/// (10 digits) and ICCIDs (19 or 20) do not.
+/// 16 digits once read as a person sees them ([`as_seen`]) and unwrapped, or a 15- or 16-digit
+/// number in scientific notation. Phone numbers (10 digits) and ICCIDs (19 or 20) do not.
 pub fn looks_like_imei(cell: &str) -> bool {
-    let text = unwrap_entry(cell);
+    let seen = as_seen(cell);
+    let text = unwrap_entry(seen.trim());
     if is_scientific(&text) {
         let exponent = text.rsplit(['E', 'e']).next().unwrap_or_default();
         return matches!(exponent.trim_start_matches('+'), "13" | "14" | "15");
@@ -180,12 +191,15 @@ pub fn looks_like_imei(cell: &str) -> bool {
 }
 
 /// An entry as the user meant it: without Excel's `="…"` text guard or leading apostrophe,
-/// surrounding quotes, or the dashes of label groups (`35-693810-000016-6`).
+/// surrounding quotes, a label glued to it (`IMEI:356938100000018`), or the dashes of label
+/// groups (`35-693810-000016-6`).
 pub fn unwrap_entry(raw: &str) -> std::borrow::Cow<'_, str> {
-    let mut text = raw;
+    let mut text = strip_label(raw).unwrap_or(raw);
     if let Some(inner) = text.strip_prefix("=\"").and_then(|t| t.strip_suffix('"')) {
         text = inner;
     } else if let Some(inner) = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+        text = inner;
+    } else if let Some(inner) = text.strip_prefix('\'').and_then(|t| t.strip_suffix('\'')) {
         text = inner;
     }
     text = text.strip_prefix('\'').unwrap_or(text);
@@ -198,6 +212,23 @@ pub fn unwrap_entry(raw: &str) -> std::borrow::Cow<'_, str> {
     } else {
         std::borrow::Cow::Borrowed(text)
     }
+}
+
+/// What follows `IMEI:`, `IMEI1:`, `IMEISV#` or `imei=` at the start of `text`, when something
+/// does.
+fn strip_label(text: &str) -> Option<&str> {
+    let head = text.get(..4).filter(|h| h.eq_ignore_ascii_case("imei"))?;
+    let mut rest = &text[head.len()..];
+    if rest
+        .get(..2)
+        .is_some_and(|sv| sv.eq_ignore_ascii_case("sv"))
+    {
+        rest = &rest[2..];
+    } else if rest.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+        rest = &rest[1..];
+    }
+    let value = rest.strip_prefix([':', '#', '='])?;
+    (!value.is_empty()).then_some(value)
 }
 
 /// The Luhn check digit for the 14 leading digits of an IMEI.
@@ -313,25 +344,6 @@ fn is_separator(b: u8) -> bool {
     matches!(b, b'\n' | b'\r' | b',' | b';' | b' ' | b'\t')
 }
 
-/// `text` with every space outside ASCII (no-break, narrow, zero-width, a byte-order mark: copied
-/// from web pages and spreadsheets) turned into as many ASCII spaces as it has bytes, so that it
-/// separates entries and every byte range still points where it did in `text`.
-fn ascii_separators(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.is_ascii() {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if (c.is_whitespace() && !c.is_ascii()) || matches!(c, '\u{200b}' | '\u{2060}' | '\u{feff}')
-        {
-            out.extend(std::iter::repeat_n(' ', c.len_utf8()));
-        } else {
-            out.push(c);
-        }
-    }
-    std::borrow::Cow::Owned(out)
-}
-
 /// True when the comma at `at` is the decimal comma of Excel's scientific notation
 /// (`3,56938E+14`): one digit before it, then digits, an exponent and the entry's end.
 fn is_decimal_comma(bytes: &[u8], start: usize, at: usize) -> bool {
@@ -342,12 +354,12 @@ fn is_decimal_comma(bytes: &[u8], start: usize, at: usize) -> bool {
         .iter()
         .position(|&b| is_separator(b))
         .map_or(bytes.len(), |n| at + 1 + n);
-    // ASCII throughout, so any byte range is a `str`.
     std::str::from_utf8(&bytes[start..end]).is_ok_and(is_scientific)
 }
 
-/// The entries of `text` with their 1-based line numbers and byte ranges.
-fn entries(text: &str) -> impl Iterator<Item = (usize, std::ops::Range<usize>)> + '_ {
+/// The entries of ASCII `text` with their 1-based line numbers and byte ranges: the fast path
+/// of [`entries`], for the lists of 300,000 lines the field re-reads on every keystroke.
+fn ascii_entries(text: &str) -> impl Iterator<Item = (usize, std::ops::Range<usize>)> + '_ {
     let bytes = text.as_bytes();
     let mut at = 0;
     let mut line = 1;
@@ -372,6 +384,146 @@ fn entries(text: &str) -> impl Iterator<Item = (usize, std::ops::Range<usize>)> 
     })
 }
 
+/// One entry of a list: where it stands in the text and what a person reads there.
+struct Entry<'a> {
+    line: usize,
+    span: std::ops::Range<usize>,
+    read: std::borrow::Cow<'a, str>,
+}
+
+/// An entry being read from text with characters outside ASCII.
+struct PendingEntry {
+    start: usize,
+    read: String,
+    /// Where invisible characters stand between visible ones: the length of `read` before
+    /// them, where they start and where the next visible character starts.
+    cuts: Vec<(usize, usize, usize)>,
+    /// An invisible run after the last visible character: where it started.
+    pending: Option<usize>,
+}
+
+/// Whether `text` reads as the digits of an IMEI or IMEISV, once unwrapped.
+fn imei_sized(text: &str) -> bool {
+    let text = unwrap_entry(text);
+    (14..=16).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+impl PendingEntry {
+    /// The entry, or the entries when invisible characters stand between whole IMEIs
+    /// (`356938100000018` U+200B `356938100000026` shows 30 digits, but means two IMEIs).
+    fn finish<'a>(self, line: usize, end: usize, out: &mut Vec<Entry<'a>>) {
+        if !self.cuts.is_empty() && !imei_sized(&self.read) {
+            let mut bounds = vec![(0, self.start)];
+            bounds.extend(self.cuts.iter().map(|&(len, _, next)| (len, next)));
+            let pieces: Vec<(&str, std::ops::Range<usize>)> = bounds
+                .iter()
+                .enumerate()
+                .map(|(i, &(from, start))| {
+                    let (to, stop) = match self.cuts.get(i) {
+                        Some(&(len, invisible, _)) => (len, invisible),
+                        None => (self.read.len(), end),
+                    };
+                    (&self.read[from..to], start..stop)
+                })
+                .collect();
+            if pieces.iter().all(|(read, _)| imei_sized(read)) {
+                out.extend(pieces.into_iter().map(|(read, span)| Entry {
+                    line,
+                    span,
+                    read: std::borrow::Cow::Owned(read.to_owned()),
+                }));
+                return;
+            }
+        }
+        out.push(Entry {
+            line,
+            span: self.start..end,
+            read: std::borrow::Cow::Owned(self.read),
+        });
+    }
+}
+
+/// The entries of `text` with their lines, byte ranges and readings ([`as_seen`]): invisible
+/// characters dropped, other spaces and commas as separators, full-width and other-script
+/// digits as ASCII.
+fn entries(text: &str) -> Vec<Entry<'_>> {
+    if text.is_ascii() {
+        return ascii_entries(text)
+            .map(|(line, span)| Entry {
+                line,
+                read: std::borrow::Cow::Borrowed(&text[span.clone()]),
+                span,
+            })
+            .collect();
+    }
+    let readings = Readings::of(text);
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut line = 1;
+    let mut current: Option<PendingEntry> = None;
+    for (at, c) in text.char_indices() {
+        let kind = if c.is_ascii() {
+            let decimal = c == ','
+                && current
+                    .as_ref()
+                    .is_some_and(|e| is_decimal_comma(bytes, e.start, at));
+            if is_separator(c as u8) && !decimal {
+                Seen::Separator
+            } else {
+                Seen::Char(c)
+            }
+        } else {
+            match readings.get(c) {
+                Some(Reading::Invisible) => Seen::Invisible,
+                Some(Reading::Separator) => Seen::Separator,
+                Some(Reading::Text(shown)) => Seen::Text(shown),
+                None => Seen::Char(c),
+            }
+        };
+        if let Seen::Separator = kind {
+            if let Some(entry) = current.take() {
+                entry.finish(line, at, &mut out);
+            }
+            if c == '\n' {
+                line += 1;
+            }
+            continue;
+        }
+        if let Seen::Invisible = kind {
+            if let Some(entry) = &mut current {
+                entry.pending.get_or_insert(at);
+            }
+            continue;
+        }
+        let entry = current.get_or_insert_with(|| PendingEntry {
+            start: at,
+            read: String::new(),
+            cuts: Vec::new(),
+            pending: None,
+        });
+        if let Some(invisible) = entry.pending.take() {
+            entry.cuts.push((entry.read.len(), invisible, at));
+        }
+        match kind {
+            Seen::Text(shown) => entry.read.push_str(shown),
+            Seen::Char(c) => entry.read.push(c),
+            Seen::Separator | Seen::Invisible => {}
+        }
+    }
+    if let Some(entry) = current {
+        entry.finish(line, text.len(), &mut out);
+    }
+    out
+}
+
+/// A character of text with characters outside ASCII, as [`entries`] takes it.
+enum Seen<'a> {
+    Separator,
+    Invisible,
+    Char(char),
+    Text(&'a str),
+}
+
 const MAX_SHOWN_ENTRY: usize = 40;
 
 fn shorten(text: &str) -> String {
@@ -383,24 +535,30 @@ fn shorten(text: &str) -> String {
 /// once, in first-seen order. Entries failing only the check digit are kept when
 /// `allow_bad_check_digit` is set (test devices), and reported either way.
 pub fn parse_list(text: &str, allow_bad_check_digit: bool) -> ImeiList {
-    let text = &*ascii_separators(text);
     let mut list = ImeiList::default();
     // Keyed by the IMEI's numeric value; entries that fail only the check digit share the map,
     // so their duplicates are reported too.
     let mut first_seen: FxHashMap<u64, usize> = FxHashMap::default();
-    for (line, span) in entries(text) {
-        let raw = &text[span.clone()];
+    for Entry { line, span, read } in entries(text) {
+        let unwrapped = unwrap_entry(&read);
+        if is_label(&unwrapped) {
+            continue;
+        }
         list.entries += 1;
         let entry = list.entries;
         let problem = |kind, included| Problem {
             entry,
             line,
-            text: shorten(raw),
+            text: shorten(&visible(&text[span.clone()])),
             span: span.clone(),
             kind,
             included,
         };
-        let (imei, check_digit) = match Imei::parse_lenient(&unwrap_entry(raw)) {
+        let parsed = Imei::parse_lenient(&unwrapped).map_err(|e| match e {
+            ImeiError::NonDigits => name_non_digit(&text[span.clone()]),
+            e => e,
+        });
+        let (imei, check_digit) = match parsed {
             Ok(imei) => (imei, check_digit_error(&imei.0)),
             Err(e) => {
                 list.problems.push(problem(ProblemKind::Invalid(e), false));
@@ -424,6 +582,35 @@ pub fn parse_list(text: &str, allow_bad_check_digit: bool) -> ImeiList {
         list.devices.push(imei);
     }
     list
+}
+
+/// A label pasted with the numbers (`IMEI:`, `IMEI 1`, `IMEISV`, a column's header): not an
+/// entry.
+fn is_label(text: &str) -> bool {
+    let word = text.trim_end_matches([':', '#', '.']);
+    let Some(_) = word.get(..4).filter(|w| w.eq_ignore_ascii_case("imei")) else {
+        return false;
+    };
+    let rest = &word[4..];
+    rest.is_empty()
+        || rest.eq_ignore_ascii_case("sv")
+        || rest.eq_ignore_ascii_case("/sv")
+        || (rest.len() == 1 && rest.as_bytes()[0].is_ascii_digit())
+}
+
+/// Why an entry is not digits, naming the first character outside ASCII that is not a digit
+/// (a Cyrillic `О` looks like a zero; ASCII letters show in the quoted entry as they are).
+fn name_non_digit(raw: &str) -> ImeiError {
+    let shown = visible(raw);
+    let odd = shown.chars().find(|&c| {
+        !c.is_ascii()
+            && super::as_seen::decimal_digit(c).is_none()
+            && !as_seen(&c.to_string()).bytes().all(|b| b.is_ascii_digit())
+    });
+    match odd {
+        Some(c) => ImeiError::NotADigit(c),
+        None => ImeiError::NonDigits,
+    }
 }
 
 #[cfg(test)]

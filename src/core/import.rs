@@ -692,7 +692,7 @@ mod tests {
         match kind {
             ProblemKind::Duplicate { .. } => "duplicate",
             ProblemKind::Invalid(e) => match e {
-                ImeiError::NonDigits => "non-digits",
+                ImeiError::NonDigits | ImeiError::NotADigit(_) => "non-digits",
                 ImeiError::Length(_) => "length",
                 ImeiError::CheckDigit { .. } => "check-digit",
                 ImeiError::ScientificNotation => "scientific-notation",
