@@ -778,6 +778,165 @@ mod tests {
         );
     }
 
+    fn sent(text: &str) -> Vec<String> {
+        parse_list(text, false)
+            .devices
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    /// What Outlook, Teams, PDF viewers and right-to-left locales put inside and around a
+    /// number: each is read away, and the entry is the IMEI a person sees.
+    #[test]
+    fn invisible_characters_inside_and_around_an_imei_are_read_away() {
+        for invisible in [
+            "\u{00AD}",
+            "\u{200E}",
+            "\u{200F}",
+            "\u{2066}",
+            "\u{2067}",
+            "\u{2068}",
+            "\u{2069}",
+            "\u{202A}",
+            "\u{202B}",
+            "\u{202C}",
+            "\u{202D}",
+            "\u{202E}",
+            "\u{2060}",
+            "\u{FE0E}",
+            "\u{FE0F}",
+            "\u{200B}",
+            "\u{200C}",
+            "\u{200D}",
+            "\u{FEFF}",
+            "\u{061C}",
+            "\u{180E}",
+            "\u{034F}",
+            "\u{2061}",
+            "\u{E0020}",
+        ] {
+            let text = format!(
+                "{invisible}3569381{invisible}00000018{invisible}\n{invisible}356938100000026"
+            );
+            let list = parse_list(&text, false);
+            assert_eq!(
+                sent(&text),
+                ["356938100000018", "356938100000026"],
+                "{invisible:?}"
+            );
+            assert!(
+                list.problems.is_empty(),
+                "{invisible:?}: {:?}",
+                list.problems
+            );
+            assert_eq!(list.entries, 2);
+        }
+        // Nothing but invisible characters is no entry at all.
+        assert_eq!(parse_list("\u{200E}\u{2069}\n\u{FEFF}", false).entries, 0);
+    }
+
+    #[test]
+    fn full_width_and_other_script_digits_are_digits() {
+        let written = |zero: u32| -> String {
+            "356938100000018"
+                .bytes()
+                .map(|d| char::from_u32(zero + u32::from(d - b'0')).unwrap())
+                .collect()
+        };
+        // Full-width, Arabic-Indic, Persian, Devanagari, Bengali, Thai, mathematical bold.
+        for zero in [0xFF10, 0x0660, 0x06F0, 0x0966, 0x09E6, 0x0E50, 0x1D7CE] {
+            let text = written(zero);
+            assert_eq!(sent(&text), ["356938100000018"], "{text}");
+            let isolated = format!("\u{2067}{text}\u{2069}");
+            assert_eq!(sent(&isolated), ["356938100000018"], "{isolated}");
+        }
+        // The problem quotes what is there, less what no one sees.
+        let list = parse_list("\u{200E}３５６９３８１００００００１９\u{200E}", false);
+        assert_eq!(list.problems[0].text, "３５６９３８１００００００１９");
+        assert_eq!(
+            list.problems[0].kind,
+            ProblemKind::Invalid(ImeiError::CheckDigit { expected: 8 })
+        );
+    }
+
+    /// Visible junk stays a problem, named with its code point when it is not ASCII (a
+    /// Cyrillic О looks like a zero).
+    #[test]
+    fn a_look_alike_that_is_not_a_digit_is_named() {
+        let list = parse_list("3569381О0000018 35693810000001x", false);
+        assert_eq!(
+            list.problems[0].to_string(),
+            "Entry 1 (line 1): \"3569381О0000018\" contains non-digits: “О” (U+041E) is not a digit"
+        );
+        assert_eq!(
+            list.problems[1].to_string(),
+            "Entry 2 (line 1): \"35693810000001x\" contains non-digits"
+        );
+    }
+
+    #[test]
+    fn spaces_line_separators_and_commas_of_every_script_separate() {
+        let imeis = ["356938100000018", "356938100000026"];
+        for separator in [
+            "\u{00A0}", "\u{202F}", "\u{2009}", "\u{2007}", "\u{3000}", "\u{2028}", "\u{2029}",
+            "\u{0085}", "\u{FF0C}", "\u{FF1B}", "\u{3001}", "\u{060C}", "\u{061B}", "\u{FE50}",
+        ] {
+            assert_eq!(sent(&imeis.join(separator)), imeis, "{separator:?}");
+        }
+    }
+
+    /// Word and Outlook turn `-` into an en dash or a non-breaking hyphen, and quotes into
+    /// curly ones; Excel's text guard and apostrophe may come with a direction mark.
+    #[test]
+    fn word_processor_dashes_and_quotes_are_read_as_typed() {
+        for text in [
+            "35–693810–000001–8",
+            "35‑693810‑000001‑8",
+            "35−693810−000001−8",
+            "“356938100000018”",
+            "‘356938100000018’",
+            "\u{200E}'356938100000018",
+            "＝\"356938100000018\"",
+        ] {
+            assert_eq!(sent(text), ["356938100000018"], "{text}");
+        }
+    }
+
+    #[test]
+    fn imei_labels_are_not_entries() {
+        let text = "IMEI: 356938100000018\nIMEI1:356938100000026\nimei#356938100000059\nIMEI\n356938035643809";
+        let list = parse_list(text, false);
+        assert_eq!(list.devices.len(), 4);
+        assert!(list.problems.is_empty(), "{:?}", list.problems);
+        assert_eq!(list.entries, 4);
+        // An IMEISV after its label still gets its suggestion.
+        let sv = parse_list("IMEISV: 3569381000000112", false);
+        assert_eq!(
+            sv.problems[0].suggestion().unwrap().as_str(),
+            "356938100000018"
+        );
+    }
+
+    /// A zero-width space between two whole IMEIs shows 30 digits but means two devices; inside
+    /// one it is read away. Suggestions replace only their own piece.
+    #[test]
+    fn invisible_characters_between_whole_imeis_separate_them() {
+        let text = "356938100000018\u{200B}3569381000000112\u{2060}35693810000002";
+        let list = parse_list(text, false);
+        assert_eq!(sent(text), ["356938100000018"]);
+        assert_eq!(list.entries, 3);
+        assert_eq!(&text[list.problems[0].span.clone()], "3569381000000112");
+        assert_eq!(
+            accept_suggestions(text, &list),
+            "356938100000018\u{200B}356938100000018\u{2060}356938100000026"
+        );
+        assert_eq!(
+            parse_list("3569381000\u{200B}00018", false).devices.len(),
+            1
+        );
+    }
+
     #[test]
     fn problems_name_their_place() {
         let list = parse_list("\n\n12345", false);
@@ -843,6 +1002,51 @@ mod tests {
                 prop_assert_eq!(suggestion.as_deref(), Some(expected.as_str()));
                 prop_assert!(Imei::parse(&expected).is_ok());
             }
+        }
+
+        /// However an IMEI is dressed (digits of any width or script, invisible characters
+        /// anywhere), it reads as itself.
+        #[test]
+        fn a_dressed_imei_reads_as_itself(
+            body in "[0-9]{14}",
+            forms in proptest::collection::vec(0usize..5, 15),
+            marks in proptest::collection::vec(prop::sample::select(vec!["", "", "\u{200E}", "\u{00AD}", "\u{2069}", "\u{FE0F}", "\u{FEFF}", "\u{2060}"]), 16),
+        ) {
+            let imei = with_check_digit(&body);
+            let mut text = String::new();
+            for (i, d) in imei.bytes().enumerate() {
+                text.push_str(marks[i]);
+                let v = u32::from(d - b'0');
+                let zero = [0x30, 0xFF10, 0x0660, 0x06F0, 0x1D7CE][forms[i]];
+                text.push(char::from_u32(zero + v).unwrap());
+            }
+            text.push_str(marks[15]);
+            prop_assert_eq!(sent(&text), vec![imei]);
+        }
+
+        /// The reading agrees with the crates' own: the whole text (not character by
+        /// character) less general category Cf, in NFKC.
+        #[test]
+        fn readings_agree_with_nfkc_of_the_whole_text(
+            chars in proptest::collection::vec(prop::sample::select(vec![
+                '1', '7', 'a', 'Z', '-', '\u{FF11}', '\u{FF17}', '\u{FF21}', '\u{00B9}', '\u{2460}',
+                '\u{1D7D0}', '\u{00AD}', '\u{200E}', '\u{2066}', '\u{202C}', '\u{2060}', '\u{FEFF}',
+                '\u{200B}', '\u{2013}', '\u{FF0D}', '\u{00C5}', 'A', '\u{030A}', '\u{212B}',
+            ]), 0..30)
+        ) {
+            use unicode_normalization::UnicodeNormalization;
+            use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+            let text: String = chars.into_iter().collect();
+            let visible: String = text
+                .chars()
+                .filter(|c| c.general_category() != GeneralCategory::Format)
+                .collect();
+            let oracle: String = visible
+                .nfkc()
+                .map(|c| if c.general_category() == GeneralCategory::DashPunctuation { '-' } else { c })
+                .collect();
+            let ours: String = super::super::as_seen::as_seen(&text).nfc().collect();
+            prop_assert_eq!(ours, oracle);
         }
 
         #[test]
