@@ -411,7 +411,7 @@ fn imei_sized(text: &str) -> bool {
 impl PendingEntry {
     /// The entry, or the entries when invisible characters stand between whole IMEIs
     /// (`356938100000018` U+200B `356938100000026` shows 30 digits, but means two IMEIs).
-    fn finish<'a>(self, line: usize, end: usize, out: &mut Vec<Entry<'a>>) {
+    fn finish(self, line: usize, end: usize, out: &mut Vec<Entry<'_>>) {
         if !self.cuts.is_empty() && !imei_sized(&self.read) {
             let mut bounds = vec![(0, self.start)];
             bounds.extend(self.cuts.iter().map(|&(len, _, next)| (len, next)));
@@ -445,23 +445,35 @@ impl PendingEntry {
 
 /// The entries of `text` with their lines, byte ranges and readings ([`as_seen`]): invisible
 /// characters dropped, other spaces and commas as separators, full-width and other-script
-/// digits as ASCII.
-fn entries(text: &str) -> Vec<Entry<'_>> {
-    if text.is_ascii() {
-        return ascii_entries(text)
-            .map(|(line, span)| Entry {
-                line,
-                read: std::borrow::Cow::Borrowed(&text[span.clone()]),
-                span,
-            })
-            .collect();
-    }
+/// digits as ASCII. Split on ASCII separators first, byte by byte, so that only the entries
+/// with characters outside ASCII are read character by character.
+fn entries(text: &str) -> impl Iterator<Item = Entry<'_>> + '_ {
     let readings = Readings::of(text);
+    ascii_entries(text).flat_map(move |(line, span)| {
+        let raw = &text[span.clone()];
+        let (one, several) = if raw.is_ascii() {
+            let read = std::borrow::Cow::Borrowed(raw);
+            (Some(Entry { line, span, read }), Vec::new())
+        } else {
+            (None, entries_as_seen(text, span, line, &readings))
+        };
+        one.into_iter().chain(several)
+    })
+}
+
+/// The entries within `span` of `text` (on line `line`), which has characters outside ASCII:
+/// character by character.
+fn entries_as_seen<'a>(
+    text: &'a str,
+    span: std::ops::Range<usize>,
+    line: usize,
+    readings: &Readings,
+) -> Vec<Entry<'a>> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
-    let mut line = 1;
     let mut current: Option<PendingEntry> = None;
-    for (at, c) in text.char_indices() {
+    for (at, c) in text[span.clone()].char_indices() {
+        let at = span.start + at;
         let kind = if c.is_ascii() {
             let decimal = c == ','
                 && current
@@ -483,9 +495,6 @@ fn entries(text: &str) -> Vec<Entry<'_>> {
         if let Seen::Separator = kind {
             if let Some(entry) = current.take() {
                 entry.finish(line, at, &mut out);
-            }
-            if c == '\n' {
-                line += 1;
             }
             continue;
         }
@@ -511,7 +520,7 @@ fn entries(text: &str) -> Vec<Entry<'_>> {
         }
     }
     if let Some(entry) = current {
-        entry.finish(line, text.len(), &mut out);
+        entry.finish(line, span.end, &mut out);
     }
     out
 }
