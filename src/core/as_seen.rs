@@ -15,7 +15,7 @@
 use std::borrow::Cow;
 use std::cell::RefCell;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// How a character other than ASCII reads inside a list of entries.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,18 +35,15 @@ thread_local! {
     static READINGS: RefCell<FxHashMap<char, Reading>> = RefCell::new(FxHashMap::default());
 }
 
-/// The readings of `chars` (none ASCII), from the cache or worked out together in one call.
-fn with_readings<T>(
-    chars: impl Iterator<Item = char>,
-    then: impl FnOnce(&FxHashMap<char, Reading>) -> T,
-) -> T {
+/// The readings of `distinct` (none ASCII, each once), from the cache, the new ones worked out
+/// together in one call.
+fn with_readings<T>(distinct: &[char], then: impl FnOnce(&FxHashMap<char, Reading>) -> T) -> T {
     READINGS.with_borrow_mut(|known| {
-        let mut new: Vec<char> = Vec::new();
-        for c in chars {
-            if !known.contains_key(&c) && !new.contains(&c) {
-                new.push(c);
-            }
-        }
+        let new: Vec<char> = distinct
+            .iter()
+            .copied()
+            .filter(|c| !known.contains_key(c))
+            .collect();
         if !new.is_empty() {
             for (c, folded) in new.iter().zip(fold_chars(&new)) {
                 known.insert(*c, reading(*c, &folded));
@@ -56,17 +53,18 @@ fn with_readings<T>(
     })
 }
 
-/// The distinct characters of `text` outside ASCII (a paste of 300,000 lines has a handful).
+/// The distinct characters of `text` outside ASCII (a paste of 300,000 lines has a handful;
+/// a table with notes in Japanese a few thousand).
 fn distinct_non_ascii(text: &str) -> Vec<char> {
-    let mut distinct: Vec<char> = Vec::new();
+    let mut seen: FxHashSet<char> = FxHashSet::default();
     let mut last = '\0';
     for c in text.chars().filter(|c| !c.is_ascii()) {
-        if c != last && !distinct.contains(&c) {
-            distinct.push(c);
+        if c != last {
+            seen.insert(c);
         }
         last = c;
     }
-    distinct
+    seen.into_iter().collect()
 }
 
 /// The readings of the characters outside ASCII in `text`, for [`Readings::get`].
@@ -79,7 +77,7 @@ impl Readings {
             return Readings(FxHashMap::default());
         }
         let distinct = distinct_non_ascii(text);
-        with_readings(distinct.iter().copied(), |known| {
+        with_readings(&distinct, |known| {
             Readings(
                 distinct
                     .iter()

@@ -540,8 +540,10 @@ fn shorten(text: &str) -> String {
 }
 
 /// Splits `text` on newlines, commas, semicolons, spaces and tabs (not on the decimal comma of
-/// `3,56938E+14`), unwraps each entry ([`unwrap_entry`]), and keeps each well-formed IMEI
-/// once, in first-seen order. Entries failing only the check digit are kept when
+/// `3,56938E+14`) and on the spaces and commas of other scripts, reads each entry as a person
+/// sees it ([`super::as_seen`]: invisible characters dropped, full-width and other-script
+/// digits as ASCII), unwraps it ([`unwrap_entry`]), skips labels (`IMEI:`), and keeps each
+/// well-formed IMEI once, in first-seen order. Entries failing only the check digit are kept when
 /// `allow_bad_check_digit` is set (test devices), and reported either way.
 pub fn parse_list(text: &str, allow_bad_check_digit: bool) -> ImeiList {
     let mut list = ImeiList::default();
