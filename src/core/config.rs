@@ -82,29 +82,46 @@ impl<T> Default for Field<T> {
     }
 }
 
-impl<'de, T: serde::de::DeserializeOwned> Deserialize<'de> for Field<T> {
+impl<'de, T: FromValue> Deserialize<'de> for Field<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = Value::deserialize(deserializer)?;
         if value.is_null() {
             return Ok(Field(None));
         }
-        Ok(Field(Some(T::deserialize(&value).map_err(|_| value))))
+        Ok(Field(Some(T::from_value(&value).ok_or(value))))
+    }
+}
+
+/// A key's type, read from the JSON value the file gives, `None` when it is not one. (serde's
+/// own readers would bring their error messages, float formatting among them, about 20 KB of
+/// the bundle, for errors this module words itself.)
+pub trait FromValue: Sized {
+    fn from_value(value: &Value) -> Option<Self>;
+}
+
+impl FromValue for String {
+    fn from_value(value: &Value) -> Option<Self> {
+        value.as_str().map(str::to_owned)
+    }
+}
+
+impl FromValue for Map<String, Value> {
+    fn from_value(value: &Value) -> Option<Self> {
+        value.as_object().cloned()
     }
 }
 
 /// A whole number, also when written with a zero fraction (`30000.0`, `3e4`), as editors and
-/// generators write numbers; negative ones are kept so that the message can quote them.
+/// generators write numbers; negative and huge ones are kept so that the message can name them.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Whole(f64);
 
-impl<'de> Deserialize<'de> for Whole {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let n = f64::deserialize(deserializer)?;
-        if n.fract() == 0.0 && n.is_finite() {
-            Ok(Whole(n))
-        } else {
-            Err(serde::de::Error::custom("not a whole number"))
-        }
+impl FromValue for Whole {
+    fn from_value(value: &Value) -> Option<Self> {
+        value
+            .as_f64()
+            .filter(|n| n.fract() == 0.0 && n.is_finite())
+            .map(Whole)
     }
 }
 
@@ -114,6 +131,16 @@ impl Whole {
         (f64::from(min)..=f64::from(max))
             .contains(&self.0)
             .then_some(self.0 as u32)
+    }
+
+    /// The number in words for a message, without float formatting: `-3`, or `a number past
+    /// 4294967295` for one that no key takes.
+    fn words(self) -> String {
+        if self.0.abs() < 1e15 {
+            format!("{}", self.0 as i64)
+        } else {
+            format!("a number past {}", u32::MAX)
+        }
     }
 }
 
@@ -154,11 +181,32 @@ pub struct RawTheme {
 }
 
 /// `allowedParentOrigins`: a list, or one origin written without the brackets.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug)]
 pub enum Origins {
     List(Vec<String>),
     One(String),
+}
+
+impl FromValue for Origins {
+    fn from_value(value: &Value) -> Option<Self> {
+        match value {
+            Value::String(one) => Some(Origins::One(one.clone())),
+            Value::Array(list) => list
+                .iter()
+                .map(String::from_value)
+                .collect::<Option<_>>()
+                .map(Origins::List),
+            _ => None,
+        }
+    }
+}
+
+impl FromValue for RawTheme {
+    fn from_value(value: &Value) -> Option<Self> {
+        value
+            .is_object()
+            .then(|| RawTheme::deserialize(value.clone()).unwrap_or_default())
+    }
 }
 
 /// What is wrong with one key; the key's other siblings still apply.
@@ -311,7 +359,11 @@ fn quote(value: &Value) -> String {
     match value {
         Value::Null => "null".into(),
         Value::Bool(b) => format!("{b}"),
-        Value::Number(n) => format!("{n}"),
+        Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => format!("{i}"),
+            (_, Some(u)) => format!("{u}"),
+            _ => "a number with a fraction".into(),
+        },
         Value::String(s) => format!("the text \"{}\"", super::shorten(s, 60)),
         Value::Array(_) => "a list".into(),
         Value::Object(_) => "an object".into(),
@@ -324,7 +376,7 @@ fn did_you_mean(key: &str) -> Option<&'static str> {
     let squash = |k: &str| -> String {
         k.chars()
             .filter(|c| !matches!(c, '_' | '-' | ' '))
-            .flat_map(char::to_lowercase)
+            .map(|c| c.to_ascii_lowercase())
             .collect()
     };
     let wanted = squash(key);
@@ -540,7 +592,7 @@ impl RawConfig {
             let expected = format!("a whole number{unit} from {min} to {max}");
             self::field(field, &expected, |n| {
                 n.within(min, max)
-                    .ok_or_else(|| (expected.clone(), format!("{}", n.0)))
+                    .ok_or_else(|| (expected.clone(), n.words()))
             })
         };
         let request_timeout_ms = take(
