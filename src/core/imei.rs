@@ -95,8 +95,8 @@ impl fmt::Display for Imei {
 pub enum ImeiError {
     /// Something other than 0-9 in the entry.
     NonDigits,
-    /// A visible character outside ASCII that is no digit in any script (a Cyrillic `О`, a
-    /// letter `l`'s look-alikes): named, with its code point, as it is hard to tell by eye.
+    /// One visible character outside ASCII among digits that is no digit in any script (a
+    /// Cyrillic `О` for a zero): named, with its code point, as it is hard to tell by eye.
     NotADigit(char),
     /// All digits, but not 14, 15 or 16 of them.
     Length(usize),
@@ -609,18 +609,16 @@ fn is_label(text: &str) -> bool {
         || (rest.len() == 1 && rest.as_bytes()[0].is_ascii_digit())
 }
 
-/// Why an entry is not digits, naming the first character outside ASCII that is not a digit
-/// (a Cyrillic `О` looks like a zero; ASCII letters show in the quoted entry as they are).
+/// Why an entry is not digits. A number with one odd character outside ASCII (a Cyrillic `О`
+/// among the digits looks like a zero) names it with its code point; any other entry (a word,
+/// ASCII junk that shows in the quoted entry) is just not digits.
 fn name_non_digit(raw: &str) -> ImeiError {
     let shown = visible(raw);
-    let odd = shown.chars().find(|&c| {
-        !c.is_ascii()
-            && super::as_seen::decimal_digit(c).is_none()
-            && !as_seen(&c.to_string()).bytes().all(|b| b.is_ascii_digit())
-    });
-    match odd {
-        Some(c) => ImeiError::NotADigit(c),
-        None => ImeiError::NonDigits,
+    let reads_as_digit = |c: char| as_seen(&c.to_string()).bytes().all(|b| b.is_ascii_digit());
+    let mut odd = shown.chars().filter(|&c| !reads_as_digit(c));
+    match (odd.next(), odd.next()) {
+        (Some(c), None) if !c.is_ascii() => ImeiError::NotADigit(c),
+        _ => ImeiError::NonDigits,
     }
 }
 
@@ -883,6 +881,11 @@ mod tests {
         assert_eq!(
             list.problems[1].to_string(),
             "Entry 2 (line 1): \"35693810000001x\" contains non-digits"
+        );
+        let word = parse_list("gelöscht", false);
+        assert_eq!(
+            word.problems[0].kind,
+            ProblemKind::Invalid(ImeiError::NonDigits)
         );
     }
 
