@@ -614,10 +614,13 @@ fn is_label(text: &str) -> bool {
 /// ASCII junk that shows in the quoted entry) is just not digits.
 fn name_non_digit(raw: &str) -> ImeiError {
     let shown = visible(raw);
-    let reads_as_digit = |c: char| as_seen(&c.to_string()).bytes().all(|b| b.is_ascii_digit());
-    let mut odd = shown.chars().filter(|&c| !reads_as_digit(c));
+    let read = |c: char| as_seen(&c.to_string()).into_owned();
+    let digit = |c: char| read(c).bytes().all(|b| b.is_ascii_digit());
+    let mut odd = shown.chars().filter(|&c| !digit(c));
     match (odd.next(), odd.next()) {
-        (Some(c), None) if !c.is_ascii() => ImeiError::NotADigit(c),
+        (Some(c), None) if !read(c).is_ascii() && shown.chars().any(digit) => {
+            ImeiError::NotADigit(c)
+        }
         _ => ImeiError::NonDigits,
     }
 }
