@@ -10,6 +10,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{AbortController, AbortSignal, RequestCredentials, RequestMode};
 
 use crate::core::api_error::{AnswerHeaders, ApiError, Reach};
+use crate::core::config::{check_answer, ConfigError};
 use crate::core::fota::{
     charset_of, SyncAnswer, BEARER_HEADER, JSON_HEADERS, SESSION_TOKEN_HEADER,
 };
@@ -263,26 +264,24 @@ fn decode_text(bytes: &[u8], charset: Option<&str>) -> String {
         })
 }
 
-/// Fetches `config.json` beside the page; `None` when it is missing or unreachable.
+/// Fetches `config.json` beside the page: its text, or why it is not the file (no answer, an
+/// HTTP error, a web page served in its place: [`crate::core::config::check_answer`]).
 ///
 /// `index.html` preloads it (`<link rel="preload" href="config.json" as="fetch" crossorigin>`), so
 /// the answer is usually there before the wasm has started. The browser hands the preload to this
 /// request only when URL, mode (`cors`) and credentials (`same-origin`) are the same: keep them so
 /// (the e2e test "a load asks once for config.json ..." in tests/e2e/nginx.spec.ts checks it).
-pub async fn fetch_config_text() -> Result<String, String> {
+pub async fn fetch_config_text() -> Result<String, ConfigError> {
     let response = Request::get("config.json")
         .cache(web_sys::RequestCache::NoCache)
         .send()
         .await
-        .map_err(|_| "config.json could not be loaded".to_owned())?;
-    if !response.ok() {
-        return Err(format!(
-            "config.json could not be loaded (HTTP {})",
-            response.status()
-        ));
-    }
-    response
+        .map_err(|_| ConfigError::Unreachable)?;
+    let content_type = response.headers().get("content-type");
+    let text = response
         .text()
         .await
-        .map_err(|_| "config.json could not be read".to_owned())
+        .map_err(|_| ConfigError::Unreachable)?;
+    check_answer(response.status(), content_type.as_deref(), &text)?;
+    Ok(text)
 }

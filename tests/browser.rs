@@ -745,3 +745,23 @@ async fn frame() {
     wasm_bindgen_futures::JsFuture::from(frame).await.unwrap();
     tick().await;
 }
+
+/// The browser's own NFKC and Unicode property escapes read pasted text as the native crates do
+/// (the native tests check the tables against them): invisible characters dropped, full-width
+/// and other-script digits as ASCII, dashes as `-`, other scripts' spaces and commas as spaces.
+#[wasm_bindgen_test]
+fn pasted_text_reads_in_the_browser_as_the_native_crates_read_it() {
+    use fota_sync::core::as_seen::{as_seen, visible};
+    assert_eq!(as_seen("\u{200e}３５６\u{00ad}９\u{2069}"), "3569");
+    assert_eq!(as_seen("٣٥٦۹३५𝟑"), "3569353");
+    assert_eq!(as_seen("35–69\u{2011}3\u{2212}8"), "35-69-3-8");
+    assert_eq!(as_seen("“1” ‘2’"), "\"1\" '2'");
+    assert_eq!(
+        as_seen("1\u{a0}2\u{2028}3，4\u{3000}5\u{feff}\u{fe0f}\u{2060}\u{200b}"),
+        "1 2 3 4 5"
+    );
+    assert_eq!(as_seen("\u{1F600}ｸ①"), "\u{1F600}ク1");
+    assert_eq!(visible("\u{200e}３\u{00ad}５"), "３５");
+    let list = fota_sync::core::imei::parse_list("\u{2067}٣٥٦٩٣٨١٠٠٠٠٠٠١٨\u{2069}", false);
+    assert_eq!(list.devices.len(), 1, "{:?}", list.problems);
+}

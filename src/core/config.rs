@@ -1,5 +1,15 @@
 //! Runtime configuration read from `config.json` beside `index.html`, and the API base URL rules.
+//!
+//! Every key is optional, and one bad key costs only that key: the file is read with serde's
+//! derive into fields that take any JSON value ([`Field`]), then [`RawConfig::validate`]
+//! checks each key on its own, keeps every valid one and names each bad one ([`KeyError`]).
+//! A hand-edited file is read as people write it: a byte-order mark, CRLF line ends, `//` and
+//! `/* */` comments, a trailing comma, a whole number written as `30000.0`.
 
+use std::fmt;
+
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::fota::MAX_DEVICES_PER_REQUEST;
@@ -60,13 +70,748 @@ impl Default for AppConfig {
     }
 }
 
-/// The value of `key`, unless it is missing or `null`: both mean the default.
-fn given<'a>(object: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
-    object.get(key).filter(|value| !value.is_null())
+/// A key's value as the file gives it: `None` when missing or `null` (both mean the default),
+/// else the value read as `T` or, when it is not one, the value itself for the message. Never
+/// fails, so that one bad key does not fail the whole file.
+#[derive(Debug)]
+pub struct Field<T>(Option<Result<T, Value>>);
+
+impl<T> Default for Field<T> {
+    fn default() -> Self {
+        Field(None)
+    }
 }
 
-/// `accent` or `--fota-accent` → `--fota-accent`; names are letters, digits and dashes only.
-/// A value that is not a string is not allowed either.
+impl<'de, T: FromValue> Deserialize<'de> for Field<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        if value.is_null() {
+            return Ok(Field(None));
+        }
+        Ok(Field(Some(T::from_value(&value).ok_or(value))))
+    }
+}
+
+/// A key's type, read from the JSON value the file gives, `None` when it is not one. (serde's
+/// own readers would bring their error messages, float formatting among them, about 20 KB of
+/// the bundle, for errors this module words itself.)
+pub trait FromValue: Sized {
+    fn from_value(value: &Value) -> Option<Self>;
+}
+
+impl FromValue for String {
+    fn from_value(value: &Value) -> Option<Self> {
+        value.as_str().map(str::to_owned)
+    }
+}
+
+impl FromValue for Map<String, Value> {
+    fn from_value(value: &Value) -> Option<Self> {
+        value.as_object().cloned()
+    }
+}
+
+/// A whole number, also when written with a zero fraction (`30000.0`, `3e4`), as editors and
+/// generators write numbers; negative and huge ones are kept so that the message can name them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Whole(f64);
+
+impl FromValue for Whole {
+    fn from_value(value: &Value) -> Option<Self> {
+        value
+            .as_f64()
+            .filter(|n| n.fract() == 0.0 && n.is_finite())
+            .map(Whole)
+    }
+}
+
+impl Whole {
+    /// The number when it lies in `min..=max`.
+    fn within(self, min: u32, max: u32) -> Option<u32> {
+        (f64::from(min)..=f64::from(max))
+            .contains(&self.0)
+            .then_some(self.0 as u32)
+    }
+
+    /// The number in words for a message, without float formatting: `-3`, or `a number past
+    /// 4294967295` for one that no key takes.
+    fn words(self) -> String {
+        if self.0.abs() < 1e15 {
+            format!("{}", self.0 as i64)
+        } else {
+            format!("a number past {}", u32::MAX)
+        }
+    }
+}
+
+/// `config.json` as read, each key still unchecked (`camelCase` keys, as in the README).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RawConfig {
+    pub api_base_url: Field<String>,
+    pub request_timeout_ms: Field<Whole>,
+    pub batch_size: Field<Whole>,
+    pub concurrency: Field<Whole>,
+    pub max_attempts: Field<Whole>,
+    pub allowed_parent_origins: Field<Origins>,
+    pub theme: Field<RawTheme>,
+    pub stale_after_days: Field<Whole>,
+    pub history_limit: Field<Whole>,
+}
+
+/// The keys [`RawConfig`] reads, for naming a misspelt one.
+pub const KEYS: [&str; 9] = [
+    "apiBaseUrl",
+    "requestTimeoutMs",
+    "batchSize",
+    "concurrency",
+    "maxAttempts",
+    "allowedParentOrigins",
+    "theme",
+    "staleAfterDays",
+    "historyLimit",
+];
+
+/// `theme` as read.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RawTheme {
+    pub color_scheme: Field<String>,
+    pub properties: Field<Map<String, Value>>,
+}
+
+/// `allowedParentOrigins`: a list, or one origin written without the brackets.
+#[derive(Debug)]
+pub enum Origins {
+    List(Vec<String>),
+    One(String),
+}
+
+impl FromValue for Origins {
+    fn from_value(value: &Value) -> Option<Self> {
+        match value {
+            Value::String(one) => Some(Origins::One(one.clone())),
+            Value::Array(list) => list
+                .iter()
+                .map(String::from_value)
+                .collect::<Option<_>>()
+                .map(Origins::List),
+            _ => None,
+        }
+    }
+}
+
+impl FromValue for RawTheme {
+    fn from_value(value: &Value) -> Option<Self> {
+        value
+            .is_object()
+            .then(|| RawTheme::deserialize(value.clone()).unwrap_or_default())
+    }
+}
+
+/// What is wrong with one key; the key's other siblings still apply.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyError {
+    /// The key as the file spells it (`theme.colorScheme` for a key inside `theme`).
+    pub key: String,
+    pub problem: KeyProblem,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeyProblem {
+    /// A value of another kind or out of range; `expected` says what fits, `found` quotes
+    /// what the file has.
+    Invalid { expected: String, found: String },
+    /// A key the app does not know, with the known key it most likely means.
+    Unknown { did_you_mean: Option<&'static str> },
+    /// The key is given more than once: the last one applies, as in a browser's JSON.parse.
+    Repeated,
+    /// Read, though not as documented (one origin without the list's brackets).
+    ReadAs(String),
+}
+
+impl fmt::Display for KeyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let key = &self.key;
+        match &self.problem {
+            KeyProblem::Invalid { expected, found } => {
+                write!(
+                    f,
+                    "{key} must be {expected}, not {found}: the default is used"
+                )
+            }
+            KeyProblem::Unknown {
+                did_you_mean: Some(known),
+            } => write!(
+                f,
+                "{key} is not a known key (did you mean {known}?): ignored"
+            ),
+            KeyProblem::Unknown { did_you_mean: None } => {
+                write!(f, "{key} is not a known key: ignored")
+            }
+            KeyProblem::Repeated => write!(f, "{key} is given more than once: the last applies"),
+            KeyProblem::ReadAs(how) => write!(f, "{key} {how}"),
+        }
+    }
+}
+
+/// Why `config.json` as a whole could not be used: every key takes its default.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConfigError {
+    /// No answer at all (offline, blocked).
+    Unreachable,
+    /// An HTTP status other than 2xx.
+    Status(u16),
+    /// A web page came instead of the file: a single-page host's fallback to `index.html`,
+    /// a login page, an error page.
+    Html,
+    /// The file is empty.
+    Empty,
+    /// Not JSON: where (1-based line and column) and what, in plain words.
+    Syntax {
+        line: usize,
+        column: usize,
+        what: &'static str,
+    },
+    /// JSON, but not an object of keys: what it is instead.
+    NotAnObject(&'static str),
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::Unreachable => f.write_str("config.json could not be loaded (no answer from the server)"),
+            ConfigError::Status(404) => f.write_str(
+                "config.json was not found beside the app (HTTP 404): add the file, or leave it out on purpose",
+            ),
+            ConfigError::Status(status) => {
+                let reason = http::StatusCode::from_u16(*status)
+                    .ok()
+                    .and_then(|s| s.canonical_reason())
+                    .map(|r| format!(" {r}"))
+                    .unwrap_or_default();
+                write!(f, "config.json could not be loaded (HTTP {status}{reason})")
+            }
+            ConfigError::Html => f.write_str(
+                "config.json came back as a web page (HTML), not the file: the server answers its own page for a file it does not have (a single-page host's fallback). Put config.json beside index.html",
+            ),
+            ConfigError::Empty => f.write_str("config.json is empty"),
+            ConfigError::Syntax { line, column, what } => write!(
+                f,
+                "config.json is not valid JSON at line {line}, column {column}: {what}"
+            ),
+            ConfigError::NotAnObject(what) => write!(
+                f,
+                "config.json holds {what}, not settings in braces ({{\"apiBaseUrl\": \"...\"}})"
+            ),
+        }
+    }
+}
+
+/// `config.json` read: the config (the valid keys, defaults for the rest) and each key that
+/// could not be used, in file order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigRead {
+    pub config: AppConfig,
+    pub problems: Vec<KeyError>,
+}
+
+impl ConfigRead {
+    /// The note the app shows when some keys could not be used: each named, with the file.
+    pub fn note(&self) -> Option<String> {
+        if self.problems.is_empty() {
+            return None;
+        }
+        let each: Vec<String> = self.problems.iter().map(ToString::to_string).collect();
+        Some(format!(
+            "config.json: {}. Every other key applies.",
+            each.join("; ")
+        ))
+    }
+}
+
+/// The answer to `GET config.json` as the network gave it, checked before it is read as JSON.
+/// `content_type` is the `Content-Type` header, if any.
+pub fn check_answer(
+    status: u16,
+    content_type: Option<&str>,
+    body: &str,
+) -> Result<(), ConfigError> {
+    let html_type = content_type.is_some_and(|t| {
+        let t = t.trim_start().to_ascii_lowercase();
+        t.starts_with("text/html") || t.starts_with("application/xhtml")
+    });
+    let looks_html = body
+        .trim_start_matches('\u{feff}')
+        .trim_start()
+        .starts_with('<');
+    if html_type || looks_html {
+        return Err(ConfigError::Html);
+    }
+    if !(200..300).contains(&status) {
+        return Err(ConfigError::Status(status));
+    }
+    Ok(())
+}
+
+/// What a JSON value is, in words, for a message: `the text "50"`, `the number 1.5`, `a list`.
+fn quote(value: &Value) -> String {
+    match value {
+        Value::Null => "null".into(),
+        Value::Bool(b) => format!("{b}"),
+        Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => format!("{i}"),
+            (_, Some(u)) => format!("{u}"),
+            _ => "a number with a fraction".into(),
+        },
+        Value::String(s) => format!("the text \"{}\"", super::shorten(s, 60)),
+        Value::Array(_) => "a list".into(),
+        Value::Object(_) => "an object".into(),
+    }
+}
+
+/// The known key that `key` most likely means: the same but for case, `_`, `-` or spaces, or
+/// one or two letters off.
+fn did_you_mean(key: &str) -> Option<&'static str> {
+    let squash = |k: &str| -> String {
+        k.chars()
+            .filter(|c| !matches!(c, '_' | '-' | ' '))
+            .map(|c| c.to_ascii_lowercase())
+            .collect()
+    };
+    let wanted = squash(key);
+    KEYS.iter()
+        .copied()
+        .find(|known| squash(known) == wanted)
+        .or_else(|| {
+            KEYS.iter()
+                .copied()
+                .find(|known| edit_distance(&squash(known), &wanted) <= 2)
+        })
+}
+
+/// Levenshtein distance, for the short key names of [`KEYS`].
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (diagonal + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(row[j + 1] + 1);
+            diagonal = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
+}
+
+/// The keys of a JSON object in file order, repeated ones included (serde_json's `Map` keeps
+/// only the last).
+struct Entries(Vec<(String, Value)>);
+
+impl<'de> Deserialize<'de> for Entries {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Keys;
+        impl<'de> Visitor<'de> for Keys {
+            type Value = Entries;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Entries, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = map.next_entry()? {
+                    entries.push(entry);
+                }
+                Ok(Entries(entries))
+            }
+        }
+        deserializer.deserialize_map(Keys)
+    }
+}
+
+/// `text` as strict JSON: without a byte-order mark, `//` and `/* */` comments (outside
+/// strings) and commas before `}` or `]`. Every line keeps its place, so that a syntax error's
+/// line and column still point into the file as written.
+pub fn strict_json(text: &str) -> std::borrow::Cow<'_, str> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if !text.contains(['/', ',']) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let (mut i, mut in_string) = (0, false);
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_string {
+            out.push(b);
+            match b {
+                b'\\' if i + 1 < bytes.len() => {
+                    out.push(bytes[i + 1]);
+                    i += 1;
+                }
+                b'"' => in_string = false,
+                _ => {}
+            }
+        } else if bytes[i..].starts_with(b"//") {
+            while i < bytes.len() && bytes[i] != b'\n' {
+                out.push(b' ');
+                i += 1;
+            }
+            continue;
+        } else if bytes[i..].starts_with(b"/*") {
+            let end = text[i + 2..]
+                .find("*/")
+                .map_or(bytes.len(), |n| i + 2 + n + 2);
+            out.extend(
+                bytes[i..end]
+                    .iter()
+                    .map(|&c| if c == b'\n' { b'\n' } else { b' ' }),
+            );
+            i = end;
+            continue;
+        } else if b == b',' {
+            let next = bytes[i + 1..]
+                .iter()
+                .find(|c| !c.is_ascii_whitespace())
+                .copied();
+            out.push(if matches!(next, Some(b'}' | b']')) {
+                b' '
+            } else {
+                b','
+            });
+        } else {
+            in_string = b == b'"';
+            out.push(b);
+        }
+        i += 1;
+    }
+    // Only ASCII bytes were replaced, by ASCII bytes.
+    std::borrow::Cow::Owned(String::from_utf8(out).unwrap_or_else(|_| text.to_owned()))
+}
+
+/// A syntax error in plain words, from serde_json's category and the text at its place.
+fn syntax_error(text: &str, e: &serde_json::Error) -> ConfigError {
+    let (line, column) = (e.line(), e.column());
+    let at = text
+        .lines()
+        .nth(line.saturating_sub(1))
+        .and_then(|l| l.get(column.saturating_sub(1)..))
+        .unwrap_or_default()
+        .trim_start();
+    let what = if e.is_eof() {
+        "the file ends before its last } or ]"
+    } else if at.starts_with('\'') {
+        "JSON writes text in double quotes (\"...\"), not single ones"
+    } else if at.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+        "a name or text without double quotes around it"
+    } else if at.starts_with('"') {
+        "a comma is missing before this"
+    } else {
+        "check the commas, quotes and brackets there"
+    };
+    ConfigError::Syntax { line, column, what }
+}
+
+impl AppConfig {
+    /// Reads `config.json`; every key is optional. `Err` when the file as a whole cannot be
+    /// used; otherwise the valid keys apply and each bad one is named.
+    pub fn read(text: &str) -> Result<ConfigRead, ConfigError> {
+        let json = strict_json(text);
+        if json.trim().is_empty() {
+            return Err(ConfigError::Empty);
+        }
+        let entries = match serde_json::from_str::<Entries>(&json) {
+            Ok(entries) => entries.0,
+            Err(e) if e.is_data() => {
+                let kind = match serde_json::from_str::<Value>(&json) {
+                    Ok(Value::Array(_)) => "a list",
+                    Ok(Value::String(_)) => "a text",
+                    Ok(Value::Number(_)) => "a number",
+                    _ => "a single value",
+                };
+                return Err(ConfigError::NotAnObject(kind));
+            }
+            Err(e) => return Err(syntax_error(&json, &e)),
+        };
+        let mut problems = Vec::new();
+        let mut object = Map::new();
+        for (key, value) in entries {
+            if object.contains_key(&key) {
+                problems.push(KeyError {
+                    key: key.clone(),
+                    problem: KeyProblem::Repeated,
+                });
+            } else if !KEYS.contains(&key.as_str()) && !is_comment_key(&key) {
+                problems.push(KeyError {
+                    key: key.clone(),
+                    problem: KeyProblem::Unknown {
+                        did_you_mean: did_you_mean(&key),
+                    },
+                });
+            }
+            object.insert(key, value);
+        }
+        // Never fails: every field takes any value.
+        let raw = RawConfig::deserialize(Value::Object(object)).unwrap_or_default();
+        let (config, mut invalid) = raw.validate();
+        problems.append(&mut invalid);
+        Ok(ConfigRead { config, problems })
+    }
+}
+
+/// `$schema`, and keys that by convention hold a comment (`//`, `_comment`, `#`).
+fn is_comment_key(key: &str) -> bool {
+    key == "$schema" || key.starts_with(['/', '_', '#'])
+}
+
+impl RawConfig {
+    /// Checks each key on its own: the valid ones apply, every other takes its default and is
+    /// named, in [`KEYS`] order.
+    pub fn validate(self) -> (AppConfig, Vec<KeyError>) {
+        let mut problems = Vec::new();
+        let defaults = AppConfig::default();
+        let api_base_url = take(
+            &mut problems,
+            "apiBaseUrl",
+            field(&self.api_base_url, "a URL in quotes", |url| {
+                ApiBase::parse(url)
+                    .map(|base| base.as_str().to_owned())
+                    .map_err(|e| {
+                        (
+                            format!("a usable URL ({e})"),
+                            quote(&Value::String(url.clone())),
+                        )
+                    })
+            }),
+        )
+        .unwrap_or(defaults.api_base_url);
+        let number = |field: &Field<Whole>, min: u32, max: u32, unit: &str| {
+            let expected = format!("a whole number{unit} from {min} to {max}");
+            self::field(field, &expected, |n| {
+                n.within(min, max)
+                    .ok_or_else(|| (expected.clone(), n.words()))
+            })
+        };
+        let request_timeout_ms = take(
+            &mut problems,
+            "requestTimeoutMs",
+            number(&self.request_timeout_ms, 1, u32::MAX, " of milliseconds"),
+        )
+        .unwrap_or(defaults.request_timeout_ms);
+        let batch_size = take(
+            &mut problems,
+            "batchSize",
+            number(&self.batch_size, 1, MAX_DEVICES_PER_REQUEST as u32, ""),
+        )
+        .map_or(defaults.run.batch_size, |n| n as usize);
+        let concurrency = take(
+            &mut problems,
+            "concurrency",
+            number(&self.concurrency, 1, MAX_CONCURRENCY as u32, ""),
+        )
+        .map_or(defaults.run.concurrency, |n| n as usize);
+        let max_attempts = take(
+            &mut problems,
+            "maxAttempts",
+            number(&self.max_attempts, 1, MAX_ATTEMPTS, ""),
+        )
+        .unwrap_or(defaults.run.max_attempts);
+        let allowed_parent_origins = match &self.allowed_parent_origins.0 {
+            None => Vec::new(),
+            Some(Ok(Origins::One(origin))) if is_origin(origin.trim()) => {
+                problems.push(KeyError {
+                    key: "allowedParentOrigins".into(),
+                    problem: KeyProblem::ReadAs(format!(
+                        "should be a list ([\"{}\"]): read as a list of that one origin",
+                        origin.trim()
+                    )),
+                });
+                vec![origin.trim().to_owned()]
+            }
+            Some(Ok(Origins::List(list))) => {
+                let mut origins = Vec::new();
+                for origin in list {
+                    if is_origin(origin.trim()) {
+                        origins.push(origin.trim().to_owned());
+                    } else {
+                        problems.push(KeyError {
+                            key: "allowedParentOrigins".into(),
+                            problem: KeyProblem::Invalid {
+                                expected: "a list of origins like https://portal.example.com (scheme and host, no path)".into(),
+                                found: quote(&Value::String(origin.clone())),
+                            },
+                        });
+                    }
+                }
+                origins
+            }
+            Some(Ok(Origins::One(origin))) => {
+                problems.push(KeyError {
+                    key: "allowedParentOrigins".into(),
+                    problem: KeyProblem::Invalid {
+                        expected: "a list of origins like [\"https://portal.example.com\"]".into(),
+                        found: quote(&Value::String(origin.clone())),
+                    },
+                });
+                Vec::new()
+            }
+            Some(Err(found)) => {
+                problems.push(KeyError {
+                    key: "allowedParentOrigins".into(),
+                    problem: KeyProblem::Invalid {
+                        expected: "a list of origins like [\"https://portal.example.com\"]".into(),
+                        found: quote(found),
+                    },
+                });
+                Vec::new()
+            }
+        };
+        let theme = match &self.theme.0 {
+            None => Theme::default(),
+            Some(Ok(theme)) => theme.validate(&mut problems),
+            Some(Err(found)) => {
+                problems.push(KeyError {
+                    key: "theme".into(),
+                    problem: KeyProblem::Invalid {
+                        expected: "an object ({\"colorScheme\": \"dark\"})".into(),
+                        found: quote(found),
+                    },
+                });
+                Theme::default()
+            }
+        };
+        let stale_after_days = take(
+            &mut problems,
+            "staleAfterDays",
+            number(
+                &self.stale_after_days,
+                0,
+                u32::MAX,
+                " of days (0 turns the check off)",
+            ),
+        )
+        .unwrap_or(defaults.stale_after_days);
+        let history_limit = take(
+            &mut problems,
+            "historyLimit",
+            number(
+                &self.history_limit,
+                0,
+                u32::MAX,
+                " of runs (0 stores nothing)",
+            ),
+        )
+        .unwrap_or(defaults.history_limit);
+        let config = AppConfig {
+            api_base_url,
+            request_timeout_ms,
+            run: RunSettings {
+                batch_size,
+                concurrency,
+                max_attempts,
+                ..defaults.run
+            },
+            allowed_parent_origins,
+            theme,
+            stale_after_days,
+            history_limit,
+        };
+        (config, problems)
+    }
+}
+
+/// A field checked by `valid`: `None` when missing, else the value or what was expected and
+/// what the file has, in words.
+fn field<T, U>(
+    field: &Field<T>,
+    expected: &str,
+    valid: impl Fn(&T) -> Result<U, (String, String)>,
+) -> Option<Result<U, (String, String)>> {
+    match &field.0 {
+        None => None,
+        Some(Err(found)) => Some(Err((expected.to_owned(), quote(found)))),
+        Some(Ok(v)) => Some(valid(v)),
+    }
+}
+
+/// The value of a checked field, or `None` with its problem added to `problems`.
+fn take<U>(
+    problems: &mut Vec<KeyError>,
+    key: &str,
+    checked: Option<Result<U, (String, String)>>,
+) -> Option<U> {
+    match checked? {
+        Ok(value) => Some(value),
+        Err((expected, found)) => {
+            problems.push(KeyError {
+                key: key.to_owned(),
+                problem: KeyProblem::Invalid { expected, found },
+            });
+            None
+        }
+    }
+}
+
+impl RawTheme {
+    fn validate(&self, problems: &mut Vec<KeyError>) -> Theme {
+        let color_scheme = match &self.color_scheme.0 {
+            None => ColorScheme::Auto,
+            Some(Ok(s)) if s.trim() == "auto" => ColorScheme::Auto,
+            Some(Ok(s)) if s.trim() == "light" => ColorScheme::Light,
+            Some(Ok(s)) if s.trim() == "dark" => ColorScheme::Dark,
+            Some(found) => {
+                let found = match found {
+                    Ok(s) => quote(&Value::String(s.clone())),
+                    Err(v) => quote(v),
+                };
+                problems.push(KeyError {
+                    key: "theme.colorScheme".into(),
+                    problem: KeyProblem::Invalid {
+                        expected: "\"light\", \"dark\" or \"auto\"".into(),
+                        found,
+                    },
+                });
+                ColorScheme::Auto
+            }
+        };
+        // In name order: serde_json's map is sorted (its `preserve_order` is off).
+        let mut properties = Vec::new();
+        match &self.properties.0 {
+            None => {}
+            Some(Ok(map)) => {
+                for (name, value) in map {
+                    match theme_property(name, value.as_str()) {
+                        Ok(property) => properties.push(property),
+                        Err(expected) => problems.push(KeyError {
+                            key: format!("theme.properties.{name}"),
+                            problem: KeyProblem::Invalid {
+                                expected,
+                                found: quote(value),
+                            },
+                        }),
+                    }
+                }
+            }
+            Some(Err(found)) => problems.push(KeyError {
+                key: "theme.properties".into(),
+                problem: KeyProblem::Invalid {
+                    expected: "an object ({\"accent\": \"#0a58ca\"})".into(),
+                    found: quote(found),
+                },
+            }),
+        }
+        Theme {
+            color_scheme,
+            properties,
+        }
+    }
+}
+
+/// `accent` or `--fota-accent` → `--fota-accent`; names are letters, digits and dashes only,
+/// values text without `;`, braces or angle brackets (they could end the declaration).
 fn theme_property(name: &str, value: Option<&str>) -> Result<(String, String), String> {
     let short = name.strip_prefix("--fota-").unwrap_or(name);
     let name_ok = !short.is_empty()
@@ -77,10 +822,22 @@ fn theme_property(name: &str, value: Option<&str>) -> Result<(String, String), S
         Some(value) if name_ok && !value.contains([';', '{', '}', '<', '>']) => {
             Ok((format!("--fota-{short}"), value.trim().to_owned()))
         }
-        _ => Err(format!(
-            "config.json theme property \"{name}\" is not allowed"
-        )),
+        _ if !name_ok => Err("a property name of letters, digits and dashes".into()),
+        _ => Err("a CSS value in quotes, without ; { } < >".into()),
     }
+}
+
+/// `proxy.example.com` or `www.example.co.uk`: dot-separated labels of letters, digits and
+/// dashes, the last of letters only (a top-level domain), as a host is written.
+fn looks_like_host(segment: &str) -> bool {
+    let labels: Vec<&str> = segment.split('.').collect();
+    labels.len() >= 2
+        && labels
+            .iter()
+            .all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        && labels
+            .last()
+            .is_some_and(|tld| tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic()))
 }
 
 /// An origin as the browser writes it: scheme, host and optional port, nothing more.
@@ -89,132 +846,6 @@ fn is_origin(text: &str) -> bool {
         .strip_prefix("https://")
         .or_else(|| text.strip_prefix("http://"));
     rest.is_some_and(|host| !host.is_empty() && !host.contains(['/', '?', '#', ' ']))
-}
-
-impl AppConfig {
-    /// Reads `config.json`; every key is optional. An error says what is wrong, for the note the
-    /// app shows when it falls back to the defaults.
-    ///
-    /// The file is read as a JSON value and then key by key (serde's derived readers cost about
-    /// 5 KB of the brotli bundle); `null` counts as a missing key.
-    pub fn from_json(text: &str) -> Result<AppConfig, String> {
-        let value: Value = serde_json::from_str(text)
-            .map_err(|e| format!("config.json could not be read: {e}"))?;
-        let raw = value
-            .as_object()
-            .ok_or("config.json could not be read: it is not a JSON object")?;
-        let defaults = AppConfig::default();
-        let api_base_url = match given(raw, "apiBaseUrl") {
-            Some(url) => {
-                let url = url
-                    .as_str()
-                    .ok_or("config.json apiBaseUrl must be a string")?;
-                ApiBase::parse(url).map_err(|e| format!("config.json apiBaseUrl: {e}"))?;
-                url.to_owned()
-            }
-            None => defaults.api_base_url,
-        };
-        let request_timeout_ms = match given(raw, "requestTimeoutMs").map(Value::as_u64) {
-            None => defaults.request_timeout_ms,
-            Some(Some(0)) => return Err("config.json requestTimeoutMs must be above 0".to_owned()),
-            Some(ms) => ms
-                .and_then(|ms| u32::try_from(ms).ok())
-                .ok_or("config.json requestTimeoutMs must be a whole number of milliseconds")?,
-        };
-        let in_range = |name: &str, max: usize, default: usize| match given(raw, name) {
-            None => Ok(default),
-            Some(v) => v
-                .as_u64()
-                .filter(|v| (1..=max as u64).contains(v))
-                .map(|v| v as usize)
-                .ok_or_else(|| format!("config.json {name} must be from 1 to {max}")),
-        };
-        let run = RunSettings {
-            batch_size: in_range(
-                "batchSize",
-                MAX_DEVICES_PER_REQUEST,
-                defaults.run.batch_size,
-            )?,
-            concurrency: in_range("concurrency", MAX_CONCURRENCY, defaults.run.concurrency)?,
-            max_attempts: in_range(
-                "maxAttempts",
-                MAX_ATTEMPTS as usize,
-                defaults.run.max_attempts as usize,
-            )? as u32,
-            ..defaults.run
-        };
-        let allowed_parent_origins = match given(raw, "allowedParentOrigins") {
-            None => Vec::new(),
-            Some(list) => list
-                .as_array()
-                .ok_or("config.json allowedParentOrigins must be a list of origins")?
-                .iter()
-                .map(|origin| match origin.as_str() {
-                    Some(origin) if is_origin(origin) => Ok(origin.to_owned()),
-                    Some(bad) => Err(format!(
-                        "config.json allowedParentOrigins: \"{bad}\" is not an origin like https://portal.example.com"
-                    )),
-                    None => Err("config.json allowedParentOrigins must be a list of origins".to_owned()),
-                })
-                .collect::<Result<_, _>>()?,
-        };
-        let theme = match given(raw, "theme") {
-            None => Theme::default(),
-            Some(theme) => {
-                let theme = theme
-                    .as_object()
-                    .ok_or("config.json theme must be an object")?;
-                let color_scheme =
-                    match given(theme, "colorScheme").map(Value::as_str) {
-                        None | Some(Some("auto")) => ColorScheme::Auto,
-                        Some(Some("light")) => ColorScheme::Light,
-                        Some(Some("dark")) => ColorScheme::Dark,
-                        Some(_) => return Err(
-                            "config.json theme colorScheme must be \"light\", \"dark\" or \"auto\""
-                                .to_owned(),
-                        ),
-                    };
-                // In name order: serde_json's map is sorted (its `preserve_order` is off).
-                let properties = match theme.get("properties") {
-                    None => Vec::new(),
-                    Some(properties) => properties
-                        .as_object()
-                        .ok_or("config.json theme properties must be an object")?
-                        .iter()
-                        .map(|(name, value)| theme_property(name, value.as_str()))
-                        .collect::<Result<_, _>>()?,
-                };
-                Theme {
-                    color_scheme,
-                    properties,
-                }
-            }
-        };
-        let whole = |key: &str, default: u32, error: &'static str| {
-            given(raw, key).map_or(Ok(default), |v| {
-                v.as_u64().and_then(|d| u32::try_from(d).ok()).ok_or(error)
-            })
-        };
-        let stale_after_days = whole(
-            "staleAfterDays",
-            defaults.stale_after_days,
-            "config.json staleAfterDays must be a whole number of days, 0 to turn the check off",
-        )?;
-        let history_limit = whole(
-            "historyLimit",
-            defaults.history_limit,
-            "config.json historyLimit must be a whole number of runs to keep, 0 to store nothing",
-        )?;
-        Ok(AppConfig {
-            api_base_url,
-            request_timeout_ms,
-            run,
-            allowed_parent_origins,
-            theme,
-            stale_after_days,
-            history_limit,
-        })
-    }
 }
 
 /// Where requests go: an absolute http(s) URL (a CORS proxy) or a path on the page's own origin.
@@ -258,6 +889,11 @@ impl ApiBase {
             );
         }
         let first_segment = text.split('/').next().unwrap_or("");
+        if looks_like_host(first_segment) {
+            return Err(format!(
+                "write the scheme: https://{text} (without it, {first_segment} is a folder of this site)"
+            ));
+        }
         if first_segment.contains(':') {
             return Err(
                 "only http:// and https:// URLs, or a path on this site, are allowed".into(),
@@ -283,17 +919,25 @@ impl ApiBase {
 mod tests {
     use super::*;
 
+    /// The config when every key of `text` could be used; else the first problem in words.
+    fn from_json(text: &str) -> Result<AppConfig, String> {
+        let read = AppConfig::read(text).map_err(|e| e.to_string())?;
+        match read.problems.first() {
+            None => Ok(read.config),
+            Some(problem) => Err(problem.to_string()),
+        }
+    }
+
     #[test]
     fn every_key_is_optional() {
-        assert_eq!(AppConfig::from_json("{}").unwrap(), AppConfig::default());
-        let c = AppConfig::from_json(
-            r#"{"apiBaseUrl": "https://proxy.example.com/fota", "requestTimeoutMs": 5000, "x": 1}"#,
+        assert_eq!(from_json("{}").unwrap(), AppConfig::default());
+        let c = from_json(
+            r#"{"apiBaseUrl": "https://proxy.example.com/fota", "requestTimeoutMs": 5000, "//": "note"}"#,
         )
         .unwrap();
         assert_eq!(c.api_base_url, "https://proxy.example.com/fota");
         assert_eq!(c.request_timeout_ms, 5000);
-        let c = AppConfig::from_json(r#"{"batchSize": 50, "concurrency": 2, "maxAttempts": 1}"#)
-            .unwrap();
+        let c = from_json(r#"{"batchSize": 50, "concurrency": 2, "maxAttempts": 1}"#).unwrap();
         assert_eq!(
             (c.run.batch_size, c.run.concurrency, c.run.max_attempts),
             (50, 2, 1)
@@ -303,7 +947,7 @@ mod tests {
     #[test]
     fn history_limit_is_a_whole_number_or_off() {
         assert_eq!(AppConfig::default().history_limit, 20);
-        let limit = |json: &str| AppConfig::from_json(json).map(|c| c.history_limit);
+        let limit = |json: &str| from_json(json).map(|c| c.history_limit);
         assert_eq!(limit(r#"{"historyLimit": 5}"#), Ok(5));
         assert_eq!(limit(r#"{"historyLimit": 0}"#), Ok(0));
         for bad in [r#"{"historyLimit": -1}"#, r#"{"historyLimit": true}"#] {
@@ -314,7 +958,7 @@ mod tests {
     #[test]
     fn stale_after_days_is_a_whole_number_of_days_or_off() {
         assert_eq!(AppConfig::default().stale_after_days, 30);
-        let days = |json: &str| AppConfig::from_json(json).map(|c| c.stale_after_days);
+        let days = |json: &str| from_json(json).map(|c| c.stale_after_days);
         assert_eq!(days(r#"{"staleAfterDays": 90}"#), Ok(90));
         assert_eq!(days(r#"{"staleAfterDays": 0}"#), Ok(0));
         for bad in [
@@ -329,7 +973,7 @@ mod tests {
 
     #[test]
     fn portal_settings_are_read_and_checked() {
-        let c = AppConfig::from_json(
+        let c = from_json(
             r##"{"allowedParentOrigins": ["https://portal.example.com", "http://127.0.0.1:9000"],
                 "theme": {"colorScheme": "dark", "properties": {"accent": "#0a58ca", "--fota-radius": "2px"}}}"##,
         )
@@ -350,26 +994,24 @@ mod tests {
             r#"{"theme": {"properties": {"a b": "red"}}}"#,
             r#"{"theme": {"colorScheme": "blue"}}"#,
         ] {
-            assert!(AppConfig::from_json(bad).is_err(), "{bad}");
+            assert!(from_json(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn broken_config_is_explained() {
-        assert!(AppConfig::from_json("not json")
-            .unwrap_err()
-            .contains("config.json"));
-        assert!(AppConfig::from_json(r#"{"apiBaseUrl": "ftp://x"}"#)
+        assert!(from_json("not json").unwrap_err().contains("config.json"));
+        assert!(from_json(r#"{"apiBaseUrl": "ftp://x"}"#)
             .unwrap_err()
             .contains("apiBaseUrl"));
-        assert!(AppConfig::from_json(r#"{"requestTimeoutMs": 0}"#).is_err());
-        assert!(AppConfig::from_json(r#"{"requestTimeoutMs": "fast"}"#).is_err());
-        let too_big = AppConfig::from_json(r#"{"batchSize": 101}"#).unwrap_err();
+        assert!(from_json(r#"{"requestTimeoutMs": 0}"#).is_err());
+        assert!(from_json(r#"{"requestTimeoutMs": "fast"}"#).is_err());
+        let too_big = from_json(r#"{"batchSize": 101}"#).unwrap_err();
         assert!(
-            too_big.contains("batchSize must be from 1 to 100"),
+            too_big.contains("batchSize must be a whole number from 1 to 100, not 101"),
             "{too_big}"
         );
-        assert!(AppConfig::from_json(r#"{"concurrency": 0}"#).is_err());
+        assert!(from_json(r#"{"concurrency": 0}"#).is_err());
         // A value of the wrong type is named with its key.
         for (bad, key) in [
             (r#"{"apiBaseUrl": 1}"#, "apiBaseUrl"),
@@ -384,17 +1026,230 @@ mod tests {
             ),
             (r#"{"allowedParentOrigins": [1]}"#, "allowedParentOrigins"),
             (r#"{"theme": "dark"}"#, "theme"),
-            (r#"{"theme": {"properties": null}}"#, "properties"),
             (r#"{"theme": {"properties": {"accent": 1}}}"#, "accent"),
-            ("[]", "JSON object"),
+            ("[]", "holds a list, not settings in braces"),
         ] {
-            let error = AppConfig::from_json(bad).unwrap_err();
+            let error = from_json(bad).unwrap_err();
             assert!(error.contains(key), "{bad}: {error}");
         }
         // `null` is a missing key.
         assert_eq!(
-            AppConfig::from_json(r#"{"apiBaseUrl": null, "batchSize": null, "theme": null}"#),
+            from_json(r#"{"apiBaseUrl": null, "batchSize": null, "theme": null}"#),
             Ok(AppConfig::default())
+        );
+    }
+
+    /// What issue 20 found: one bad key threw away the whole file, a valid apiBaseUrl with it.
+    #[test]
+    fn one_bad_key_costs_only_that_key() {
+        let read = AppConfig::read(
+            r#"{"apiBaseUrl": "https://proxy.example.com/fota/v3", "batchSize": "50",
+                "requestTimeoutMs": 30000.0, "concurrency": 2,
+                "allowedParentOrigins": "https://portal.example.com", "maxAttempts": -3}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            read.config.api_base_url,
+            "https://proxy.example.com/fota/v3"
+        );
+        assert_eq!(read.config.request_timeout_ms, 30_000);
+        assert_eq!(read.config.run.concurrency, 2);
+        assert_eq!(
+            read.config.run.batch_size,
+            RunSettings::default().batch_size
+        );
+        assert_eq!(
+            read.config.run.max_attempts,
+            RunSettings::default().max_attempts
+        );
+        assert_eq!(
+            read.config.allowed_parent_origins,
+            ["https://portal.example.com"]
+        );
+        let keys: Vec<&str> = read.problems.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["batchSize", "maxAttempts", "allowedParentOrigins"]);
+        let note = read.note().unwrap();
+        assert!(note.starts_with("config.json: "), "{note}");
+        assert!(
+            note.contains("batchSize must be a whole number from 1 to 100, not the text \"50\""),
+            "{note}"
+        );
+        assert!(
+            note.contains("maxAttempts must be a whole number from 1 to 10, not -3"),
+            "{note}"
+        );
+        assert!(
+            note.contains("allowedParentOrigins should be a list"),
+            "{note}"
+        );
+        for word in ["expected", "invalid type", "line 1 column"] {
+            assert!(!note.contains(word), "{note}");
+        }
+    }
+
+    #[test]
+    fn whole_numbers_may_carry_a_zero_fraction_but_not_another() {
+        let read = AppConfig::read(
+            r#"{"requestTimeoutMs": 3e4, "historyLimit": 5.0, "staleAfterDays": 1.5}"#,
+        )
+        .unwrap();
+        assert_eq!(read.config.request_timeout_ms, 30_000);
+        assert_eq!(read.config.history_limit, 5);
+        assert_eq!(read.config.stale_after_days, DEFAULT_STALE_AFTER_DAYS);
+        assert_eq!(read.problems[0].key, "staleAfterDays");
+        // Past what fits: named, never wrapped round.
+        let huge = AppConfig::read(r#"{"requestTimeoutMs": 1e12, "batchSize": 1e300}"#).unwrap();
+        assert_eq!(huge.config, AppConfig::default());
+        assert_eq!(huge.problems.len(), 2);
+    }
+
+    /// Files as people edit them by hand: a byte-order mark (Notepad), CRLF, comments,
+    /// trailing commas; every line keeps its number for a message.
+    #[test]
+    fn hand_edited_files_are_read() {
+        let text = "\u{feff}{\r\n  // where requests go\r\n  \"apiBaseUrl\": \"https://p.example.com/a//b\", /* the proxy */\r\n  \"batchSize\": 50,\r\n}\r\n";
+        let read = AppConfig::read(text).unwrap();
+        assert_eq!(read.config.api_base_url, "https://p.example.com/a//b");
+        assert_eq!(read.config.run.batch_size, 50);
+        assert!(read.problems.is_empty());
+        assert_eq!(strict_json("[1, 2,\n]"), "[1, 2 \n]");
+        assert_eq!(strict_json(r#"{"a": "x,}//y"}"#), r#"{"a": "x,}//y"}"#);
+    }
+
+    #[test]
+    fn broken_files_are_explained_in_plain_words_with_their_place() {
+        let cases = [
+            (
+                "{\n  \"apiBaseUrl\": 'https://p.example.com'\n}",
+                "line 2",
+                "double quotes",
+            ),
+            (
+                "{\n  apiBaseUrl: \"x\"\n}",
+                "line 2",
+                "without double quotes",
+            ),
+            (
+                "{\"batchSize\": 5\n\"concurrency\": 2}",
+                "line 2",
+                "comma is missing",
+            ),
+            ("{\"batchSize\": 5", "line 1", "ends before"),
+        ];
+        for (text, place, what) in cases {
+            let error = AppConfig::read(text).unwrap_err().to_string();
+            assert!(
+                error.contains(place) && error.contains(what),
+                "{text}: {error}"
+            );
+            assert!(!error.contains("expected"), "{error}");
+        }
+        assert_eq!(AppConfig::read("  \n"), Err(ConfigError::Empty));
+        assert_eq!(
+            AppConfig::read("[]"),
+            Err(ConfigError::NotAnObject("a list"))
+        );
+    }
+
+    #[test]
+    fn a_web_page_or_a_missing_file_is_named_as_such() {
+        let page = "<!DOCTYPE html><html><head><title>FOTA Sync</title>";
+        assert_eq!(
+            check_answer(200, Some("text/html; charset=utf-8"), page),
+            Err(ConfigError::Html)
+        );
+        assert_eq!(
+            check_answer(200, None, &format!("\n  {page}")),
+            Err(ConfigError::Html)
+        );
+        assert_eq!(
+            check_answer(404, Some("text/html"), page),
+            Err(ConfigError::Html)
+        );
+        assert_eq!(
+            check_answer(404, Some("text/plain"), "Not Found"),
+            Err(ConfigError::Status(404))
+        );
+        assert_eq!(check_answer(200, Some("application/json"), "{}"), Ok(()));
+        let html = ConfigError::Html.to_string();
+        assert!(
+            html.contains("web page") && html.contains("single-page"),
+            "{html}"
+        );
+        assert!(ConfigError::Status(404).to_string().contains("not found"));
+        assert!(ConfigError::Status(503)
+            .to_string()
+            .contains("HTTP 503 Service Unavailable"));
+    }
+
+    #[test]
+    fn misspelt_repeated_and_comment_keys() {
+        let read = AppConfig::read(
+            r#"{"apiBaseURL": "https://a.example.com", "batchsize": 5, "timeoutMs": 1,
+                "batchSize": 10, "batchSize": 20, "$schema": "x", "_comment": "y"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            read.config.run.batch_size, 20,
+            "the last applies, as in JSON.parse"
+        );
+        let shown: Vec<String> = read.problems.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            shown,
+            [
+                "apiBaseURL is not a known key (did you mean apiBaseUrl?): ignored",
+                "batchsize is not a known key (did you mean batchSize?): ignored",
+                "timeoutMs is not a known key: ignored",
+                "batchSize is given more than once: the last applies",
+            ]
+        );
+    }
+
+    #[test]
+    fn urls_with_spaces_or_without_a_scheme() {
+        let read =
+            AppConfig::read(r#"{"apiBaseUrl": " https://p.example.com/api/fota/v3 \t"}"#).unwrap();
+        assert_eq!(
+            read.config.api_base_url,
+            "https://p.example.com/api/fota/v3"
+        );
+        let read =
+            AppConfig::read(r#"{"apiBaseUrl": "proxy.example.com/api/fota/v3", "batchSize": 7}"#)
+                .unwrap();
+        assert_eq!(read.config.api_base_url, DEFAULT_API_BASE_URL);
+        assert_eq!(read.config.run.batch_size, 7);
+        assert!(read
+            .note()
+            .unwrap()
+            .contains("https://proxy.example.com/api/fota/v3"));
+        assert!(ApiBase::parse("api/fota/v3").is_ok());
+        assert!(
+            ApiBase::parse("fota.v3/x").is_ok(),
+            "a folder with a dot and a digit"
+        );
+    }
+
+    #[test]
+    fn theme_keys_fail_alone() {
+        let read = AppConfig::read(
+            r##"{"theme": {"colorScheme": "blue", "properties": {"accent": "#0a58ca", "bad": "red;x", "n": 1}},
+                "historyLimit": 3}"##,
+        )
+        .unwrap();
+        assert_eq!(read.config.history_limit, 3);
+        assert_eq!(read.config.theme.color_scheme, ColorScheme::Auto);
+        assert_eq!(
+            read.config.theme.properties,
+            [("--fota-accent".to_owned(), "#0a58ca".to_owned())]
+        );
+        let keys: Vec<&str> = read.problems.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "theme.colorScheme",
+                "theme.properties.bad",
+                "theme.properties.n"
+            ]
         );
     }
 

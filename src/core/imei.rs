@@ -10,6 +10,8 @@ use std::fmt;
 
 use rustc_hash::FxHashMap;
 
+use super::as_seen::{as_seen, visible, Reading, Readings};
+
 /// A well-formed IMEI: 15 ASCII digits, kept inline so that a list of 100,000 costs no
 /// allocation per device. Its check digit may be wrong: users may send test devices on purpose.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -93,6 +95,9 @@ impl fmt::Display for Imei {
 pub enum ImeiError {
     /// Something other than 0-9 in the entry.
     NonDigits,
+    /// One visible character outside ASCII among digits that is no digit in any script (a
+    /// Cyrillic `О` for a zero): named, with its code point, as it is hard to tell by eye.
+    NotADigit(char),
     /// All digits, but not 14, 15 or 16 of them.
     Length(usize),
     /// 15 digits whose last one is not the Luhn check digit of the first 14.
@@ -122,6 +127,11 @@ impl fmt::Display for ImeiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ImeiError::NonDigits => f.write_str("contains non-digits"),
+            ImeiError::NotADigit(c) => write!(
+                f,
+                "contains non-digits: “{c}” (U+{:04X}) is not a digit",
+                u32::from(*c)
+            ),
             ImeiError::Length(n) => write!(f, "is not 15 digits (it has {n})"),
             ImeiError::CheckDigit { expected } => {
                 write!(f, "Luhn check digit is wrong (expected {expected})")
@@ -168,10 +178,11 @@ fn is_scientific(text: &str) -> bool {
 }
 
 /// True when a table cell looks like an IMEI or IMEISV, however a spreadsheet wrote it: 14 to
-/// 16 digits once unwrapped, or a 15- or 16-digit number in scientific notation. Phone numbers
-/// (10 digits) and ICCIDs (19 or 20) do not.
+/// 16 digits once read as a person sees them ([`as_seen`]) and unwrapped, or a 15- or 16-digit
+/// number in scientific notation. Phone numbers (10 digits) and ICCIDs (19 or 20) do not.
 pub fn looks_like_imei(cell: &str) -> bool {
-    let text = unwrap_entry(cell);
+    let seen = as_seen(cell);
+    let text = unwrap_entry(seen.trim());
     if is_scientific(&text) {
         let exponent = text.rsplit(['E', 'e']).next().unwrap_or_default();
         return matches!(exponent.trim_start_matches('+'), "13" | "14" | "15");
@@ -180,12 +191,15 @@ pub fn looks_like_imei(cell: &str) -> bool {
 }
 
 /// An entry as the user meant it: without Excel's `="…"` text guard or leading apostrophe,
-/// surrounding quotes, or the dashes of label groups (`35-693810-000016-6`).
+/// surrounding quotes, a label glued to it (`IMEI:356938100000018`), or the dashes of label
+/// groups (`35-693810-000016-6`).
 pub fn unwrap_entry(raw: &str) -> std::borrow::Cow<'_, str> {
-    let mut text = raw;
+    let mut text = strip_label(raw).unwrap_or(raw);
     if let Some(inner) = text.strip_prefix("=\"").and_then(|t| t.strip_suffix('"')) {
         text = inner;
     } else if let Some(inner) = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+        text = inner;
+    } else if let Some(inner) = text.strip_prefix('\'').and_then(|t| t.strip_suffix('\'')) {
         text = inner;
     }
     text = text.strip_prefix('\'').unwrap_or(text);
@@ -198,6 +212,23 @@ pub fn unwrap_entry(raw: &str) -> std::borrow::Cow<'_, str> {
     } else {
         std::borrow::Cow::Borrowed(text)
     }
+}
+
+/// What follows `IMEI:`, `IMEI1:`, `IMEISV#` or `imei=` at the start of `text`, when something
+/// does.
+fn strip_label(text: &str) -> Option<&str> {
+    let head = text.get(..4).filter(|h| h.eq_ignore_ascii_case("imei"))?;
+    let mut rest = &text[head.len()..];
+    if rest
+        .get(..2)
+        .is_some_and(|sv| sv.eq_ignore_ascii_case("sv"))
+    {
+        rest = &rest[2..];
+    } else if rest.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+        rest = &rest[1..];
+    }
+    let value = rest.strip_prefix([':', '#', '='])?;
+    (!value.is_empty()).then_some(value)
 }
 
 /// The Luhn check digit for the 14 leading digits of an IMEI.
@@ -313,25 +344,6 @@ fn is_separator(b: u8) -> bool {
     matches!(b, b'\n' | b'\r' | b',' | b';' | b' ' | b'\t')
 }
 
-/// `text` with every space outside ASCII (no-break, narrow, zero-width, a byte-order mark: copied
-/// from web pages and spreadsheets) turned into as many ASCII spaces as it has bytes, so that it
-/// separates entries and every byte range still points where it did in `text`.
-fn ascii_separators(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.is_ascii() {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if (c.is_whitespace() && !c.is_ascii()) || matches!(c, '\u{200b}' | '\u{2060}' | '\u{feff}')
-        {
-            out.extend(std::iter::repeat_n(' ', c.len_utf8()));
-        } else {
-            out.push(c);
-        }
-    }
-    std::borrow::Cow::Owned(out)
-}
-
 /// True when the comma at `at` is the decimal comma of Excel's scientific notation
 /// (`3,56938E+14`): one digit before it, then digits, an exponent and the entry's end.
 fn is_decimal_comma(bytes: &[u8], start: usize, at: usize) -> bool {
@@ -342,12 +354,12 @@ fn is_decimal_comma(bytes: &[u8], start: usize, at: usize) -> bool {
         .iter()
         .position(|&b| is_separator(b))
         .map_or(bytes.len(), |n| at + 1 + n);
-    // ASCII throughout, so any byte range is a `str`.
     std::str::from_utf8(&bytes[start..end]).is_ok_and(is_scientific)
 }
 
-/// The entries of `text` with their 1-based line numbers and byte ranges.
-fn entries(text: &str) -> impl Iterator<Item = (usize, std::ops::Range<usize>)> + '_ {
+/// The entries of ASCII `text` with their 1-based line numbers and byte ranges: the fast path
+/// of [`entries`], for the lists of 300,000 lines the field re-reads on every keystroke.
+fn ascii_entries(text: &str) -> impl Iterator<Item = (usize, std::ops::Range<usize>)> + '_ {
     let bytes = text.as_bytes();
     let mut at = 0;
     let mut line = 1;
@@ -372,6 +384,155 @@ fn entries(text: &str) -> impl Iterator<Item = (usize, std::ops::Range<usize>)> 
     })
 }
 
+/// One entry of a list: where it stands in the text and what a person reads there.
+struct Entry<'a> {
+    line: usize,
+    span: std::ops::Range<usize>,
+    read: std::borrow::Cow<'a, str>,
+}
+
+/// An entry being read from text with characters outside ASCII.
+struct PendingEntry {
+    start: usize,
+    read: String,
+    /// Where invisible characters stand between visible ones: the length of `read` before
+    /// them, where they start and where the next visible character starts.
+    cuts: Vec<(usize, usize, usize)>,
+    /// An invisible run after the last visible character: where it started.
+    pending: Option<usize>,
+}
+
+/// Whether `text` reads as the digits of an IMEI or IMEISV, once unwrapped.
+fn imei_sized(text: &str) -> bool {
+    let text = unwrap_entry(text);
+    (14..=16).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+impl PendingEntry {
+    /// The entry, or the entries when invisible characters stand between whole IMEIs
+    /// (`356938100000018` U+200B `356938100000026` shows 30 digits, but means two IMEIs).
+    fn finish(self, line: usize, end: usize, out: &mut Vec<Entry<'_>>) {
+        if !self.cuts.is_empty() && !imei_sized(&self.read) {
+            let mut bounds = vec![(0, self.start)];
+            bounds.extend(self.cuts.iter().map(|&(len, _, next)| (len, next)));
+            let pieces: Vec<(&str, std::ops::Range<usize>)> = bounds
+                .iter()
+                .enumerate()
+                .map(|(i, &(from, start))| {
+                    let (to, stop) = match self.cuts.get(i) {
+                        Some(&(len, invisible, _)) => (len, invisible),
+                        None => (self.read.len(), end),
+                    };
+                    (&self.read[from..to], start..stop)
+                })
+                .collect();
+            if pieces.iter().all(|(read, _)| imei_sized(read)) {
+                out.extend(pieces.into_iter().map(|(read, span)| Entry {
+                    line,
+                    span,
+                    read: std::borrow::Cow::Owned(read.to_owned()),
+                }));
+                return;
+            }
+        }
+        out.push(Entry {
+            line,
+            span: self.start..end,
+            read: std::borrow::Cow::Owned(self.read),
+        });
+    }
+}
+
+/// The entries of `text` with their lines, byte ranges and readings ([`as_seen`]): invisible
+/// characters dropped, other spaces and commas as separators, full-width and other-script
+/// digits as ASCII. Split on ASCII separators first, byte by byte, so that only the entries
+/// with characters outside ASCII are read character by character.
+fn entries(text: &str) -> impl Iterator<Item = Entry<'_>> + '_ {
+    let readings = Readings::of(text);
+    ascii_entries(text).flat_map(move |(line, span)| {
+        let raw = &text[span.clone()];
+        let (one, several) = if raw.is_ascii() {
+            let read = std::borrow::Cow::Borrowed(raw);
+            (Some(Entry { line, span, read }), Vec::new())
+        } else {
+            (None, entries_as_seen(text, span, line, &readings))
+        };
+        one.into_iter().chain(several)
+    })
+}
+
+/// The entries within `span` of `text` (on line `line`), which has characters outside ASCII:
+/// character by character.
+fn entries_as_seen<'a>(
+    text: &'a str,
+    span: std::ops::Range<usize>,
+    line: usize,
+    readings: &Readings,
+) -> Vec<Entry<'a>> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut current: Option<PendingEntry> = None;
+    for (at, c) in text[span.clone()].char_indices() {
+        let at = span.start + at;
+        let kind = if c.is_ascii() {
+            let decimal = c == ','
+                && current
+                    .as_ref()
+                    .is_some_and(|e| is_decimal_comma(bytes, e.start, at));
+            if is_separator(c as u8) && !decimal {
+                Seen::Separator
+            } else {
+                Seen::Char(c)
+            }
+        } else {
+            match readings.get(c) {
+                Some(Reading::Invisible) => Seen::Invisible,
+                Some(Reading::Separator) => Seen::Separator,
+                Some(Reading::Text(shown)) => Seen::Text(shown),
+                None => Seen::Char(c),
+            }
+        };
+        if let Seen::Separator = kind {
+            if let Some(entry) = current.take() {
+                entry.finish(line, at, &mut out);
+            }
+            continue;
+        }
+        if let Seen::Invisible = kind {
+            if let Some(entry) = &mut current {
+                entry.pending.get_or_insert(at);
+            }
+            continue;
+        }
+        let entry = current.get_or_insert_with(|| PendingEntry {
+            start: at,
+            read: String::new(),
+            cuts: Vec::new(),
+            pending: None,
+        });
+        if let Some(invisible) = entry.pending.take() {
+            entry.cuts.push((entry.read.len(), invisible, at));
+        }
+        match kind {
+            Seen::Text(shown) => entry.read.push_str(shown),
+            Seen::Char(c) => entry.read.push(c),
+            Seen::Separator | Seen::Invisible => {}
+        }
+    }
+    if let Some(entry) = current {
+        entry.finish(line, span.end, &mut out);
+    }
+    out
+}
+
+/// A character of text with characters outside ASCII, as [`entries`] takes it.
+enum Seen<'a> {
+    Separator,
+    Invisible,
+    Char(char),
+    Text(&'a str),
+}
+
 const MAX_SHOWN_ENTRY: usize = 40;
 
 fn shorten(text: &str) -> String {
@@ -379,28 +540,36 @@ fn shorten(text: &str) -> String {
 }
 
 /// Splits `text` on newlines, commas, semicolons, spaces and tabs (not on the decimal comma of
-/// `3,56938E+14`), unwraps each entry ([`unwrap_entry`]), and keeps each well-formed IMEI
-/// once, in first-seen order. Entries failing only the check digit are kept when
+/// `3,56938E+14`) and on the spaces and commas of other scripts, reads each entry as a person
+/// sees it ([`super::as_seen`]: invisible characters dropped, full-width and other-script
+/// digits as ASCII), unwraps it ([`unwrap_entry`]), skips labels (`IMEI:`), and keeps each
+/// well-formed IMEI once, in first-seen order. Entries failing only the check digit are kept when
 /// `allow_bad_check_digit` is set (test devices), and reported either way.
 pub fn parse_list(text: &str, allow_bad_check_digit: bool) -> ImeiList {
-    let text = &*ascii_separators(text);
     let mut list = ImeiList::default();
     // Keyed by the IMEI's numeric value; entries that fail only the check digit share the map,
     // so their duplicates are reported too.
     let mut first_seen: FxHashMap<u64, usize> = FxHashMap::default();
-    for (line, span) in entries(text) {
-        let raw = &text[span.clone()];
+    for Entry { line, span, read } in entries(text) {
+        let unwrapped = unwrap_entry(&read);
+        if is_label(&unwrapped) {
+            continue;
+        }
         list.entries += 1;
         let entry = list.entries;
         let problem = |kind, included| Problem {
             entry,
             line,
-            text: shorten(raw),
+            text: shorten(&visible(&text[span.clone()])),
             span: span.clone(),
             kind,
             included,
         };
-        let (imei, check_digit) = match Imei::parse_lenient(&unwrap_entry(raw)) {
+        let parsed = Imei::parse_lenient(&unwrapped).map_err(|e| match e {
+            ImeiError::NonDigits => name_non_digit(&text[span.clone()]),
+            e => e,
+        });
+        let (imei, check_digit) = match parsed {
             Ok(imei) => (imei, check_digit_error(&imei.0)),
             Err(e) => {
                 list.problems.push(problem(ProblemKind::Invalid(e), false));
@@ -424,6 +593,36 @@ pub fn parse_list(text: &str, allow_bad_check_digit: bool) -> ImeiList {
         list.devices.push(imei);
     }
     list
+}
+
+/// A label pasted with the numbers (`IMEI:`, `IMEI 1`, `IMEISV`, a column's header): not an
+/// entry.
+fn is_label(text: &str) -> bool {
+    let word = text.trim_end_matches([':', '#', '.']);
+    let Some(_) = word.get(..4).filter(|w| w.eq_ignore_ascii_case("imei")) else {
+        return false;
+    };
+    let rest = &word[4..];
+    rest.is_empty()
+        || rest.eq_ignore_ascii_case("sv")
+        || rest.eq_ignore_ascii_case("/sv")
+        || (rest.len() == 1 && rest.as_bytes()[0].is_ascii_digit())
+}
+
+/// Why an entry is not digits. A number with one odd character outside ASCII (a Cyrillic `О`
+/// among the digits looks like a zero) names it with its code point; any other entry (a word,
+/// ASCII junk that shows in the quoted entry) is just not digits.
+fn name_non_digit(raw: &str) -> ImeiError {
+    let shown = visible(raw);
+    let read = |c: char| as_seen(&c.to_string()).into_owned();
+    let digit = |c: char| read(c).bytes().all(|b| b.is_ascii_digit());
+    let mut odd = shown.chars().filter(|&c| !digit(c));
+    match (odd.next(), odd.next()) {
+        (Some(c), None) if !read(c).is_ascii() && shown.chars().any(digit) => {
+            ImeiError::NotADigit(c)
+        }
+        _ => ImeiError::NonDigits,
+    }
 }
 
 #[cfg(test)]
@@ -591,6 +790,170 @@ mod tests {
         );
     }
 
+    fn sent(text: &str) -> Vec<String> {
+        parse_list(text, false)
+            .devices
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    /// What Outlook, Teams, PDF viewers and right-to-left locales put inside and around a
+    /// number: each is read away, and the entry is the IMEI a person sees.
+    #[test]
+    fn invisible_characters_inside_and_around_an_imei_are_read_away() {
+        for invisible in [
+            "\u{00AD}",
+            "\u{200E}",
+            "\u{200F}",
+            "\u{2066}",
+            "\u{2067}",
+            "\u{2068}",
+            "\u{2069}",
+            "\u{202A}",
+            "\u{202B}",
+            "\u{202C}",
+            "\u{202D}",
+            "\u{202E}",
+            "\u{2060}",
+            "\u{FE0E}",
+            "\u{FE0F}",
+            "\u{200B}",
+            "\u{200C}",
+            "\u{200D}",
+            "\u{FEFF}",
+            "\u{061C}",
+            "\u{180E}",
+            "\u{034F}",
+            "\u{2061}",
+            "\u{E0020}",
+        ] {
+            let text = format!(
+                "{invisible}3569381{invisible}00000018{invisible}\n{invisible}356938100000026"
+            );
+            let list = parse_list(&text, false);
+            assert_eq!(
+                sent(&text),
+                ["356938100000018", "356938100000026"],
+                "{invisible:?}"
+            );
+            assert!(
+                list.problems.is_empty(),
+                "{invisible:?}: {:?}",
+                list.problems
+            );
+            assert_eq!(list.entries, 2);
+        }
+        // Nothing but invisible characters is no entry at all.
+        assert_eq!(parse_list("\u{200E}\u{2069}\n\u{FEFF}", false).entries, 0);
+    }
+
+    #[test]
+    fn full_width_and_other_script_digits_are_digits() {
+        let written = |zero: u32| -> String {
+            "356938100000018"
+                .bytes()
+                .map(|d| char::from_u32(zero + u32::from(d - b'0')).unwrap())
+                .collect()
+        };
+        // Full-width, Arabic-Indic, Persian, Devanagari, Bengali, Thai, mathematical bold.
+        for zero in [0xFF10, 0x0660, 0x06F0, 0x0966, 0x09E6, 0x0E50, 0x1D7CE] {
+            let text = written(zero);
+            assert_eq!(sent(&text), ["356938100000018"], "{text}");
+            let isolated = format!("\u{2067}{text}\u{2069}");
+            assert_eq!(sent(&isolated), ["356938100000018"], "{isolated}");
+        }
+        // The problem quotes what is there, less what no one sees.
+        let list = parse_list("\u{200E}３５６９３８１００００００１９\u{200E}", false);
+        assert_eq!(list.problems[0].text, "３５６９３８１００００００１９");
+        assert_eq!(
+            list.problems[0].kind,
+            ProblemKind::Invalid(ImeiError::CheckDigit { expected: 8 })
+        );
+    }
+
+    /// Visible junk stays a problem, named with its code point when it is not ASCII (a
+    /// Cyrillic О looks like a zero).
+    #[test]
+    fn a_look_alike_that_is_not_a_digit_is_named() {
+        let list = parse_list("3569381О0000018 35693810000001x", false);
+        assert_eq!(
+            list.problems[0].to_string(),
+            "Entry 1 (line 1): \"3569381О0000018\" contains non-digits: “О” (U+041E) is not a digit"
+        );
+        assert_eq!(
+            list.problems[1].to_string(),
+            "Entry 2 (line 1): \"35693810000001x\" contains non-digits"
+        );
+        let word = parse_list("gelöscht", false);
+        assert_eq!(
+            word.problems[0].kind,
+            ProblemKind::Invalid(ImeiError::NonDigits)
+        );
+    }
+
+    #[test]
+    fn spaces_line_separators_and_commas_of_every_script_separate() {
+        let imeis = ["356938100000018", "356938100000026"];
+        for separator in [
+            "\u{00A0}", "\u{202F}", "\u{2009}", "\u{2007}", "\u{3000}", "\u{2028}", "\u{2029}",
+            "\u{0085}", "\u{FF0C}", "\u{FF1B}", "\u{3001}", "\u{060C}", "\u{061B}", "\u{FE50}",
+        ] {
+            assert_eq!(sent(&imeis.join(separator)), imeis, "{separator:?}");
+        }
+    }
+
+    /// Word and Outlook turn `-` into an en dash or a non-breaking hyphen, and quotes into
+    /// curly ones; Excel's text guard and apostrophe may come with a direction mark.
+    #[test]
+    fn word_processor_dashes_and_quotes_are_read_as_typed() {
+        for text in [
+            "35–693810–000001–8",
+            "35‑693810‑000001‑8",
+            "35−693810−000001−8",
+            "“356938100000018”",
+            "‘356938100000018’",
+            "\u{200E}'356938100000018",
+            "＝\"356938100000018\"",
+        ] {
+            assert_eq!(sent(text), ["356938100000018"], "{text}");
+        }
+    }
+
+    #[test]
+    fn imei_labels_are_not_entries() {
+        let text = "IMEI: 356938100000018\nIMEI1:356938100000026\nimei#356938100000059\nIMEI\n356938035643809";
+        let list = parse_list(text, false);
+        assert_eq!(list.devices.len(), 4);
+        assert!(list.problems.is_empty(), "{:?}", list.problems);
+        assert_eq!(list.entries, 4);
+        // An IMEISV after its label still gets its suggestion.
+        let sv = parse_list("IMEISV: 3569381000000112", false);
+        assert_eq!(
+            sv.problems[0].suggestion().unwrap().as_str(),
+            "356938100000018"
+        );
+    }
+
+    /// A zero-width space between two whole IMEIs shows 30 digits but means two devices; inside
+    /// one it is read away. Suggestions replace only their own piece.
+    #[test]
+    fn invisible_characters_between_whole_imeis_separate_them() {
+        let text = "356938100000018\u{200B}3569381000000112\u{2060}35693810000002";
+        let list = parse_list(text, false);
+        assert_eq!(sent(text), ["356938100000018"]);
+        assert_eq!(list.entries, 3);
+        assert_eq!(&text[list.problems[0].span.clone()], "3569381000000112");
+        assert_eq!(
+            accept_suggestions(text, &list),
+            "356938100000018\u{200B}356938100000018\u{2060}356938100000026"
+        );
+        assert_eq!(
+            parse_list("3569381000\u{200B}00018", false).devices.len(),
+            1
+        );
+    }
+
     #[test]
     fn problems_name_their_place() {
         let list = parse_list("\n\n12345", false);
@@ -656,6 +1019,51 @@ mod tests {
                 prop_assert_eq!(suggestion.as_deref(), Some(expected.as_str()));
                 prop_assert!(Imei::parse(&expected).is_ok());
             }
+        }
+
+        /// However an IMEI is dressed (digits of any width or script, invisible characters
+        /// anywhere), it reads as itself.
+        #[test]
+        fn a_dressed_imei_reads_as_itself(
+            body in "[0-9]{14}",
+            forms in proptest::collection::vec(0usize..5, 15),
+            marks in proptest::collection::vec(prop::sample::select(vec!["", "", "\u{200E}", "\u{00AD}", "\u{2069}", "\u{FE0F}", "\u{FEFF}", "\u{2060}"]), 16),
+        ) {
+            let imei = with_check_digit(&body);
+            let mut text = String::new();
+            for (i, d) in imei.bytes().enumerate() {
+                text.push_str(marks[i]);
+                let v = u32::from(d - b'0');
+                let zero = [0x30, 0xFF10, 0x0660, 0x06F0, 0x1D7CE][forms[i]];
+                text.push(char::from_u32(zero + v).unwrap());
+            }
+            text.push_str(marks[15]);
+            prop_assert_eq!(sent(&text), vec![imei]);
+        }
+
+        /// The reading agrees with the crates' own: the whole text (not character by
+        /// character) less general category Cf, in NFKC.
+        #[test]
+        fn readings_agree_with_nfkc_of_the_whole_text(
+            chars in proptest::collection::vec(prop::sample::select(vec![
+                '1', '7', 'a', 'Z', '-', '\u{FF11}', '\u{FF17}', '\u{FF21}', '\u{00B9}', '\u{2460}',
+                '\u{1D7D0}', '\u{00AD}', '\u{200E}', '\u{2066}', '\u{202C}', '\u{2060}', '\u{FEFF}',
+                '\u{200B}', '\u{2013}', '\u{FF0D}', '\u{00C5}', 'A', '\u{030A}', '\u{212B}',
+            ]), 0..30)
+        ) {
+            use unicode_normalization::UnicodeNormalization;
+            use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+            let text: String = chars.into_iter().collect();
+            let visible: String = text
+                .chars()
+                .filter(|c| c.general_category() != GeneralCategory::Format)
+                .collect();
+            let oracle: String = visible
+                .nfkc()
+                .map(|c| if c.general_category() == GeneralCategory::DashPunctuation { '-' } else { c })
+                .collect();
+            let ours: String = super::super::as_seen::as_seen(&text).nfc().collect();
+            prop_assert_eq!(ours, oracle);
         }
 
         #[test]

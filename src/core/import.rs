@@ -7,6 +7,7 @@
 //! quoted field may hold the separator, doubled quotes and line breaks), with Excel's `sep=;`
 //! first line. Every entry keeps the file's own line, so that a problem names where to find it.
 
+use super::as_seen::as_seen;
 use super::imei::looks_like_imei;
 
 /// Header names, compared without case, spaces, `_` or `-`, that mark the IMEI column, the
@@ -312,11 +313,12 @@ fn plain(text: &str, first_line: u32) -> Imported {
 /// The rank of a header that names no IMEI column.
 const NOT_A_HEADER: usize = usize::MAX;
 
-/// How telling `name` is as the IMEI column's header, 0 the most: `IMEI`, then a numbered
+/// How telling `name` is as the IMEI column's header, 0 the most (read as a person sees it:
+/// `ＩＭＥＩ` typed in full width is `IMEI`): `IMEI`, then a numbered
 /// `IMEI 1` (a dual-SIM device's first IMEI before its second), then the rest of
 /// [`IMEI_HEADERS`] in order; [`NOT_A_HEADER`] for any other name.
 fn header_rank(name: &str) -> usize {
-    let key: String = name
+    let key: String = as_seen(name)
         .trim()
         .chars()
         .filter(|c| !matches!(c, ' ' | '_' | '-'))
@@ -692,7 +694,7 @@ mod tests {
         match kind {
             ProblemKind::Duplicate { .. } => "duplicate",
             ProblemKind::Invalid(e) => match e {
-                ImeiError::NonDigits => "non-digits",
+                ImeiError::NonDigits | ImeiError::NotADigit(_) => "non-digits",
                 ImeiError::Length(_) => "length",
                 ImeiError::CheckDigit { .. } => "check-digit",
                 ImeiError::ScientificNotation => "scientific-notation",

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use super::portal::TokenState;
 use super::run_controller::RunController;
-use crate::core::config::AppConfig;
+use crate::core::config::{AppConfig, ConfigError};
 use crate::core::imei::Imei;
 
 /// Starts a run over devices of the result set on screen, as Retry failed does; the form sets it.
@@ -20,9 +20,14 @@ pub struct LoadedConfig {
 }
 
 impl LoadedConfig {
-    pub fn from_fetch(fetched: Result<String, String>) -> LoadedConfig {
-        match fetched.and_then(|text| AppConfig::from_json(&text)) {
-            Ok(config) => LoadedConfig { config, note: None },
+    /// The config from `config.json` as fetched: its valid keys, with a note naming each key
+    /// that could not be used; the defaults, with a note saying why, when the file could not be.
+    pub fn from_fetch(fetched: Result<String, ConfigError>) -> LoadedConfig {
+        match fetched.and_then(|text| AppConfig::read(&text)) {
+            Ok(read) => LoadedConfig {
+                note: read.note(),
+                config: read.config,
+            },
             Err(why) => LoadedConfig {
                 config: AppConfig::default(),
                 note: Some(format!("{why}. Using the built-in defaults.")),

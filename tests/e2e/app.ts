@@ -343,6 +343,18 @@ export class App {
     }, text);
   }
 
+  /**
+   * Pastes `text` into the IMEI field as a user does: onto the system clipboard, then Ctrl+V in
+   * the field, at its end (the browser's own paste, with its own handling of what it pastes).
+   * Needs the clipboard permissions (`test.use({ permissions: [...] })`, Chromium).
+   */
+  async pasteFromClipboard(text: string): Promise<void> {
+    await this.page.evaluate((value) => navigator.clipboard.writeText(value), text);
+    await this.imeis.focus();
+    await this.imeis.press('Control+End');
+    await this.imeis.press('ControlOrMeta+V');
+  }
+
   /** Adds a file through the real file input: the app reads its exact bytes. */
   async importFile(file: ImportedFile): Promise<void> {
     await this.fileInput.setInputFiles(file);
