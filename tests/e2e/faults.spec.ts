@@ -326,27 +326,21 @@ test.describe('no answer, or no connection', () => {
 });
 
 test.describe('a 200 that cannot be read', () => {
-  test('a body that ends mid-JSON on the second batch is retried like a dropped connection', async ({ app, emulator }) => {
-    await app.useConfig({ batchSize: 2, concurrency: 1 });
-    await emulator.addFault({ kind: 'truncated', skip: 1, times: 1 });
-    await app.start({ imeis: FOUR });
-    await app.expectRunOver();
-    await expect(app.alert).toHaveCount(0);
-    await expectOutcome(app, emulator, FOUR, ['answered', 'answered', 'answered', 'answered']);
-    await expect(app.progress).toContainText('1 retry');
-    expect(await emulator.sentDeviceLists()).toEqual([FOUR.slice(0, 2), FOUR.slice(2, 4), FOUR.slice(2, 4)]);
-  });
-
-  test('a connection dropped in the middle of a chunked body is retried', async ({ app, emulator }) => {
-    await app.useConfig({ batchSize: 2, concurrency: 1 });
-    await emulator.addFault({ kind: 'cut', skip: 1, times: 1 });
-    await app.start({ imeis: FOUR });
-    await app.expectRunOver();
-    await expect(app.alert).toHaveCount(0);
-    await expectOutcome(app, emulator, FOUR, ['answered', 'answered', 'answered', 'answered']);
-    await expect(app.progress).toContainText('1 retry');
-    expect(await emulator.sentDeviceLists()).toEqual([FOUR.slice(0, 2), FOUR.slice(2, 4), FOUR.slice(2, 4)]);
-  });
+  for (const [kind, what] of [
+    ['truncated', 'a body that ends mid-JSON'],
+    ['cut', 'a connection dropped in the middle of a chunked body'],
+  ] as const) {
+    test(`${what} on the second batch is retried like a dropped connection`, async ({ app, emulator }) => {
+      await app.useConfig({ batchSize: 2, concurrency: 1 });
+      await emulator.addFault({ kind, skip: 1, times: 1 });
+      await app.start({ imeis: FOUR });
+      await app.expectRunOver();
+      await expect(app.alert).toHaveCount(0);
+      await expectOutcome(app, emulator, FOUR, ['answered', 'answered', 'answered', 'answered']);
+      await expect(app.progress).toContainText('1 retry');
+      expect(await emulator.sentDeviceLists()).toEqual([FOUR.slice(0, 2), FOUR.slice(2, 4), FOUR.slice(2, 4)]);
+    });
+  }
 
   test('a body cut off on every try: the reason says so, in plain words', async ({ app, emulator }) => {
     await app.useConfig({ maxAttempts: 2 });
