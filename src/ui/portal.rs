@@ -185,7 +185,12 @@ fn message_text(data: &JsValue) -> String {
 }
 
 /// Takes the messages the page's inbox (`portal_inbox.js`) held from the parent before the app
-/// listened, and stops it holding more.
+/// listened, and stops it holding more. Portals post their tokens at the frame's load event,
+/// which may come before the WebAssembly has started; the inbox, the page's first script and a
+/// file (the Content-Security-Policy allows no inline script), keeps only messages from the
+/// parent window that look like credentials, the latest four, in memory. Their origin is checked
+/// here against `allowedParentOrigins`, as for any later message: the inbox runs before the
+/// config is known.
 fn take_held_messages() -> Vec<MessageEvent> {
     let take = js_sys::Reflect::get(&window(), &"fotaSyncInbox".into())
         .ok()
