@@ -15,6 +15,15 @@ pub const CREDENTIALS: &str = "fota-sync:credentials";
 pub const RESULT: &str = "fota-sync:result";
 pub const CREDENTIALS_NEEDED: &str = "fota-sync:credentials-needed";
 
+/// Every key [`parse_handoff`] reads; the rest of a message is never looked at.
+pub const HANDOFF_KEYS: [&str; 5] = [
+    "type",
+    "bearerToken",
+    "sessionToken",
+    "account",
+    "apiBaseUrl",
+];
+
 /// Credentials and defaults handed over by the parent page.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Handoff {
@@ -75,6 +84,57 @@ pub fn parse_handoff(json_text: &str) -> Option<Handoff> {
     let usable =
         !handoff.bearer_token.trim().is_empty() && !handoff.session_token.trim().is_empty();
     usable.then_some(handoff)
+}
+
+/// Whether a file the app offers can reach the user, as far as a frame can tell (HTML,
+/// "iframe sandbox": a sandboxed frame drops downloads unless its `sandbox` attribute has
+/// `allow-downloads`, silently: no event and no error reaches the page).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Downloads {
+    /// Not framed, or framed without a sandbox.
+    Allowed,
+    /// The frame's `sandbox` attribute is readable (a same-origin parent) and lacks
+    /// `allow-downloads`.
+    Blocked,
+    /// Sandboxed, in a frame whose attribute a cross-origin parent keeps unreadable: a download
+    /// may be dropped.
+    Unknown,
+}
+
+/// What the frame says about downloads. `sandbox_attribute` is the frame element's `sandbox`
+/// attribute when the parent lets the app read it (`Some(None)`: no attribute), `None` when it
+/// does not; `sandboxed` is the outcome of the page's own probe (setting `document.domain`
+/// throws in any sandboxed frame, HTML's "sandboxed document.domain browsing context flag").
+pub fn downloads(
+    framed: bool,
+    sandbox_attribute: Option<Option<&str>>,
+    sandboxed: bool,
+) -> Downloads {
+    match (framed, sandbox_attribute) {
+        (false, _) | (true, Some(None)) => Downloads::Allowed,
+        (true, Some(Some(flags))) => {
+            if flags
+                .split_ascii_whitespace()
+                .any(|f| f.eq_ignore_ascii_case("allow-downloads"))
+            {
+                Downloads::Allowed
+            } else {
+                Downloads::Blocked
+            }
+        }
+        (true, None) if sandboxed => Downloads::Unknown,
+        (true, None) => Downloads::Allowed,
+    }
+}
+
+/// The keys that copy a selection on `platform` (`navigator.platform`): ⌘C on Apple systems,
+/// Ctrl+C elsewhere.
+pub fn copy_keys(platform: &str) -> &'static str {
+    if platform.starts_with("Mac") || platform.starts_with("iP") {
+        "⌘C"
+    } else {
+        "Ctrl+C"
+    }
 }
 
 pub fn ready_message() -> String {
@@ -206,5 +266,51 @@ mod tests {
             .to_string()
         );
         assert_eq!(ready_message(), json!({ "type": READY }).to_string());
+    }
+
+    #[test]
+    fn downloads_are_blocked_only_by_a_sandbox_without_allow_downloads() {
+        assert_eq!(downloads(false, None, true), Downloads::Allowed);
+        assert_eq!(downloads(true, Some(None), false), Downloads::Allowed);
+        assert_eq!(
+            downloads(true, Some(Some("allow-scripts allow-same-origin")), true),
+            Downloads::Blocked
+        );
+        assert_eq!(downloads(true, Some(Some("")), true), Downloads::Blocked);
+        assert_eq!(
+            downloads(true, Some(Some("allow-scripts\tALLOW-DOWNLOADS")), true),
+            Downloads::Allowed
+        );
+        assert_eq!(
+            downloads(true, Some(Some("allow-scripts allow-downloads-x")), true),
+            Downloads::Blocked
+        );
+        assert_eq!(downloads(true, None, true), Downloads::Unknown);
+        assert_eq!(downloads(true, None, false), Downloads::Allowed);
+    }
+
+    #[test]
+    fn apple_systems_copy_with_the_command_key() {
+        assert_eq!(copy_keys("MacIntel"), "⌘C");
+        assert_eq!(copy_keys("iPhone"), "⌘C");
+        assert_eq!(copy_keys("Win32"), "Ctrl+C");
+        assert_eq!(copy_keys("Linux x86_64"), "Ctrl+C");
+        assert_eq!(copy_keys(""), "Ctrl+C");
+    }
+
+    #[test]
+    fn the_handoff_reads_only_its_listed_keys() {
+        let full = json!({"type": CREDENTIALS, "bearerToken": "b", "sessionToken": "s",
+                          "account": "a", "apiBaseUrl": "u", "extra": {"deep": [1]}});
+        let kept: serde_json::Map<String, Value> = full
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(k, _)| HANDOFF_KEYS.contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        assert_eq!(kept.len(), HANDOFF_KEYS.len());
+        let read = parse_handoff(&full.to_string()).unwrap();
+        assert!(read == parse_handoff(&Value::Object(kept).to_string()).unwrap());
     }
 }

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::context::{AppContext, LoadedConfig};
+use super::copy::{CopyBox, CopyDialog};
 use super::history::History;
 use super::portal::{
     apply_theme, ask_for_credentials, listen_for_handoff, report_result, TokenState,
@@ -67,6 +68,8 @@ pub fn Console(
     };
     let query = RwSignal::new(ViewQuery::default());
     provide_context(context);
+    let copy_box = CopyBox::new();
+    provide_context(copy_box);
     let allowed = context
         .config
         .with_value(|c| c.config.allowed_parent_origins.clone());
@@ -101,5 +104,6 @@ pub fn Console(
         <History query />
         <Workbench query />
         <ResultsTable query />
+        <CopyDialog copy_box />
     }
 }

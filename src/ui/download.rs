@@ -6,8 +6,17 @@ use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, Url};
 
-/// Offers `text` as the file `name` of type `mime`.
+use super::copy::offer_file;
+use crate::core::embed::Downloads;
+
+/// Offers `text` as the file `name` of type `mime`. In a portal's frame that drops downloads
+/// (or may), the copy box offers the text instead, with the way out ([`offer_file`]).
 pub fn save_text(name: &str, mime: &str, text: &str) -> Result<(), JsValue> {
+    let downloads = super::portal::downloads();
+    offer_file(name, text, downloads);
+    if downloads == Downloads::Blocked {
+        return Ok(());
+    }
     let options = BlobPropertyBag::new();
     options.set_type(mime);
     let parts = js_sys::Array::of1(&JsValue::from_str(text));

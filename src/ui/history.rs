@@ -14,8 +14,8 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::context::AppContext;
+use super::copy::copy_text;
 use super::download::save_text;
-use super::results_table::copy_text;
 use super::run_controller::{RunRequest, StoredSet};
 use super::store::{self, StoreError, StoredMeta};
 use super::workbench::{button, clear, clicked, el};

@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod context;
+pub mod copy;
 pub mod download;
 pub mod history;
 pub mod imei_field;

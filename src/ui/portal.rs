@@ -2,11 +2,11 @@
 //! this tab's sessionStorage only when the user asks for it.
 
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{MessageEvent, Window};
 
 use crate::core::config::{ColorScheme, Theme};
-use crate::core::embed::{self, Handoff};
+use crate::core::embed::{self, Downloads, Handoff};
 use crate::core::outcome::Summary;
 
 const STORED_BEARER: &str = "fota-sync.bearerToken";
@@ -114,6 +114,25 @@ pub fn is_framed() -> bool {
         .is_some_and(|parent| !js_sys::Object::is(&parent, &window))
 }
 
+/// Whether a download can reach the user from this frame ([`embed::downloads`]): the frame's
+/// `sandbox` attribute when a same-origin parent lets the app read it, else the sandbox probe.
+pub fn downloads() -> Downloads {
+    let framed = is_framed();
+    let attribute = window()
+        .frame_element()
+        .ok()
+        .flatten()
+        .map(|frame| frame.get_attribute("sandbox"));
+    // Setting `document.domain` throws in every sandboxed frame, whatever its flags, and
+    // changes nothing in an origin-keyed one; it runs only for a frame of another origin.
+    let sandboxed = framed && attribute.is_none() && {
+        let document = document();
+        let domain = js_sys::Reflect::get(&document, &"domain".into()).unwrap_or_default();
+        js_sys::Reflect::set(&document, &"domain".into(), &domain).is_err()
+    };
+    embed::downloads(framed, attribute.as_ref().map(Option::as_deref), sandboxed)
+}
+
 /// Applies the configured colour scheme and custom properties to the document, and marks a
 /// framed page so the layout can be compact.
 pub fn apply_theme(theme: &Theme) {
@@ -148,13 +167,54 @@ fn post_to_parent(json: &str, origin: &str) {
     }
 }
 
-/// Listens for credentials from the parent page and announces that the app is ready. Messages
-/// from other origins, or from anything but the parent, are dropped unread.
+/// A message as JSON text for [`embed::parse_handoff`]: a string as it is (some portals post
+/// JSON text), an object with only the keys the handoff reads, so that anything else in it (a
+/// BigInt, a cycle, a DOM object) cannot make it unreadable.
+fn message_text(data: &JsValue) -> String {
+    if let Some(text) = data.as_string() {
+        return text;
+    }
+    let keys: js_sys::Array = embed::HANDOFF_KEYS
+        .iter()
+        .map(|k| JsValue::from_str(k))
+        .collect();
+    js_sys::JSON::stringify_with_replacer(data, &keys)
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_default()
+}
+
+/// Takes the messages the page's inbox (`portal_inbox.js`) held from the parent before the app
+/// listened, and stops it holding more. Portals post their tokens at the frame's load event,
+/// which may come before the WebAssembly has started; the inbox, the page's first script and a
+/// file (the Content-Security-Policy allows no inline script), keeps only messages from the
+/// parent window that look like credentials, the latest four, in memory. Their origin is checked
+/// here against `allowedParentOrigins`, as for any later message: the inbox runs before the
+/// config is known.
+fn take_held_messages() -> Vec<MessageEvent> {
+    let take = js_sys::Reflect::get(&window(), &"fotaSyncInbox".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    take.and_then(|take| take.call0(&JsValue::NULL).ok())
+        .map(|held| {
+            js_sys::Array::from(&held)
+                .iter()
+                .map(JsCast::unchecked_into)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Listens for credentials from the parent page, first reading those it posted before the app
+/// started, and announces that the app is ready. Messages from other origins, or from anything
+/// but the parent, are dropped unread.
 pub fn listen_for_handoff(
     allowed: Vec<String>,
     tokens: TokenState,
     on_handoff: impl Fn(&Handoff) + 'static,
 ) {
+    // Taken in any case, so that the inbox holds no token once the app runs.
+    let held = take_held_messages();
     if allowed.is_empty() || !is_framed() {
         return;
     }
@@ -162,8 +222,7 @@ pub fn listen_for_handoff(
     // The ready message goes to every allowed origin; the browser delivers it only to the one
     // the parent page really has.
     let ready_to = allowed.clone();
-    // The listener lives as long as the page.
-    let _ = window_event_listener(leptos::ev::message, move |event: MessageEvent| {
+    let hear = move |event: MessageEvent| {
         let origin = event.origin();
         if !embed::origin_allowed(&origin, &allowed) {
             return;
@@ -175,16 +234,18 @@ pub fn listen_for_handoff(
         if !from_parent {
             return;
         }
-        let text = js_sys::JSON::stringify(&event.data())
-            .ok()
-            .and_then(|s| s.as_string())
-            .unwrap_or_default();
+        let text = message_text(&event.data());
         if let Some(handoff) = embed::parse_handoff(&text) {
             tokens.portal.set(Some((handoff.clone(), origin)));
             tokens.use_own.set(false);
             on_handoff(&handoff);
         }
-    });
+    };
+    for event in held {
+        hear(event);
+    }
+    // The listener lives as long as the page.
+    let _ = window_event_listener(leptos::ev::message, hear);
     let ready = embed::ready_message();
     for origin in &ready_to {
         post_to_parent(&ready, origin);

@@ -23,6 +23,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement};
 
 use super::context::AppContext;
+use super::copy::copy_text;
 use super::run_controller::RunController;
 use crate::core::columns::{Field, COLUMNS};
 use crate::core::export::tsv;
@@ -251,19 +252,6 @@ pub fn ResultsTable(query: RwSignal<ViewQuery>) -> impl IntoView {
             </table>
         </div>
     }
-}
-
-/// Puts `text` on the clipboard and says so in `note` (`done` on success), or why it could not.
-pub fn copy_text(text: String, note: RwSignal<String>, done: String) {
-    let clipboard = window().navigator().clipboard();
-    let promise = clipboard.write_text(&text);
-    leptos::task::spawn_local(async move {
-        let said = match wasm_bindgen_futures::JsFuture::from(promise).await {
-            Ok(_) => done,
-            Err(_) => "The browser did not allow copying here: use a download instead.".to_owned(),
-        };
-        note.try_set(said);
-    });
 }
 
 /// The elements the window is drawn into.

@@ -13,8 +13,8 @@ use wasm_bindgen::JsCast;
 use web_sys::Element;
 
 use super::context::AppContext;
+use super::copy::copy_text;
 use super::download::save_text;
-use super::results_table::copy_text;
 use super::run_controller::{LoggedRequest, RunController};
 use crate::core::evidence::curl;
 use crate::core::export::{csv_of, file_name};

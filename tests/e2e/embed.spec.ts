@@ -144,6 +144,17 @@ interface PortalOptions {
   credentials?: Credentials;
   /** What the portal answers `fota-sync:credentials-needed` with; nothing if not given. */
   renewal?: Credentials;
+  /** The frame's shape (`window.portalFrame` in fixtures/portal.js): sandbox, allow, early posts. */
+  frame?: {
+    sandbox?: string;
+    allow?: string;
+    postAtLoad?: Credentials;
+    postEarly?: Credentials;
+    size?: [number, number];
+    below?: number;
+  };
+  /** Waits for the app's form before returning (default true). */
+  waitForForm?: boolean;
 }
 
 /**
@@ -177,10 +188,19 @@ async function openPortal(page: Page, servers: Servers, options: PortalOptions =
       { origin: portal, renewal: options.renewal },
     );
   }
+  if (options.frame) {
+    await page.addInitScript(
+      ({ origin, frame }) => {
+        if (location.origin === origin) (window as unknown as { portalFrame: unknown }).portalFrame = frame;
+      },
+      { origin: portal, frame: options.frame },
+    );
+  }
   const appUrl = servers.app + (options.appPath ?? '/');
-  await page.goto(`${portal}/portal.html?app=${encodeURIComponent(appUrl)}`);
+  const waitForForm = options.waitForForm ?? true;
+  await page.goto(`${portal}/portal.html?app=${encodeURIComponent(appUrl)}`, { waitUntil: waitForForm ? 'load' : 'commit' });
   const app = new App(page.frameLocator('#fota-sync'));
-  await expect(app.synchronizeButton).toBeVisible();
+  if (waitForForm) await expect(app.synchronizeButton).toBeVisible();
   return app;
 }
 
@@ -243,6 +263,14 @@ async function expectedResult(emulator: Emulator, imeis: string[] = IMEIS) {
     error: 0,
     notSent: 0,
   };
+}
+
+/** Types the account and tokens, runs IMEIS, and checks that the typed bearer token went out. */
+async function runOnTypedTokens(app: App, emulator: Emulator): Promise<void> {
+  await app.fill({ account: ACCOUNT, bearer: 'typed-bearer', session: 'typed-session', imeis: IMEIS });
+  await synchronize(app);
+  const [call] = await emulator.syncCalls();
+  expect(call.headers['authorization']).toBe('Bearer typed-bearer');
 }
 
 function expectNone(haystack: string, needles: string[], where: string): void {
@@ -326,10 +354,7 @@ test.describe('handoff from the parent page', () => {
     await expect(app.account).toHaveValue('');
 
     // What the user types is what is sent.
-    await app.fill({ account: ACCOUNT, bearer: 'typed-bearer', session: 'typed-session', imeis: IMEIS });
-    await synchronize(app);
-    const [call] = await emulator.syncCalls();
-    expect(call.headers['authorization']).toBe('Bearer typed-bearer');
+    await runOnTypedTokens(app, emulator);
     await expect(app.providedByPortal).toHaveCount(0);
     // The app posts only to allowed origins: the browser delivered nothing here.
     expect(await received(page)).toEqual([]);
@@ -802,5 +827,333 @@ test.describe('looks', () => {
     expect(await noHorizontalScroll(appFrame(page)), 'the app in a 360 px portal').toBe(true);
     expect(await noHorizontalScroll(page), 'the portal').toBe(true);
     await screenshot(page, testInfo, 'narrow-framed');
+  });
+});
+
+test.describe('inside a portal frame: copy, download, tokens before the app starts', () => {
+  const credentials = { bearerToken: 'portal-bearer-K7f2', sessionToken: 'portal-session-Q9d4', account: ACCOUNT };
+
+  /** The app framed as `frame` says, with a finished run of IMEIS on the portal's tokens. */
+  async function framedRun(page: Page, servers: Servers, frame: PortalOptions['frame'] = {}): Promise<App> {
+    const app = await openPortal(page, servers, { credentials, frame });
+    await expect(app.providedByPortal).toHaveCount(2);
+    await app.fill({ imeis: IMEIS });
+    await synchronize(app);
+    return app;
+  }
+
+  /**
+   * Opens the portal with the app's WebAssembly held back, so that only the page's first script
+   * runs; `post` runs in the portal meanwhile, and once `posts` messages reached the app's window
+   * the app starts.
+   */
+  async function postBeforeStart(
+    page: Page,
+    servers: Servers,
+    options: PortalOptions,
+    post: (portal: PortalApi) => unknown,
+    posts: number,
+  ): Promise<App> {
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route(/_bg\.wasm$/, async (route) => {
+      await held;
+      await route.continue();
+    });
+    const app = await openPortal(page, servers, { ...options, waitForForm: false });
+    await expect
+      .poll(() =>
+        page
+          .frame({ name: 'fota-sync' })
+          ?.evaluate(() => typeof (window as unknown as { fotaSyncInbox?: unknown }).fotaSyncInbox)
+          // The frame's first, blank document goes away as it navigates to the app.
+          .catch(() => 'navigating'),
+      )
+      .toBe('function');
+    await portalDo(page, post);
+    await expect.poll(() => messagesAtApp(page)).toBe(posts);
+    // The app has not started yet: its console is not there.
+    await expect(app.synchronizeButton).toHaveCount(0);
+    release();
+    return app;
+  }
+
+  test('copy blocked by the frame: each Copy button shows its text selected beside "Press Ctrl+C", never a false "Copied"', async ({
+    page,
+    servers,
+  }) => {
+    await framedRun(page, servers);
+    const root = page.frameLocator('#fota-sync');
+    await root.getByText(/^Request log/).click();
+    const box = root.getByRole('dialog', { name: 'Copy by hand' });
+    const workbenchNote = root.locator('.workbench-note');
+    const cases = [
+      {
+        button: root.locator('table.request-log').getByRole('button', { name: 'Copy as cURL' }).first(),
+        note: workbenchNote,
+        text: /^curl /,
+        done: 'Copied the request as a cURL command',
+      },
+      { button: root.getByRole('button', { name: 'Copy rows' }), note: root.locator('.copy-note'), text: new RegExp(IMEIS[0]), done: 'Copied 3 rows' },
+      {
+        button: root.locator('ul.groups').getByRole('button', { name: 'Copy IMEIs' }).first(),
+        note: workbenchNote,
+        text: /^\d{15}\n/,
+        done: 'Copied the ',
+      },
+    ];
+    for (const { button, note, text, done } of cases) {
+      await button.click();
+      await expect(box).toBeVisible();
+      await expect(note).toHaveText(/^Not copied: the browser did not allow it here\./);
+      await expect(box).toContainText('Press Ctrl+C to copy.');
+      const field = box.getByRole('textbox', { name: 'Copy by hand' });
+      await expect(field).toHaveJSProperty('readOnly', true);
+      await expect(field).toHaveValue(text);
+      const selectedWhole = await field.evaluate(
+        (f: HTMLTextAreaElement) => document.activeElement === f && f.selectionStart === 0 && f.selectionEnd === f.value.length,
+      );
+      expect(selectedWhole, 'the text is focused and selected whole').toBe(true);
+      // The user's own copy is a real one: then, and only then, the note says so.
+      await page.keyboard.press('Control+C');
+      await expect(box).toBeHidden();
+      await expect(note).toContainText(done);
+    }
+  });
+
+  test('copy allowed by the frame (allow="clipboard-write"): the text is on the clipboard and no box opens', async ({
+    page,
+    context,
+    servers,
+  }) => {
+    await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+    await framedRun(page, servers, { allow: 'clipboard-write' });
+    const root = page.frameLocator('#fota-sync');
+    await root.getByRole('button', { name: 'Copy rows' }).click();
+    await expect(root.locator('.copy-note')).toHaveText('Copied 3 rows (tab-separated, with a header line).');
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toContain(IMEIS[0]);
+    await expect(root.getByRole('dialog')).toHaveCount(0);
+  });
+
+  test('downloads in a frame sandboxed without allow-downloads: the file is offered to copy, with a link out of the portal', async ({
+    page,
+    servers,
+  }) => {
+    // Without allow-modals, Chromium drops alert(), confirm() and prompt() without a word: the
+    // app must never need them. Each call is recorded here.
+    await page.addInitScript((appOrigin) => {
+      if (location.origin !== appOrigin) return;
+      const w = window as unknown as { __modals: string[] } & Record<string, unknown>;
+      w.__modals = [];
+      for (const name of ['alert', 'confirm', 'prompt']) w[name] = () => void w.__modals.push(name);
+    }, servers.app);
+    const app = await framedRun(page, servers, { sandbox: 'allow-scripts allow-same-origin allow-forms' });
+    await app.forgetTokens.click();
+    await expect(app.providedByPortal).toHaveCount(0);
+    await app.downloadButton.click();
+    const box = page.frameLocator('#fota-sync').getByRole('dialog', { name: 'Did the file arrive?' });
+    await expect(box).toBeVisible();
+    await expect(box).toContainText('sandboxed frame of the portal');
+    await expect(box).toContainText('Press Ctrl+C to copy.');
+    // A text field holds its lines with LF ends, whatever the file has.
+    await expect(box.getByRole('textbox')).toHaveValue(new RegExp(`^IMEI,[^\\n]*\\n${IMEIS[0]},`));
+    const out = box.getByRole('link');
+    await expect(out).toHaveAttribute('href', `${servers.app}/`);
+    await expect(out).toHaveAttribute('target', '_blank');
+    await expect(out).toHaveText(`${servers.app}/`);
+    await box.getByRole('button', { name: 'Close' }).click();
+    await expect(box).toBeHidden();
+    expect(await appFrame(page).evaluate(() => (window as unknown as { __modals: string[] }).__modals)).toEqual([]);
+  });
+
+  test('downloads in a sandboxed frame that allows them: the file arrives, and the box asks in case it did not', async ({
+    page,
+    servers,
+  }) => {
+    const app = await framedRun(page, servers, { sandbox: 'allow-scripts allow-same-origin allow-forms allow-downloads' });
+    const download = page.waitForEvent('download');
+    await app.downloadButton.click();
+    expect((await download).suggestedFilename()).toMatch(/^fota-sync-0000123456-00001-\d{8}T\d{6}Z\.csv$/);
+    await expect(page.frameLocator('#fota-sync').getByRole('dialog', { name: 'Did the file arrive?' })).toBeVisible();
+  });
+
+  test('downloads in a frame without a sandbox: the file arrives and no box opens', async ({ page, servers }) => {
+    const app = await framedRun(page, servers);
+    const download = page.waitForEvent('download');
+    await app.downloadButton.click();
+    expect((await download).suggestedFilename()).toMatch(/\.csv$/);
+    await expect(page.frameLocator('#fota-sync').getByRole('dialog')).toHaveCount(0);
+  });
+
+  test('tokens posted before the WebAssembly starts reach the token fields', async ({ page, servers, emulator }) => {
+    const app = await postBeforeStart(
+      page,
+      servers,
+      {},
+      (portal) => portal.send({ bearerToken: 'early-bearer', sessionToken: 'early-session', account: '0000123456-00001' }),
+      1,
+    );
+    await expect(app.providedByPortal).toHaveCount(2);
+    await expect(app.account).toHaveValue(ACCOUNT);
+    await app.fill({ imeis: IMEIS });
+    await synchronize(app);
+    const [call] = await emulator.syncCalls();
+    expect([call.headers['authorization'], call.headers['vz-m2m-token']]).toEqual(['Bearer early-bearer', 'early-session']);
+    // Ready is still announced, so a portal that waits for it can send (again).
+    await expect.poll(() => typesFromApp(page)).toEqual(['fota-sync:ready', 'fota-sync:result']);
+  });
+
+  test('tokens posted at the frame load event are not lost', async ({ page, servers }) => {
+    const app = await openPortal(page, servers, { frame: { postAtLoad: credentials } });
+    await expect.poll(() => page.evaluate(() => (window as unknown as { portal: { postedAtLoad?: boolean } }).portal.postedAtLoad)).toBe(true);
+    await expect(app.providedByPortal).toHaveCount(2);
+    await expect(app.account).toHaveValue(ACCOUNT);
+  });
+
+  test("before the app starts, a sibling frame's credentials are dropped and the parent's kept", async ({ page, servers, emulator }) => {
+    const app = await postBeforeStart(
+      page,
+      servers,
+      {},
+      async (portal) => {
+        await portal.openSibling({ bearerToken: 'sibling-bearer', sessionToken: 'sibling-session', account: '0000111111-00001', apiBaseUrl: '/elsewhere/api/fota/v3' });
+        portal.send({ bearerToken: 'parent-bearer', sessionToken: 'parent-session', account: '0000123456-00001' });
+      },
+      2,
+    );
+    await expect(app.providedByPortal).toHaveCount(2);
+    // The sibling's account, read first, would have stayed: the parent's fills an empty field only.
+    await expect(app.account).toHaveValue(ACCOUNT);
+    await app.fill({ imeis: IMEIS });
+    await synchronize(app);
+    const [call] = await emulator.syncCalls();
+    expect(call.headers['authorization']).toBe('Bearer parent-bearer');
+  });
+
+  test('a portal on a foreign origin posting before the app starts is not heard', async ({ page, servers, emulator }) => {
+    const app = await postBeforeStart(
+      page,
+      servers,
+      { portal: servers.foreign },
+      (portal) => portal.send({ bearerToken: 'foreign-bearer', sessionToken: 'foreign-session', account: '0000111111-00001' }),
+      1,
+    );
+    await expect(app.synchronizeButton).toBeVisible();
+    await expect(app.providedByPortal).toHaveCount(0);
+    await expect(app.account).toHaveValue('');
+    await runOnTypedTokens(app, emulator);
+  });
+
+  test('a portal posting right after setting the frame src (before it navigates) gets ready and sends again', async ({ page, servers }) => {
+    // The early post goes to the blank document the frame holds before it navigates, which the
+    // browser drops; the answer to ready is what hands the tokens over.
+    const app = await openPortal(page, servers, { credentials, frame: { postEarly: credentials } });
+    await expect(app.providedByPortal).toHaveCount(2);
+    await expect(app.account).toHaveValue(ACCOUNT);
+    await expect.poll(() => typesFromApp(page)).toEqual(['fota-sync:ready']);
+  });
+});
+
+test.describe('frames and portal messages: what other embedded apps met', () => {
+  const credentials = { bearerToken: 'portal-bearer-K7f2', sessionToken: 'portal-session-Q9d4', account: ACCOUNT };
+
+  test('no navigator.clipboard (an http page, an old browser): Copy rows shows the box, nothing throws', async ({ page, servers }) => {
+    await page.addInitScript((appOrigin) => {
+      if (location.origin === appOrigin) Object.defineProperty(Navigator.prototype, 'clipboard', { get: () => undefined });
+    }, servers.app);
+    const app = await openPortal(page, servers, { credentials });
+    await app.fill({ imeis: IMEIS });
+    await synchronize(app);
+    const root = page.frameLocator('#fota-sync');
+    await root.getByRole('button', { name: 'Copy rows' }).click();
+    await expect(root.getByRole('dialog', { name: 'Copy by hand' })).toBeVisible();
+    await expect(root.locator('.copy-note')).toHaveText(/^Not copied/);
+  });
+
+  test('storage refused in a third-party frame (SecurityError on every storage API): the handoff and a run still work', async ({
+    page,
+    servers,
+    emulator,
+  }) => {
+    await page.addInitScript((appOrigin) => {
+      if (location.origin !== appOrigin) return;
+      for (const name of ['localStorage', 'sessionStorage', 'indexedDB']) {
+        Object.defineProperty(window, name, {
+          get() {
+            throw new DOMException('Access is denied for this document.', 'SecurityError');
+          },
+        });
+      }
+    }, servers.app);
+    const app = await openPortal(page, servers, { credentials });
+    await expect(app.providedByPortal).toHaveCount(2);
+    await app.fill({ imeis: IMEIS });
+    await synchronize(app);
+    const [call] = await emulator.syncCalls();
+    expect(call.headers['authorization']).toBe(`Bearer ${credentials.bearerToken}`);
+    await expect(app.rows).toHaveCount(IMEIS.length);
+  });
+
+  test('the app never takes the focus on start: a portal scrolled to its top stays there', async ({ page, servers }) => {
+    const app = await openPortal(page, servers, { credentials, frame: { below: 3000 } });
+    await expect(app.providedByPortal).toHaveCount(2);
+    expect(await page.evaluate(() => [scrollY, document.activeElement?.tagName])).toEqual([0, 'BODY']);
+  });
+
+  test('a frame sized very small: the copy box fits inside it, its field and Close reachable', async ({ page, servers }) => {
+    const app = await openPortal(page, servers, { credentials, frame: { size: [320, 260] } });
+    await app.fill({ imeis: IMEIS });
+    await synchronize(app);
+    const root = page.frameLocator('#fota-sync');
+    await root.getByRole('button', { name: 'Copy rows' }).click();
+    const box = root.getByRole('dialog', { name: 'Copy by hand' });
+    await expect(box).toBeVisible();
+    const inside = await appFrame(page).evaluate(() => {
+      const r = document.querySelector('dialog.copy-box')!.getBoundingClientRect();
+      return r.left >= 0 && r.top >= 0 && r.right <= innerWidth && r.bottom <= innerHeight;
+    });
+    expect(inside, 'the box lies within the 320 x 260 frame').toBe(true);
+    await box.getByRole('button', { name: 'Close' }).click();
+    await expect(box).toBeHidden();
+  });
+
+  test('credentials posted as JSON text are read as the same message', async ({ page, servers }) => {
+    const app = await openPortal(page, servers);
+    await portalDo(page, (portal) =>
+      portal.post(JSON.stringify({ type: 'fota-sync:credentials', bearerToken: 'text-bearer', sessionToken: 'text-session', account: '0000123456-00001' })),
+    );
+    await expect(app.providedByPortal).toHaveCount(2);
+    await expect(app.account).toHaveValue(ACCOUNT);
+  });
+
+  test('credentials with extra fields JSON cannot hold (a BigInt, a cycle) are still read', async ({ page, servers }) => {
+    const app = await openPortal(page, servers);
+    await portalDo(page, (portal) => {
+      const meta: Record<string, unknown> = { at: 10n };
+      meta.self = meta;
+      portal.post({ type: 'fota-sync:credentials', bearerToken: 'b-K7f2', sessionToken: 's-Q9d4', account: '0000123456-00001', meta });
+    });
+    await expect(app.providedByPortal).toHaveCount(2);
+    await expect(app.account).toHaveValue(ACCOUNT);
+  });
+
+  test("a message the app's own window posts (an extension's script in the frame) is not the parent's, even from an allowed origin", async ({
+    page,
+    servers,
+    emulator,
+  }) => {
+    writeConfig(servers, { allowedParentOrigins: [servers.allowed, servers.app] });
+    const app = await openPortal(page, servers);
+    await appFrame(page).evaluate(() =>
+      window.postMessage({ type: 'fota-sync:credentials', bearerToken: 'self-bearer', sessionToken: 'self-session', account: '0000111111-00001' }, '*'),
+    );
+    await expect.poll(() => messagesAtApp(page)).toBe(1);
+    await portalDo(page, (portal) => portal.send({ bearerToken: 'parent-bearer', sessionToken: 'parent-session', account: '0000123456-00001' }));
+    await expect(app.providedByPortal).toHaveCount(2);
+    await expect(app.account).toHaveValue(ACCOUNT);
+    await app.fill({ imeis: IMEIS });
+    await synchronize(app);
+    const [call] = await emulator.syncCalls();
+    expect(call.headers['authorization']).toBe('Bearer parent-bearer');
   });
 });
