@@ -448,6 +448,8 @@ const CASES = {
       else add('Still failing');
     });
     expected['Only in the earlier run'] = 10;
+    // Both runs listed (saved): the list is drawn again at each save, its buttons with it.
+    await until(async () => (await t.app.stored()).history === STORED.history(2), 10_000, STORED.history(2));
     await t.app.clickStored(STORED.compare, { startsWith: true });
     const groups = await until(async () => {
       const shown = (await t.app.stored()).comparison;
