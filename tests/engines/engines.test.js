@@ -35,8 +35,22 @@ const STORED = {
   history: (count) => `History (${count})`,
   /** A finished run's line in the History, after its start time. */
   historyItem: (devices) => `${ACCOUNT} · ${devices} devices · `,
+  /** The line of a stored run opened on screen. */
   readOnly: ', read-only: ',
+  /** The buttons pressed: their words. */
+  resume: 'Resume',
+  open: 'Open',
   compare: 'Compare with the previous run',
+  /** The comparison's group labels (src/core/compare.rs), each line `label · count`. */
+  groups: {
+    onlyAfter: 'Only in this run',
+    onlyBefore: 'Only in the earlier run',
+    unchanged: 'Unchanged',
+    firmware: (before, after) => `Firmware ${before} → ${after}`,
+    newlyFailing: 'Newly failing',
+    recovered: 'Recovered',
+    stillFailing: 'Still failing',
+  },
   /** The browser's quota for the site is used up. */
   quota: "This browser's storage for the site is full: the run is not saved and goes on in memory",
   /** The browser refuses the site IndexedDB. */
@@ -406,12 +420,12 @@ const CASES = {
     const offer = await until(async () => (await t.app.stored()).resume, 10_000, 'the offer to resume');
     assert.ok(offer.startsWith(STORED.unfinished(200, 300)), offer);
     // Tokens are never stored: Resume asks for them, and sends nothing without them.
-    await t.app.clickStored('Resume');
+    await t.app.clickStored(STORED.resume);
     const asked = await until(async () => (await t.app.stored()).note, 10_000, 'the note');
     assert.ok(asked.startsWith(STORED.resumeNeedsTokens), asked);
     await t.app.type('bearer-token', FORM.bearer);
     await t.app.type('session-token', FORM.session);
-    await t.app.clickStored('Resume');
+    await t.app.clickStored(STORED.resume);
     const page = await t.app.runOver(300);
     assert.deepEqual(cells(page.rows), await t.emulator.outcomes(list));
     assert.equal((await t.app.stored()).resume, '', 'nothing left to resume');
@@ -441,13 +455,14 @@ const CASES = {
     const success = (o) => o?.status === 'FirmwareVersionUpdateSuccess';
     second.forEach((imei, i) => {
       const [b, a] = [before[first.indexOf(imei)], after[i]];
-      if (!b) add('Only in this run');
-      else if (success(b) && success(a)) add(b.firmware === a.firmware ? 'Unchanged' : `Firmware ${b.firmware} → ${a.firmware}`);
-      else if (success(b)) add('Newly failing');
-      else if (success(a)) add('Recovered');
-      else add('Still failing');
+      const labels = STORED.groups;
+      if (!b) add(labels.onlyAfter);
+      else if (success(b) && success(a)) add(b.firmware === a.firmware ? labels.unchanged : labels.firmware(b.firmware, a.firmware));
+      else if (success(b)) add(labels.newlyFailing);
+      else if (success(a)) add(labels.recovered);
+      else add(labels.stillFailing);
     });
-    expected['Only in the earlier run'] = 10;
+    expected[STORED.groups.onlyBefore] = 10;
     // Both runs listed (saved): the list is drawn again at each save, its buttons with it.
     await until(async () => (await t.app.stored()).history === STORED.history(2), 10_000, STORED.history(2));
     await t.app.clickStored(STORED.compare, { startsWith: true });
@@ -465,7 +480,7 @@ const CASES = {
     assert.ok(stored.items[0].includes(STORED.historyItem(second.length)), stored.items[0]);
     assert.ok(stored.items[1].includes(STORED.historyItem(first.length)), stored.items[1]);
     // The older run, opened: its table as it was, read-only (nothing to retry or sync again).
-    await t.app.clickStored('Open', { item: stored.items[1] });
+    await t.app.clickStored(STORED.open, { item: stored.items[1] });
     const opened = await until(async () => {
       const [s, p] = [await t.app.stored(), await t.app.read()];
       return s.readOnly.includes(STORED.readOnly) && p.summary.Total === String(first.length) && p.rowCount === first.length && p;
