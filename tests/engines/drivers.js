@@ -81,6 +81,13 @@ const ENGINES = {
 };
 
 /**
+ * One window size everywhere, tall enough for the whole test portal (its frame is 1400 px):
+ * WebKitWebDriver does not scroll the parent page to an element inside a frame, so a click there
+ * must land inside the window as it is.
+ */
+const WINDOW = { x: 0, y: 0, width: 1280, height: 1600 };
+
+/**
  * Where each driver's output (and its browser's) goes: Firefox writes its own scripts' errors
  * there on every navigation, which would bury the test report. The page's own errors are caught
  * in the page (App.errors).
@@ -115,10 +122,7 @@ async function startEngine(name, downloads) {
   try {
     const url = await service.start(30_000);
     driver = await WebDriver.createSession(new Executor(new HttpClient(url)), new Capabilities(engine.capabilities(downloads)));
-    // One window size everywhere, tall enough for the whole test portal (its frame is 1400 px):
-    // WebKitWebDriver does not scroll the parent page to an element inside a frame, so a click
-    // there must land inside the window as it is.
-    await driver.manage().window().setRect({ x: 0, y: 0, width: 1280, height: 1600 });
+    await driver.manage().window().setRect(WINDOW);
     const caps = await driver.getCapabilities();
     return {
       driver,
@@ -137,4 +141,4 @@ async function startEngine(name, downloads) {
   }
 }
 
-module.exports = { ENGINES, selectedEngines, startEngine };
+module.exports = { ENGINES, WINDOW, selectedEngines, startEngine };

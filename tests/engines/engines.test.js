@@ -16,7 +16,7 @@ const path = require('node:path');
 const { after, afterEach, before, beforeEach, describe, it } = require('node:test');
 const { By } = require('selenium-webdriver');
 const { App, until } = require('./app');
-const { selectedEngines, startEngine } = require('./drivers');
+const { WINDOW, selectedEngines, startEngine } = require('./drivers');
 const { startServers, BLANK_PATH, THROW_PATH } = require('./servers');
 
 const ACCOUNT = '0000123456-00001';
@@ -513,6 +513,29 @@ const CASES = {
     const page = await t.app.runOver(5);
     assert.deepEqual(cells(page.rows), await t.emulator.outcomes(list));
     assert.ok((await t.app.stored()).note.startsWith(STORED.refused), 'the note stays');
+  },
+
+  async 'a run in a minimized window goes on: back in front, every device has its outcome'(t) {
+    // Five requests one at a time, a second each: the run goes on while the window is minimized.
+    t.servers.setConfig({ concurrency: 1 });
+    await t.emulator.setLatency(1_000);
+    const list = imeis(500, 84_000);
+    await start(t, { imeis: list });
+    await t.driver.executeScript(() => {
+      window.__hidden = document.visibilityState === 'hidden';
+      document.addEventListener('visibilitychange', () => (window.__hidden ||= document.visibilityState === 'hidden'));
+    });
+    // Minimized, as a user puts the app aside (MiniBrowser opens a new tab as a window of its own,
+    // which leaves the app's in view).
+    await t.driver.manage().window().minimize();
+    const answeredThen = (await t.emulator.syncCalls()).filter((c) => c.status === 200).length;
+    await until(async () => (await t.emulator.syncCalls()).filter((c) => c.status === 200).length === 5, 30_000, 'the five requests answered');
+    await t.driver.manage().window().setRect(WINDOW);
+    assert.ok(answeredThen < 5, `${answeredThen} of 5 answered before the window went behind`);
+    assert.equal(await t.driver.executeScript(() => window.__hidden), true, "the app's page was hidden");
+    // rAF stops in a hidden page: the rows are drawn once it is in front again.
+    const page = await t.app.runOver(500);
+    assert.deepEqual(cells(page.rows), await t.emulator.outcomes(list));
   },
 
   async 'strict CSP: a run reports no violation; a real one is reported'(t) {
