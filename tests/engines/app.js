@@ -3,7 +3,7 @@
 'use strict';
 
 const { By, Key } = require('selenium-webdriver');
-const { readTableRows } = require('../e2e/table-rows');
+const { readAllRows, readTableRows } = require('../e2e/table-rows');
 
 /** Polls `check` (an async function returning a truthy value when done) until `timeout` ms. */
 async function until(check, timeout, what) {
@@ -63,11 +63,31 @@ function readPage() {
 }
 
 /**
- * Every row the table shows, in order (the e2e suite's reader, ../e2e/table-rows.js), run with
- * executeAsyncScript: the last argument is WebDriver's callback.
+ * The stored-runs section as a user sees it (null when the page has none): its note, the offer to
+ * resume (its line, empty when none), the History summary line, each finished run's line, the
+ * read-only line of a stored run on screen, and each comparison group's line (`label · count`).
  */
-const READ_ALL_ROWS = `const done = arguments[arguments.length - 1];
-(${readTableRows})(document.querySelector('table.results')).then(done);`;
+function readStored() {
+  const section = document.querySelector('section[aria-label="Stored runs"]');
+  if (!section) return null;
+  const text = (el) => (el && el.checkVisibility() ? el.textContent.trim() : '');
+  return {
+    shown: section.checkVisibility(),
+    note: text(section.querySelector('[role="status"]')),
+    resume: text(section.querySelector('.resume p')),
+    history: section.querySelector('summary')?.textContent.trim() ?? '',
+    items: Array.from(section.querySelectorAll('.history-list li > span'), (span) => span.textContent.trim()),
+    readOnly: text(section.querySelector('.read-only')),
+    comparison: Array.from(section.querySelectorAll('[aria-label="Comparison"] li > span')).filter((el) => el.checkVisibility()).map(text),
+  };
+}
+
+/**
+ * A part of the table read (the e2e suite's reader, ../e2e/table-rows.js), run with
+ * executeAsyncScript: the first argument is the part, the last WebDriver's callback.
+ */
+const READ_TABLE_PART = `const done = arguments[arguments.length - 1];
+(${readTableRows})(document.querySelector('table.results'), arguments[0]).then(done);`;
 
 class App {
   constructor(driver) {
@@ -82,8 +102,29 @@ class App {
   /** What `read` gives, with every row of the table in `rows` (scrolled through). */
   async readAll() {
     const page = await this.read();
-    page.rows = await this.driver.executeAsyncScript(READ_ALL_ROWS);
+    // In parts of a few seconds each: the whole table at once can take longer than WebDriver's
+    // script timeout when the machine is busy (table-rows.js).
+    page.rows = await readAllRows((part) => this.driver.executeAsyncScript(READ_TABLE_PART, part));
     return page;
+  }
+
+  /** The stored-runs section (see readStored). */
+  stored() {
+    return this.driver.executeScript(readStored);
+  }
+
+  /**
+   * Presses the button `text` of the stored-runs section (or the one whose text starts so, with
+   * `startsWith`); with `item`, the one in the line of the history or of the comparison that
+   * starts with `item`. Opens the History first if it is closed.
+   */
+  async clickStored(text, { item, startsWith = false } = {}) {
+    const section = await this.driver.findElement(By.css('section[aria-label="Stored runs"]'));
+    const details = await section.findElement(By.css('details'));
+    if ((await details.getAttribute('open')) === null) await section.findElement(By.css('summary')).click();
+    const within = item === undefined ? '' : `//li[starts-with(normalize-space(span), ${JSON.stringify(item)})]`;
+    const label = startsWith ? `starts-with(normalize-space(), ${JSON.stringify(text)})` : `normalize-space()=${JSON.stringify(text)}`;
+    await section.findElement(By.xpath(`.${within}//button[${label}][not(ancestor-or-self::*[@hidden])]`)).click();
   }
 
   /** Waits until the form is there: the app started. */
@@ -95,6 +136,18 @@ class App {
   async open(url) {
     await this.driver.get(url);
     await this.ready();
+    await this.watchErrors();
+  }
+
+  /** Reloads the page, as a user does; once the app is there again, keeps its errors as `open` does. */
+  async reload() {
+    await this.driver.navigate().refresh();
+    await this.ready();
+    await this.watchErrors();
+  }
+
+  /** Keeps every uncaught error and rejection of the page from now on (`errors`). */
+  async watchErrors() {
     await this.driver.executeScript(() => {
       window.__fotaErrors = [];
       addEventListener('error', (e) => window.__fotaErrors.push(String(e.error ?? e.message)));

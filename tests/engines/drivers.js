@@ -64,15 +64,28 @@ const ENGINES = {
     capabilities() {
       return { 'webkitgtk:browserOptions': { binary: this.browser, args: ['--automation'] } };
     },
-    /** MiniBrowser saves into GLib's download directory: XDG_DOWNLOAD_DIR in user-dirs.dirs. */
+    /**
+     * MiniBrowser saves into GLib's download directory: XDG_DOWNLOAD_DIR in user-dirs.dirs.
+     * Accelerated compositing off: under Xvfb there is no GPU, and WebKitGTK's compositor on
+     * software GL (llvmpipe) drew 2 frames a second here (requestAnimationFrame counted in the
+     * page; 46 without it, as Chromium's 54 and Firefox's 43), so that every wait for a frame (the
+     * results table draws a screen per frame) took 25 times as long as in the other engines.
+     */
     environment(downloads) {
       const config = nodePath.join(downloads, '.config');
       fs.mkdirSync(config, { recursive: true });
       fs.writeFileSync(nodePath.join(config, 'user-dirs.dirs'), `XDG_DOWNLOAD_DIR="${downloads}"\n`);
-      return { ...env, XDG_CONFIG_HOME: config };
+      return { ...env, XDG_CONFIG_HOME: config, WEBKIT_DISABLE_COMPOSITING_MODE: '1' };
     },
   },
 };
+
+/**
+ * One window size everywhere, tall enough for the whole test portal (its frame is 1400 px):
+ * WebKitWebDriver does not scroll the parent page to an element inside a frame, so a click there
+ * must land inside the window as it is.
+ */
+const WINDOW = { x: 0, y: 0, width: 1280, height: 1600 };
 
 /**
  * Where each driver's output (and its browser's) goes: Firefox writes its own scripts' errors
@@ -109,10 +122,7 @@ async function startEngine(name, downloads) {
   try {
     const url = await service.start(30_000);
     driver = await WebDriver.createSession(new Executor(new HttpClient(url)), new Capabilities(engine.capabilities(downloads)));
-    // One window size everywhere, tall enough for the whole test portal (its frame is 1400 px):
-    // WebKitWebDriver does not scroll the parent page to an element inside a frame, so a click
-    // there must land inside the window as it is.
-    await driver.manage().window().setRect({ x: 0, y: 0, width: 1280, height: 1600 });
+    await driver.manage().window().setRect(WINDOW);
     const caps = await driver.getCapabilities();
     return {
       driver,
@@ -131,4 +141,4 @@ async function startEngine(name, downloads) {
   }
 }
 
-module.exports = { ENGINES, selectedEngines, startEngine };
+module.exports = { ENGINES, WINDOW, selectedEngines, startEngine };

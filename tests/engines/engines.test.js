@@ -16,12 +16,46 @@ const path = require('node:path');
 const { after, afterEach, before, beforeEach, describe, it } = require('node:test');
 const { By } = require('selenium-webdriver');
 const { App, until } = require('./app');
-const { selectedEngines, startEngine } = require('./drivers');
-const { startServers, THROW_PATH } = require('./servers');
+const { WINDOW, selectedEngines, startEngine } = require('./drivers');
+const { startServers, BLANK_PATH, THROW_PATH } = require('./servers');
 
 const ACCOUNT = '0000123456-00001';
 const FORM = { account: ACCOUNT, bearer: 'bearer-engines', session: 'session-engines' };
 const CSV_HEADER = 'IMEI,Status,Reason,Firmware version,Updated (UTC)';
+
+/**
+ * What the stored-runs section says (src/ui/history.rs, src/ui/store.rs): every text the storage
+ * cases match, in one place, so that a change of wording is made here once.
+ */
+const STORED = {
+  /** The offer of an interrupted run (its line starts so; the start time follows). */
+  unfinished: (done, total) => `Unfinished run: ${done} of ${total} devices done, account ${ACCOUNT}, started `,
+  /** Resume pressed with a token field empty (tokens are never stored). */
+  resumeNeedsTokens: 'Resume needs both tokens: ',
+  history: (count) => `History (${count})`,
+  /** A finished run's line in the History, after its start time. */
+  historyItem: (devices) => `${ACCOUNT} · ${devices} devices · `,
+  /** The line of a stored run opened on screen. */
+  readOnly: ', read-only: ',
+  /** The buttons pressed: their words. */
+  resume: 'Resume',
+  open: 'Open',
+  compare: 'Compare with the previous run',
+  /** The comparison's group labels (src/core/compare.rs), each line `label · count`. */
+  groups: {
+    onlyAfter: 'Only in this run',
+    onlyBefore: 'Only in the earlier run',
+    unchanged: 'Unchanged',
+    firmware: (before, after) => `Firmware ${before} → ${after}`,
+    newlyFailing: 'Newly failing',
+    recovered: 'Recovered',
+    stillFailing: 'Still failing',
+  },
+  /** The browser's quota for the site is used up. */
+  quota: "This browser's storage for the site is full: the run is not saved and goes on in memory",
+  /** The browser refuses the site IndexedDB. */
+  refused: 'This browser does not let the app save runs',
+};
 
 /** `count` Luhn-valid IMEIs: 35693811, a 6-digit counter from `start`, the check digit. */
 function imeis(count, start) {
@@ -50,6 +84,8 @@ function control(base) {
     reset: () => call('POST', 'reset'),
     addFault: (rule) => call('POST', 'faults', rule),
     setLatency: (ms) => call('PUT', 'latency', { ms, jitterMs: 0 }),
+    /** The fleet's firmware release: from 1 up, about a third of the devices report another version. */
+    setRelease: (release) => call('PUT', 'release', { release }),
     /** The Synchronize calls received, in arrival order, each with its `deviceList`. */
     syncCalls: async () =>
       (await call('GET', 'requests'))
@@ -93,6 +129,46 @@ function captureDownloads() {
 /** The captured downloads' names and texts (an async script: Blob.text()). */
 function readDownloads(done) {
   Promise.all(window.__downloads.map(async (d) => ({ name: d.name, type: d.blob.type, text: await d.blob.text() }))).then(done);
+}
+
+/**
+ * The runs in the app's database, read from the page (an async script): for each, its devices
+ * (`total`) and how many of them were answered when it was saved (`done`). The wait for a save
+ * to land before a reload; what the user sees is asserted on the page.
+ */
+function readSavedRuns(done) {
+  const request = (r) => new Promise((resolve, reject) => ((r.onsuccess = () => resolve(r.result)), (r.onerror = () => reject(r.error))));
+  (async () => {
+    // Opening a database that does not exist would create it: look first.
+    if (!(await indexedDB.databases()).some((d) => d.name === 'fota-sync')) return [];
+    const db = await request(indexedDB.open('fota-sync'));
+    try {
+      const sets = await request(db.transaction('sets').objectStore('sets').getAll());
+      return sets.map((set) => ({ total: set.total, done: set.total - set.waiting }));
+    } finally {
+      db.close();
+    }
+  })().then(done, (error) => done({ error: String(error) }));
+}
+
+/**
+ * Deletes the app's database from a page of its origin that does not hold it open (an async
+ * script). Resolves once deleted: a page that still holds it delays the deletion (`blocked`)
+ * until it lets go.
+ */
+function deleteDatabase(done) {
+  const request = indexedDB.deleteDatabase('fota-sync');
+  request.onsuccess = () => done('deleted');
+  request.onerror = () => done(String(request.error));
+}
+
+/** Reloads the page; once the History lists `count` runs, what the stored-runs section shows. */
+async function historyAfterReload(t, count) {
+  await t.app.reload();
+  return until(async () => {
+    const stored = await t.app.stored();
+    return stored.history === STORED.history(count) && stored;
+  }, 10_000, `${STORED.history(count)} after the reload`);
 }
 
 /** Opens the app, fills the form (FORM unless given) and presses Synchronize. */
@@ -327,6 +403,141 @@ const CASES = {
     assert.equal(shown.values.imeis, list.join('\n'));
   },
 
+  async 'a run saved as it goes, resumed after a reload: only the devices left are sent, each answered once'(t) {
+    // Three requests one at a time; the third never gets an answer: the reload cuts it off.
+    t.servers.setConfig({ concurrency: 1 });
+    await t.emulator.addFault({ kind: 'hang', skip: 2, times: 1 });
+    const list = imeis(300, 80_000);
+    await start(t, { imeis: list });
+    await until(async () => /^200 of 300 devices/.test((await t.app.read()).progress ?? ''), 30_000, '200 devices answered');
+    await until(async () => {
+      const saved = await t.driver.executeAsyncScript(readSavedRuns);
+      if (saved.length === 1 && saved[0].done === 200) return true;
+      throw new Error(JSON.stringify(saved));
+    }, 15_000, 'the 200 answers saved');
+
+    await t.app.reload();
+    const offer = await until(async () => (await t.app.stored()).resume, 10_000, 'the offer to resume');
+    assert.ok(offer.startsWith(STORED.unfinished(200, 300)), offer);
+    // Tokens are never stored: Resume asks for them, and sends nothing without them.
+    await t.app.clickStored(STORED.resume);
+    const asked = await until(async () => (await t.app.stored()).note, 10_000, 'the note');
+    assert.ok(asked.startsWith(STORED.resumeNeedsTokens), asked);
+    await t.app.type('bearer-token', FORM.bearer);
+    await t.app.type('session-token', FORM.session);
+    await t.app.clickStored(STORED.resume);
+    const page = await t.app.runOver(300);
+    assert.deepEqual(cells(page.rows), await t.emulator.outcomes(list));
+    assert.equal((await t.app.stored()).resume, '', 'nothing left to resume');
+    const calls = await t.emulator.syncCalls();
+    const cut = calls.filter((c) => c.status === null);
+    assert.deepEqual(cut.map((c) => c.devices), [list.slice(200, 300)], 'the request the reload cut off');
+    const answered = calls.filter((c) => c.status !== null).flatMap((c) => c.devices);
+    assert.deepEqual(answered, list, 'every device answered once, in order');
+  },
+
+  async 'finished runs kept over a reload: compared with the previous run, one opened read-only'(t) {
+    const all = imeis(45, 81_000);
+    const [first, second] = [all.slice(0, 40), all.slice(10)];
+    const before = await t.emulator.outcomes(first);
+    await start(t, { imeis: first });
+    await t.app.runOver(first.length);
+    // A rollout between the two runs: some devices report another version.
+    await t.emulator.setRelease(1);
+    const after = await t.emulator.outcomes(second);
+    await t.app.fill({ imeis: second, bearer: null, session: null });
+    await t.app.click('Synchronize');
+    await t.app.runOver(second.length);
+
+    // The groups the comparison must show, from the emulator's own answers.
+    const expected = {};
+    const add = (label) => (expected[label] = (expected[label] ?? 0) + 1);
+    const success = (o) => o?.status === 'FirmwareVersionUpdateSuccess';
+    second.forEach((imei, i) => {
+      const [b, a] = [before[first.indexOf(imei)], after[i]];
+      const labels = STORED.groups;
+      if (!b) add(labels.onlyAfter);
+      else if (success(b) && success(a)) add(b.firmware === a.firmware ? labels.unchanged : labels.firmware(b.firmware, a.firmware));
+      else if (success(b)) add(labels.newlyFailing);
+      else if (success(a)) add(labels.recovered);
+      else add(labels.stillFailing);
+    });
+    expected[STORED.groups.onlyBefore] = 10;
+    // Both runs listed (saved): the list is drawn again at each save, its buttons with it.
+    await until(async () => (await t.app.stored()).history === STORED.history(2), 10_000, STORED.history(2));
+    await t.app.clickStored(STORED.compare, { startsWith: true });
+    const groups = await until(async () => {
+      const shown = (await t.app.stored()).comparison;
+      return shown.length === Object.keys(expected).length && shown;
+    }, 10_000, 'the comparison');
+    assert.deepEqual(
+      Object.fromEntries(groups.map((line) => line.split(' · ')).map(([label, count]) => [label, Number(count)])),
+      expected,
+    );
+
+    const stored = await historyAfterReload(t, 2);
+    assert.equal(stored.items.length, 2);
+    assert.ok(stored.items[0].includes(STORED.historyItem(second.length)), stored.items[0]);
+    assert.ok(stored.items[1].includes(STORED.historyItem(first.length)), stored.items[1]);
+    // The older run, opened: its table as it was, read-only (nothing to retry or sync again).
+    await t.app.clickStored(STORED.open, { item: stored.items[1] });
+    const opened = await until(async () => {
+      const [s, p] = [await t.app.stored(), await t.app.read()];
+      return s.readOnly.includes(STORED.readOnly) && p.summary.Total === String(first.length) && p.rowCount === first.length && p;
+    }, 10_000, 'the older run on screen, read-only');
+    assert.ok(!opened.buttons.some((b) => b.text === 'Retry failed'), 'no Retry failed on a stored run');
+    const { rows } = await t.app.readAll();
+    assert.deepEqual(cells(rows), before);
+  },
+
+  async 'storage full: the note says so, the run goes on and every device is shown; nothing is kept'(t) {
+    t.servers.setStorageFault('quota');
+    const list = imeis(50, 82_000);
+    await start(t, { imeis: list });
+    const page = await t.app.runOver(50);
+    assert.deepEqual(cells(page.rows), await t.emulator.outcomes(list));
+    const note = await until(async () => (await t.app.stored()).note, 10_000, 'the storage note');
+    assert.ok(note.startsWith(STORED.quota), note);
+    const stored = await historyAfterReload(t, 0);
+    assert.equal(stored.resume, '', 'nothing to resume');
+  },
+
+  async 'storage refused: said at the start, and the run goes on in memory'(t) {
+    t.servers.setStorageFault('refused');
+    await t.app.open(`${t.servers.site}/`);
+    const note = await until(async () => (await t.app.stored()).note, 10_000, 'the storage note');
+    assert.ok(note.startsWith(STORED.refused), note);
+    const list = imeis(5, 83_000);
+    await t.app.fill({ ...FORM, imeis: list });
+    await t.app.click('Synchronize');
+    const page = await t.app.runOver(5);
+    assert.deepEqual(cells(page.rows), await t.emulator.outcomes(list));
+    assert.ok((await t.app.stored()).note.startsWith(STORED.refused), 'the note stays');
+  },
+
+  async 'a run in a minimized window goes on: back in front, every device has its outcome'(t) {
+    // Five requests one at a time, a second each: the run goes on while the window is minimized.
+    t.servers.setConfig({ concurrency: 1 });
+    await t.emulator.setLatency(1_000);
+    const list = imeis(500, 84_000);
+    await start(t, { imeis: list });
+    await t.driver.executeScript(() => {
+      window.__hidden = document.visibilityState === 'hidden';
+      document.addEventListener('visibilitychange', () => (window.__hidden ||= document.visibilityState === 'hidden'));
+    });
+    // Minimized, as a user puts the app aside (MiniBrowser opens a new tab as a window of its own,
+    // which leaves the app's in view).
+    await t.driver.manage().window().minimize();
+    const answeredThen = (await t.emulator.syncCalls()).filter((c) => c.status === 200).length;
+    await until(async () => (await t.emulator.syncCalls()).filter((c) => c.status === 200).length === 5, 30_000, 'the five requests answered');
+    await t.driver.manage().window().setRect(WINDOW);
+    assert.ok(answeredThen < 5, `${answeredThen} of 5 answered before the window went behind`);
+    assert.equal(await t.driver.executeScript(() => window.__hidden), true, "the app's page was hidden");
+    // rAF stops in a hidden page: the rows are drawn once it is in front again.
+    const page = await t.app.runOver(500);
+    assert.deepEqual(cells(page.rows), await t.emulator.outcomes(list));
+  },
+
   async 'strict CSP: a run reports no violation; a real one is reported'(t) {
     await start(t, { imeis: imeis(3, 60_000) });
     await t.app.runOver(3);
@@ -380,6 +591,9 @@ for (const name of engines) {
     beforeEach(async () => {
       servers.reset();
       await t.emulator.reset();
+      // Each case starts with nothing stored: no run of an earlier case offered or listed.
+      await t.driver.get(`${servers.site}${BLANK_PATH}`);
+      assert.equal(await t.driver.executeAsyncScript(deleteDatabase), 'deleted', 'the database deleted');
     });
     afterEach(async () => {
       assert.deepEqual(servers.reports(), [], 'Content-Security-Policy reports');

@@ -4,7 +4,10 @@
 //   site      the origin the browser opens: passes everything through to the emulator, adds
 //             `report-uri /csp-reports` to its Content-Security-Policy and collects the reports
 //             (every engine sends them: no listener in the page needed), serves config.json
-//             with a case's overrides on top, and /engines-throw.js, a script that throws
+//             with a case's overrides on top, /engines-throw.js, a script that throws, and, when
+//             a case asks for a storage fault, the page with storage-fault.js first in its head;
+//             /engines-blank.html is a page of the site's origin without the app (to clear its
+//             storage while no page of the app holds the database open)
 //   portal    tests/e2e/fixtures (portal.html, portal.js): a parent page on an origin of its own
 'use strict';
 
@@ -16,6 +19,8 @@ const { DIST_DIR, EMULATOR_BIN } = require('../e2e/servers');
 
 const REPORT_PATH = '/csp-reports';
 const THROW_PATH = '/engines-throw.js';
+const STORAGE_FAULT_PATH = '/engines-storage-fault.js';
+const BLANK_PATH = '/engines-blank.html';
 
 /** Listens on a free loopback port; resolves to the origin, `http://127.0.0.1:PORT`. */
 async function listen(server) {
@@ -74,6 +79,8 @@ function siteServer(upstream) {
     reports: [],
     /** Keys set over dist/config.json for the next page load. */
     config: {},
+    /** The storage fault of the next page loads (storage-fault.js), or null. */
+    storageFault: null,
   };
   const target = new URL(upstream);
   site.server = http.createServer(async (request, response) => {
@@ -91,14 +98,39 @@ function siteServer(upstream) {
       response.writeHead(200, { 'content-type': 'text/javascript' });
       return response.end("setTimeout(() => { throw new Error('thrown by the test'); });\nPromise.reject(new Error('rejected by the test'));\n");
     }
+    if (request.url === BLANK_PATH) {
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      return response.end('<!DOCTYPE html><title>blank</title>');
+    }
+    if (request.url === STORAGE_FAULT_PATH || request.url.startsWith(`${STORAGE_FAULT_PATH}?`)) {
+      response.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' });
+      return response.end(fs.readFileSync(path.join(__dirname, 'storage-fault.js')));
+    }
     const body = await readBody(request);
+    const pathname = new URL(request.url, upstream).pathname;
+    const page = request.method === 'GET' && (pathname === '/' || pathname === '/index.html');
+    const fault = page ? site.storageFault : null;
+    // The page is rewritten only when a fault goes in: asked for uncompressed, then.
+    const headers = { ...request.headers };
+    if (fault) delete headers['accept-encoding'];
     const forward = http.request(
-      { host: target.hostname, port: target.port, method: request.method, path: request.url, headers: request.headers, agent: false },
+      { host: target.hostname, port: target.port, method: request.method, path: request.url, headers, agent: false },
       async (answer) => {
         const headers = { ...answer.headers };
         const csp = headers['content-security-policy'];
         if (csp) headers['content-security-policy'] = `${csp}; report-uri ${REPORT_PATH}`;
-        if (request.method === 'GET' && new URL(request.url, upstream).pathname === '/config.json' && answer.statusCode === 200) {
+        if (fault && answer.statusCode === 200) {
+          const html = (await readBody(answer)).toString('utf8');
+          const script = `<script src="${STORAGE_FAULT_PATH}?fault=${encodeURIComponent(fault)}"></script>`;
+          const text = html.replace(/<head[^>]*>/i, (head) => head + script);
+          if (text === html) return response.writeHead(500).end('storage fault: the page has no <head>');
+          headers['content-length'] = String(Buffer.byteLength(text));
+          headers['cache-control'] = 'no-store';
+          delete headers.etag;
+          response.writeHead(200, headers).end(text);
+          return;
+        }
+        if (request.method === 'GET' && pathname === '/config.json' && answer.statusCode === 200) {
           const config = { ...JSON.parse((await readBody(answer)).toString('utf8')), ...site.config };
           const text = JSON.stringify(config);
           headers['content-length'] = String(Buffer.byteLength(text));
@@ -118,7 +150,7 @@ function siteServer(upstream) {
 
 /**
  * Starts the portal, the emulator and the site. Resolves to { site, portal, emulator, reports(),
- * setConfig(overrides), reset(), stop() }: URLs without a trailing slash.
+ * setConfig(overrides), setStorageFault(name), reset(), stop() }: URLs without a trailing slash.
  */
 async function startServers() {
   const portalServer = staticServer(path.join(__dirname, '..', 'e2e', 'fixtures'));
@@ -142,9 +174,12 @@ async function startServers() {
     reports: () => site.reports,
     /** config.json for the next page load: dist/'s, the portal allowed, and `overrides`. */
     setConfig: (overrides) => (site.config = { ...defaults, ...overrides }),
+    /** The next page loads run storage-fault.js with `name` (quota, refused) first; null: none. */
+    setStorageFault: (name) => (site.storageFault = name),
     reset() {
       site.reports = [];
       site.config = { ...defaults };
+      site.storageFault = null;
     },
     async stop() {
       for (const server of [site.server, portalServer]) server.closeAllConnections();
@@ -155,4 +190,4 @@ async function startServers() {
   return servers;
 }
 
-module.exports = { startServers, THROW_PATH };
+module.exports = { startServers, BLANK_PATH, THROW_PATH };
