@@ -3,6 +3,7 @@
 pub mod account;
 pub mod announce;
 pub mod api_error;
+pub mod autosave;
 pub mod columns;
 pub mod compare;
 pub mod config;
