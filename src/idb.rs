@@ -90,7 +90,7 @@ pub struct StoredMeta {
 /// A stored set as read back.
 pub enum Loaded {
     /// Its columns and its steps since, in order.
-    Set(StoredColumns, Vec<StoredStep>),
+    Set(Box<StoredColumns>, Vec<StoredStep>),
     /// Not there: deleted in another tab, or the site's data was cleared.
     Gone,
     /// There, but not readable by this release.
@@ -500,7 +500,7 @@ pub async fn load(db: &Database, key: &str) -> Result<Loaded, StoreError> {
         let mut columns = columns_of(&record)?;
         columns.devices = devices_of(&devices.ok_or_else(|| missing("list of IMEIs"))?)?;
         let steps = steps.iter().map(step_of).collect::<Result<_, _>>()?;
-        Ok(Loaded::Set(columns, steps))
+        Ok(Loaded::Set(Box::new(columns), steps))
     };
     Ok(read().unwrap_or_else(Loaded::Unreadable))
 }
