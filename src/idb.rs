@@ -430,10 +430,12 @@ pub fn save(
             }
             Ok(())
         })();
-        // Nothing half written: what this transaction did so far is undone.
+        // Nothing half written: what this transaction did so far is undone. A transaction the
+        // browser aborted (Chromium's quota) names the cause; the request only that it ended.
         if let Err(error) = written {
+            let cause = handle.error().map(|e| of_name(&e.name()));
             let _ = tx.abort();
-            return Err(error);
+            return Err(cause.unwrap_or(error));
         }
         Ok((tx.commit().map_err(fail)?, handle))
     });

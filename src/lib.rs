@@ -3,4 +3,5 @@
 pub mod core;
 pub mod idb;
 pub mod net;
+pub mod tabs;
 pub mod ui;

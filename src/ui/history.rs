@@ -31,6 +31,7 @@ use crate::core::thousands;
 use crate::core::time::format_datetime;
 use crate::idb::{self, Loaded, Lost, StoreError, StoredMeta, Write, NEWER_ELSEWHERE};
 use crate::net::Credentials;
+use crate::tabs::{self, News, RunLock};
 
 /// How long opening the database may take before the page says that runs are not saved:
 /// some WebKit versions leave `indexedDB.open` pending forever.
@@ -41,6 +42,9 @@ const NOT_ANSWERING: &str = "This browser's storage did not answer within 4 seco
 
 /// Said when another tab, or the user clearing the site's data, deleted the database.
 const DELETED: &str = "The stored runs were deleted (in another tab, or the site's data was cleared): what is on screen is saved again from now.";
+
+/// Said of an unfinished run that another tab of the app is running.
+const RUNNING_ELSEWHERE: &str = "This run is going on in another tab.";
 
 /// Said when a stored run's records are not there at all (and only then).
 const GONE: &str = "That stored run is gone (deleted in another tab?).";
@@ -136,6 +140,18 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
     // A save was skipped while the database was not open: one is due once it is.
     let owed = StoredValue::new(false);
     let last_asked = StoredValue::new(f64::NEG_INFINITY);
+    // The run this tab holds (Web Locks), the sets other tabs are running, and the channel on
+    // which the tabs tell each other that the stored runs changed.
+    let held = StoredValue::new_local(None::<(String, RunLock)>);
+    let elsewhere = RwSignal::new(Vec::<String>::new());
+    let watched = StoredValue::new(Vec::<String>::new());
+    let news = StoredValue::new_local(None::<Rc<News>>);
+    let refresher = StoredValue::new_local(None::<Rc<dyn Fn()>>);
+    let tell = move |key: &str| {
+        if let Some(news) = news.try_get_value().flatten() {
+            news.tell(key);
+        }
+    };
 
     let clear_storage_note = move || {
         note.try_update(|n| {
@@ -255,6 +271,7 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
                         Write::Whole { drop, .. } => drop.clone(),
                         Write::Step { .. } => Vec::new(),
                     };
+                    tell(&meta.key);
                     metas.update(|m| {
                         m.retain(|old| old.key != meta.key && !dropped.contains(&old.key));
                         m.push(meta);
@@ -431,6 +448,80 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
         on_cleanup(move || handles.into_iter().for_each(|h| h.remove()));
     }
 
+    // What the other tabs did: the list read again, and which unfinished runs they are running
+    // (each watched until its tab lets go of it, then read again).
+    let refresh = move || {
+        with_db(Box::new(move |database| {
+            spawn_local(async move {
+                if let Ok(listed) = idb::list(&database).await {
+                    metas.try_set(listed);
+                }
+                let mine = held
+                    .try_with_value(|h| h.as_ref().map(|(k, _)| k.clone()))
+                    .flatten();
+                let running: Vec<String> = tabs::running()
+                    .await
+                    .into_iter()
+                    .filter(|k| Some(k) != mine.as_ref())
+                    .collect();
+                for key in &running {
+                    let new = watched.try_update_value(|w| {
+                        let new = !w.contains(key);
+                        if new {
+                            w.push(key.clone());
+                        }
+                        new
+                    });
+                    if new == Some(true) {
+                        let key = key.clone();
+                        spawn_local(async move {
+                            tabs::until_free(&key).await;
+                            watched.try_update_value(|w| w.retain(|k| *k != key));
+                            if let Some(refresh) = refresher.try_get_value().flatten() {
+                                refresh();
+                            }
+                        });
+                    }
+                }
+                elsewhere.try_set(running);
+            });
+        }));
+    };
+    refresher.set_value(Some(Rc::new(refresh)));
+    if limit > 0 {
+        news.set_value(Some(Rc::new(News::open(move |_| refresh()))));
+        refresh();
+    }
+    // A run going in this tab holds its set, so that other tabs do not offer it for Resume.
+    Effect::new(move || {
+        run.track();
+        let wanted = run
+            .stored_identity()
+            .filter(|(_, _, read_only)| !read_only && limit > 0 && run.running())
+            .map(|(key, _, _)| key.to_string());
+        let current = held.with_value(|h| h.as_ref().map(|(k, _)| k.clone()));
+        if current == wanted {
+            return;
+        }
+        if let Some((_, lock)) = held.try_update_value(Option::take).flatten() {
+            lock.release();
+        }
+        if let Some(key) = wanted {
+            spawn_local(async move {
+                let lock = tabs::hold_run(&key).await;
+                let still = run.stored_identity().is_some_and(|(k, _, _)| *k == *key)
+                    && run.running_untracked();
+                match (lock, still) {
+                    (Some(lock), true) => {
+                        held.try_set_value(Some((key, lock)));
+                    }
+                    (Some(lock), false) => lock.release(),
+                    (None, _) => {}
+                }
+            });
+        }
+    });
+
     // The newest set whose run was interrupted, unless it is the one on screen.
     let unfinished = move || {
         let on_screen = run.set_id();
@@ -493,6 +584,7 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
                 match idb::delete(&database, keys.as_deref()).await {
                     Ok(()) => {
                         autosave.try_update_value(|a| a.deleted(keys.as_deref()));
+                        tell("");
                         metas.update(|m| match &keys {
                             None => m.clear(),
                             Some(keys) => m.retain(|meta| !keys.contains(&meta.key)),
@@ -519,25 +611,36 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
         };
         note.set(String::new());
         let config = context.config.get_value().config;
-        load(
-            meta,
-            Rc::new(move |stored: StoredSet| {
-                let left = stored.set.unfinished();
-                let (account, url) = (stored.account.clone(), stored.url.clone());
-                run.show(stored, false);
-                run.start(RunRequest {
-                    account,
-                    url,
-                    credentials: Credentials {
-                        bearer_token: bearer_token.clone(),
-                        session_token: session_token.clone(),
-                    },
-                    timeout_ms: config.request_timeout_ms,
-                    run: SyncRun::new(left, config.run),
-                    into_current_set: true,
-                });
-            }),
-        );
+        let key = meta.key.clone();
+        spawn_local(async move {
+            let Some(lock) = tabs::hold_run(&key).await else {
+                note.set(RUNNING_ELSEWHERE.to_owned());
+                refresh();
+                return;
+            };
+            if let Some((_, old)) = held.try_update_value(|h| h.replace((key, lock))).flatten() {
+                old.release();
+            }
+            load(
+                meta,
+                Rc::new(move |stored: StoredSet| {
+                    let left = stored.set.unfinished();
+                    let (account, url) = (stored.account.clone(), stored.url.clone());
+                    run.show(stored, false);
+                    run.start(RunRequest {
+                        account,
+                        url,
+                        credentials: Credentials {
+                            bearer_token: bearer_token.clone(),
+                            session_token: session_token.clone(),
+                        },
+                        timeout_ms: config.request_timeout_ms,
+                        run: SyncRun::new(left, config.run),
+                        into_current_set: true,
+                    });
+                }),
+            );
+        });
     };
     let discard = move |()| {
         if let Some(meta) = untrack(unfinished) {
@@ -615,6 +718,10 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
                 local_time(meta.started_at),
             );
             let _ = div.append_child(&el("p", "", &text));
+            if elsewhere.with(|e| e.contains(&meta.key)) {
+                let _ = div.append_child(&el("p", "elsewhere", RUNNING_ELSEWHERE));
+                return;
+            }
             let resume = button("Resume", "resume", 0, None);
             resume.set_class_name("primary");
             let _ = div.append_child(&resume);
