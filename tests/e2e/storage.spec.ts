@@ -63,7 +63,7 @@ test('runs stored by the released layout 1 are listed, opened and resumed, then 
   await expect(app.summaryValue('Total')).toHaveText('6');
   const { rows } = await app.downloadResults();
   expect(rows.map((r) => r.imei)).toEqual(validImeis(6, 76_000));
-  expect(rows[1]).toMatchObject({ status: 'FirmwareVersionUpdateFailed', reason: 'Device not reachable', firmwareVersion: 'SR1.1.9' });
+  expect(rows[1]).toMatchObject({ status: 'FirmwareVersionUpdateFailed', reason: 'Device not reachable', firmware: 'SR1.1.9', updated: 'last Tuesday' });
   expect(rows[3].reason).toBe('HTTP 502 Bad Gateway (after 4 tries)');
   await expect(note).toHaveText('');
 
@@ -73,7 +73,7 @@ test('runs stored by the released layout 1 are listed, opened and resumed, then 
   const sent = (await emulator.syncCalls()).flatMap((c) => (JSON.parse(c.body) as { deviceList: string[] }).deviceList);
   expect(sent.filter((d) => validImeis(4, 76_006).includes(d))).toEqual(validImeis(4, 76_006).slice(2));
   const resumed = (await app.downloadResults()).rows;
-  expect(resumed.map((r) => r.firmwareVersion).slice(0, 2)).toEqual(['SR1.2.0.0-10657', 'SR1.3']);
+  expect(resumed.map((r) => r.firmware).slice(0, 2)).toEqual(['SR1.2.0.0-10657', 'SR1.3']);
   // Saved again in today's layout, IMEIs in a record that names it too.
   await expect
     .poll(async () => {
