@@ -50,12 +50,11 @@ const RUNNING_ELSEWHERE: &str = "This run is going on in another tab.";
 const GONE: &str = "That stored run is gone (deleted in another tab?).";
 
 /// The notes a save that works ends; any other note stays.
-const STORAGE_NOTES: [&str; 5] = [
+const STORAGE_NOTES: [&str; 4] = [
     StoreError::Quota.note(),
     StoreError::Unavailable.note(),
     StoreError::Failed.note(),
     NOT_ANSWERING,
-    DELETED,
 ];
 
 /// Reopening after the browser closed the connection, at most this many times in a row.
