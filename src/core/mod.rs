@@ -4,6 +4,7 @@ pub mod account;
 pub mod announce;
 pub mod api_error;
 pub mod as_seen;
+pub mod autosave;
 pub mod columns;
 pub mod compare;
 pub mod config;

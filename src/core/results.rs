@@ -255,6 +255,13 @@ impl ResultSet {
 
     /// Sets each device's count of requests (as [`ResultSet::requests`] gave them), for a set
     /// read back from storage.
+    /// Sets how many requests carried the device at `position` (a stored step's count).
+    pub fn set_request_count(&mut self, position: usize, requests: u32) {
+        if let Some(n) = self.requests.get_mut(position) {
+            *n = requests;
+        }
+    }
+
     pub fn count_request_times(&mut self, requests: &[u32]) {
         for (n, &r) in self.requests.iter_mut().zip(requests) {
             *n = r;

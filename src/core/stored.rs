@@ -5,20 +5,82 @@
 //! A set of 300,000 devices is about 10 MB: 8 bytes per IMEI, 1 per outcome kind, 3 × 4 per
 //! text id, 8 per update time, 4 per request count, and the distinct texts.
 
+use rustc_hash::FxHashMap;
+
 use super::columns::Field;
 use super::fota::{DeviceReport, UpdateTime};
 use super::imei::Imei;
 use super::outcome::Outcome;
 use super::results::ResultSet;
 
-/// The version of this layout, stored with every set; a set of another version is not read.
-pub const STORED_VERSION: u32 = 1;
+/// The layout this build writes, stored as `version` in every record.
+///
+/// - 1 (released with the first durable runs): a set's list entry, its columns under its key,
+///   its IMEIs under `KEY#devices` as a bare `Float64Array`.
+/// - 2: the same entry and columns; the IMEIs as `{version, devices}`; and the steps of a
+///   running set, `KEY#step#NNNNNNNNNN`, each the outcomes that changed since the step before.
+pub const STORED_VERSION: u32 = 2;
+
+/// The oldest layout this build reads (and migrates as it reads).
+pub const OLDEST_READ: u32 = 1;
 
 /// What the Status column shows for a report without a status ([`Outcome::status_text`]),
 /// read back as an empty status.
 const NO_STATUS: &str = "(no status)";
 
-/// A result set as columns, position by position (the order the devices were entered).
+/// Why a stored record cannot be read. A record that is not there at all is neither: it is
+/// gone (deleted in another tab, or the browser cleared the site's data).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Unreadable {
+    /// Written by a newer release of the app, in the layout it names.
+    Newer(u32),
+    /// Not a record any release wrote, or cut: what does not fit.
+    Damaged(String),
+}
+
+impl Unreadable {
+    /// What the page says of a stored run that cannot be opened.
+    pub fn message(&self) -> String {
+        match self {
+            Unreadable::Newer(v) => format!(
+                "That stored run was saved by a newer version of FOTA Sync (layout {v}; this version reads up to {STORED_VERSION}): reload the page to get the newer version, then open it."
+            ),
+            Unreadable::Damaged(why) => {
+                format!("That stored run is damaged ({why}) and cannot be read: delete it.")
+            }
+        }
+    }
+
+    /// A short label for the history list.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Unreadable::Newer(_) => "saved by a newer version of FOTA Sync",
+            Unreadable::Damaged(_) => "damaged, cannot be read",
+        }
+    }
+}
+
+/// The layout a record declares in its `version` field (`None`: no number there), if this
+/// build reads it.
+pub fn layout_of(version: Option<f64>) -> Result<u32, Unreadable> {
+    match version {
+        Some(v) if v.fract() == 0.0 && v > f64::from(STORED_VERSION) && v < 1e9 => {
+            Err(Unreadable::Newer(v as u32))
+        }
+        Some(v)
+            if v.fract() == 0.0
+                && v >= f64::from(OLDEST_READ)
+                && v <= f64::from(STORED_VERSION) =>
+        {
+            Ok(v as u32)
+        }
+        // No f64 formatting in the bundle for this (about 12 KB): the layout is not named.
+        Some(_) => Err(Unreadable::Damaged("its layout version is unknown".into())),
+        None => Err(Unreadable::Damaged("it names no layout version".into())),
+    }
+}
+
+/// A result set (or some of its devices) as columns, row by row.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StoredColumns {
     /// Each IMEI's 15 digits as a number ([`Imei::number`]; below 2^53, exact in an f64).
@@ -32,7 +94,7 @@ pub struct StoredColumns {
     /// When each device's firmware last changed, in ms since the Unix epoch; NaN when unknown
     /// or not a time the app reads (then its text is in `unparsed`).
     pub updated: Vec<f64>,
-    /// Pairs (position, id in `texts`) of update times kept as the server wrote them.
+    /// Pairs (row, id in `texts`) of update times kept as the server wrote them.
     pub unparsed: Vec<u32>,
     /// How many requests carried each device.
     pub requests: Vec<u32>,
@@ -40,41 +102,82 @@ pub struct StoredColumns {
     pub texts: Vec<String>,
 }
 
+/// The devices of a running set whose outcome or request count changed since the step before:
+/// their positions in the set, and their rows (with the texts they use).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StoredStep {
+    pub positions: Vec<u32>,
+    pub rows: StoredColumns,
+}
+
+fn kind_of(outcome: &Outcome) -> u8 {
+    match outcome {
+        Outcome::Waiting => 0,
+        Outcome::Success(_) => 1,
+        Outcome::Failed(_) => 2,
+        Outcome::NoResult => 3,
+        Outcome::Error(_) => 4,
+        Outcome::NotSent => 5,
+    }
+}
+
 impl ResultSet {
     /// The set as columns, to store. Linear in the devices, no hashing but for update times the
     /// app could not read (rare).
     pub fn columns(&self) -> StoredColumns {
         // `str::to_owned`, not `to_string` (which formats: ~2 ms for 90,000 versions per save).
-        let mut texts: Vec<String> = self.texts().iter().map(|t| (**t).to_owned()).collect();
-        let n = self.devices().len();
+        let texts: Vec<String> = self.texts().iter().map(|t| (**t).to_owned()).collect();
+        self.rows(0..self.devices().len(), texts, |id, _| id)
+    }
+
+    /// The rows at `positions` (each at most once), with only the texts they use: a step, a
+    /// few KB for a second of answers whatever the set's size.
+    pub fn step(&self, positions: &[usize]) -> StoredStep {
+        let mut local: FxHashMap<u32, u32> = FxHashMap::default();
+        let rows = self.rows(positions.iter().copied(), Vec::new(), |id, texts| {
+            *local.entry(id).or_insert_with(|| {
+                texts.push((*self.texts()[id as usize]).to_owned());
+                texts.len() as u32 - 1
+            })
+        });
+        StoredStep {
+            positions: positions.iter().map(|&p| p as u32).collect(),
+            rows,
+        }
+    }
+
+    /// The rows at `positions`, each text id passed through `id` (which may add to `texts`).
+    fn rows(
+        &self,
+        positions: impl ExactSizeIterator<Item = usize>,
+        mut texts: Vec<String>,
+        mut id: impl FnMut(u32, &mut Vec<String>) -> u32,
+    ) -> StoredColumns {
+        let n = positions.len();
         let mut c = StoredColumns {
-            devices: self.devices().iter().map(|d| d.number() as f64).collect(),
+            devices: Vec::with_capacity(n),
             kinds: Vec::with_capacity(n),
             status: Vec::with_capacity(n),
             reason: Vec::with_capacity(n),
             firmware: Vec::with_capacity(n),
             updated: Vec::with_capacity(n),
             unparsed: Vec::new(),
-            requests: self.requests().to_vec(),
+            requests: Vec::with_capacity(n),
             texts: Vec::new(),
         };
-        for (p, outcome) in self.outcomes().iter().enumerate() {
-            c.kinds.push(match outcome {
-                Outcome::Waiting => 0,
-                Outcome::Success(_) => 1,
-                Outcome::Failed(_) => 2,
-                Outcome::NoResult => 3,
-                Outcome::Error(_) => 4,
-                Outcome::NotSent => 5,
-            });
-            let id = |field| self.cell(p, field).unwrap_or(0);
-            c.status.push(id(Field::Status));
-            c.reason.push(id(Field::Reason));
-            c.firmware.push(id(Field::FirmwareVersion));
+        for (row, p) in positions.enumerate() {
+            let outcome = &self.outcomes()[p];
+            c.devices.push(self.devices()[p].number() as f64);
+            c.kinds.push(kind_of(outcome));
+            c.requests.push(self.requests()[p]);
+            let mut cell = |field| id(self.cell(p, field).unwrap_or(0), &mut texts);
+            c.status.push(cell(Field::Status));
+            c.reason.push(cell(Field::Reason));
+            c.firmware.push(cell(Field::FirmwareVersion));
             c.updated.push(match outcome.report().map(|r| &r.updated) {
                 Some(UpdateTime::At(t)) => t.timestamp_millis() as f64,
                 Some(UpdateTime::Unparsed(raw)) => {
-                    c.unparsed.push(p as u32);
+                    c.unparsed.push(row as u32);
                     c.unparsed.push(texts.len() as u32);
                     texts.push(raw.clone());
                     f64::NAN
@@ -89,70 +192,105 @@ impl ResultSet {
     /// The set the columns describe; an error names what does not fit (a cut or corrupted
     /// record), and nothing is half read.
     pub fn from_columns(c: &StoredColumns) -> Result<ResultSet, String> {
-        let n = c.devices.len();
-        let lengths = [
-            c.kinds.len(),
-            c.status.len(),
-            c.reason.len(),
-            c.firmware.len(),
-            c.updated.len(),
-            c.requests.len(),
-        ];
-        if lengths.iter().any(|&l| l != n) || c.unparsed.len() % 2 == 1 {
-            return Err("its columns differ in length".into());
-        }
-        let text = |id: u32| -> Result<&str, String> {
-            c.texts
-                .get(id as usize)
-                .map(String::as_str)
-                .ok_or_else(|| format!("text {id} is missing"))
-        };
-        let devices = c
-            .devices
-            .iter()
-            .map(|&d| {
-                Imei::from_number(d as u64).ok_or_else(|| format!("{} is not an IMEI", d as u64))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut unparsed = c.unparsed.chunks(2).map(|pair| (pair[0] as usize, pair[1]));
-        let mut next_unparsed = unparsed.next();
+        let devices = devices_of(&c.devices)?;
+        let outcomes = outcomes_of(c, &devices)?;
         let mut set = ResultSet::new(devices);
-        for p in 0..n {
-            let updated = match next_unparsed {
-                Some((at, id)) if at == p => {
-                    next_unparsed = unparsed.next();
-                    UpdateTime::Unparsed(text(id)?.to_owned())
-                }
-                _ if c.updated[p].is_finite() => {
-                    chrono::DateTime::from_timestamp_millis(c.updated[p] as i64)
-                        .map_or(UpdateTime::Unknown, UpdateTime::At)
-                }
-                _ => UpdateTime::Unknown,
-            };
-            let report = || -> Result<DeviceReport, String> {
-                let status = text(c.status[p])?;
-                Ok(DeviceReport {
-                    device_id: set.devices()[p].as_str().to_owned(),
-                    status: if status == NO_STATUS { "" } else { status }.to_owned(),
-                    reason: text(c.reason[p])?.to_owned(),
-                    firmware_version: text(c.firmware[p])?.to_owned(),
-                    updated: updated.clone(),
-                })
-            };
-            let outcome = match c.kinds[p] {
-                0 => Outcome::Waiting,
-                1 => Outcome::Success(Box::new(report()?)),
-                2 => Outcome::Failed(Box::new(report()?)),
-                3 => Outcome::NoResult,
-                4 => Outcome::Error(text(c.reason[p])?.to_owned()),
-                5 => Outcome::NotSent,
-                k => return Err(format!("outcome kind {k} is unknown")),
-            };
+        for (p, outcome) in outcomes.into_iter().enumerate() {
             set.set(p, outcome);
         }
         set.count_request_times(&c.requests);
         Ok(set)
     }
+
+    /// Writes a step's rows over the set's; an error names what does not fit (then nothing
+    /// is changed).
+    pub fn apply(&mut self, step: &StoredStep) -> Result<(), String> {
+        let devices = devices_of(&step.rows.devices)?;
+        if step.positions.len() != devices.len() {
+            return Err("a step's positions differ in number from its rows".into());
+        }
+        for (&p, device) in step.positions.iter().zip(&devices) {
+            if self.devices().get(p as usize) != Some(device) {
+                return Err(format!(
+                    "a step names device {} at row {p}",
+                    device.as_str()
+                ));
+            }
+        }
+        let outcomes = outcomes_of(&step.rows, &devices)?;
+        for ((&p, outcome), &requests) in
+            step.positions.iter().zip(outcomes).zip(&step.rows.requests)
+        {
+            self.set(p as usize, outcome);
+            self.set_request_count(p as usize, requests);
+        }
+        Ok(())
+    }
+}
+
+fn devices_of(numbers: &[f64]) -> Result<Vec<Imei>, String> {
+    numbers
+        .iter()
+        .map(|&d| Imei::from_number(d as u64).ok_or_else(|| format!("{} is not an IMEI", d as u64)))
+        .collect()
+}
+
+/// Each row's outcome, `devices` being the rows' IMEIs.
+fn outcomes_of(c: &StoredColumns, devices: &[Imei]) -> Result<Vec<Outcome>, String> {
+    let n = devices.len();
+    let lengths = [
+        c.kinds.len(),
+        c.status.len(),
+        c.reason.len(),
+        c.firmware.len(),
+        c.updated.len(),
+        c.requests.len(),
+    ];
+    if lengths.iter().any(|&l| l != n) || c.unparsed.len() % 2 == 1 {
+        return Err("its columns differ in length".into());
+    }
+    let text = |id: u32| -> Result<&str, String> {
+        c.texts
+            .get(id as usize)
+            .map(String::as_str)
+            .ok_or_else(|| format!("text {id} is missing"))
+    };
+    let mut unparsed = c.unparsed.chunks(2).map(|pair| (pair[0] as usize, pair[1]));
+    let mut next_unparsed = unparsed.next();
+    let mut outcomes = Vec::with_capacity(n);
+    for (p, device) in devices.iter().enumerate() {
+        let updated = match next_unparsed {
+            Some((at, id)) if at == p => {
+                next_unparsed = unparsed.next();
+                UpdateTime::Unparsed(text(id)?.to_owned())
+            }
+            _ if c.updated[p].is_finite() => {
+                chrono::DateTime::from_timestamp_millis(c.updated[p] as i64)
+                    .map_or(UpdateTime::Unknown, UpdateTime::At)
+            }
+            _ => UpdateTime::Unknown,
+        };
+        let report = || -> Result<Box<DeviceReport>, String> {
+            let status = text(c.status[p])?;
+            Ok(Box::new(DeviceReport {
+                device_id: device.as_str().to_owned(),
+                status: if status == NO_STATUS { "" } else { status }.to_owned(),
+                reason: text(c.reason[p])?.to_owned(),
+                firmware_version: text(c.firmware[p])?.to_owned(),
+                updated: updated.clone(),
+            }))
+        };
+        outcomes.push(match c.kinds[p] {
+            0 => Outcome::Waiting,
+            1 => Outcome::Success(report()?),
+            2 => Outcome::Failed(report()?),
+            3 => Outcome::NoResult,
+            4 => Outcome::Error(text(c.reason[p])?.to_owned()),
+            5 => Outcome::NotSent,
+            k => return Err(format!("outcome kind {k} is unknown")),
+        });
+    }
+    Ok(outcomes)
 }
 
 /// Which stored sets to delete so that at most `limit` finished ones are kept: `finished`
@@ -258,6 +396,193 @@ mod tests {
         assert!(ResultSet::from_columns(&kind)
             .unwrap_err()
             .contains("kind 9"));
+    }
+
+    #[test]
+    fn steps_carry_only_the_changed_rows_and_rebuild_the_set() {
+        let mut set = ResultSet::new(imeis(6));
+        let snapshot = set.columns();
+        set.set(
+            4,
+            Outcome::Failed(Box::new(DeviceReport {
+                device_id: String::new(),
+                status: "FirmwareUpgradeFailed".into(),
+                reason: "busy".into(),
+                firmware_version: "SR9".into(),
+                updated: UpdateTime::Unparsed("soon".into()),
+            })),
+        );
+        set.set(1, Outcome::Error("HTTP 500".into()));
+        set.count_request([1, 4, 4]);
+        let step = set.step(&[4, 1]);
+        assert_eq!(step.positions, [4, 1]);
+        assert_eq!(step.rows.kinds, [2, 4]);
+        assert_eq!(step.rows.requests, [2, 1]);
+        // Only the texts its rows use.
+        let mut texts = step.rows.texts.clone();
+        texts.sort();
+        assert_eq!(
+            texts,
+            [
+                "",
+                "Error",
+                "FirmwareUpgradeFailed",
+                "HTTP 500",
+                "SR9",
+                "busy",
+                "soon"
+            ]
+        );
+
+        let mut back = ResultSet::from_columns(&snapshot).unwrap();
+        back.apply(&step).unwrap();
+        assert_eq!(back.summary(), set.summary());
+        assert_eq!(back.requests(), set.requests());
+        for p in 0..6 {
+            assert_eq!(
+                back.outcomes()[p].status_text(),
+                set.outcomes()[p].status_text()
+            );
+            assert_eq!(
+                back.outcomes()[p].report().map(|r| &r.updated),
+                set.outcomes()[p].report().map(|r| &r.updated)
+            );
+        }
+    }
+
+    #[test]
+    fn a_step_for_other_devices_changes_nothing() {
+        let mut set = ResultSet::new(imeis(3));
+        set.set(0, Outcome::NoResult);
+        let step = set.step(&[0]);
+        let mut other = ResultSet::new(imeis(4)[1..].to_vec());
+        assert!(other.apply(&step).unwrap_err().contains("at row 0"));
+        assert_eq!(other.summary().waiting, 3);
+        let mut cut = step.clone();
+        cut.positions.push(1);
+        assert!(set.apply(&cut).is_err());
+    }
+
+    /// The records of tests/fixtures/stored/layout-1.json, as the released builds wrote them:
+    /// each set's columns (typed arrays there) with its IMEIs, and its list entry.
+    fn layout_1() -> Vec<(StoredColumns, serde_json::Value)> {
+        let text = include_str!("../../tests/fixtures/stored/layout-1.json");
+        let fixture: serde_json::Value = serde_json::from_str(text).unwrap();
+        let records = fixture["records"].as_array().unwrap();
+        let value = |store: &str, key: &str| {
+            records
+                .iter()
+                .find(|r| r["store"] == store && r["key"] == key)
+                .map(|r| r["value"].clone())
+                .unwrap()
+        };
+        let numbers = |v: &serde_json::Value| -> Vec<f64> {
+            v["values"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| n.as_f64().unwrap_or(f64::NAN))
+                .collect()
+        };
+        let u32s =
+            |v: &serde_json::Value| -> Vec<u32> { numbers(v).iter().map(|&n| n as u32).collect() };
+        ["finished", "unfinished"]
+            .iter()
+            .map(|which| {
+                let key = fixture["sets"][which].as_str().unwrap();
+                let c = value("columns", key);
+                let bytes: Vec<u8> = numbers(&c["textBytes"]).iter().map(|&b| b as u8).collect();
+                let mut start = 0;
+                let texts = u32s(&c["textEnds"])
+                    .into_iter()
+                    .map(|end: u32| {
+                        let text = String::from_utf8(bytes[start..end as usize].to_vec()).unwrap();
+                        start = end as usize;
+                        text
+                    })
+                    .collect();
+                let columns = StoredColumns {
+                    devices: numbers(&value("columns", &format!("{key}#devices"))),
+                    kinds: numbers(&c["kinds"]).iter().map(|&k| k as u8).collect(),
+                    status: u32s(&c["status"]),
+                    reason: u32s(&c["reason"]),
+                    firmware: u32s(&c["firmware"]),
+                    updated: numbers(&c["updated"]),
+                    unparsed: u32s(&c["unparsed"]),
+                    requests: u32s(&c["requests"]),
+                    texts,
+                };
+                assert_eq!(layout_of(c["version"].as_f64()), Ok(1));
+                (columns, value("sets", key))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn sets_stored_by_the_released_layout_1_read_back_whole() {
+        let sets = layout_1();
+        let (finished, meta) = &sets[0];
+        let set = ResultSet::from_columns(finished).unwrap();
+        let s = set.summary();
+        assert_eq!(
+            [
+                s.total,
+                s.succeeded,
+                s.failed,
+                s.no_result,
+                s.error,
+                s.not_sent,
+                s.waiting
+            ],
+            [
+                "total",
+                "succeeded",
+                "failed",
+                "noResult",
+                "error",
+                "notSent",
+                "waiting"
+            ]
+            .map(|k| meta[k].as_u64().unwrap() as usize)
+        );
+        assert_eq!(set.devices()[0].as_str(), "356938100760009");
+        let failed = set.outcomes()[1].report().unwrap();
+        assert_eq!(
+            (failed.reason.as_str(), &failed.updated),
+            (
+                "Device not reachable",
+                &UpdateTime::Unparsed("last Tuesday".into())
+            )
+        );
+        assert_eq!(
+            set.outcomes()[3].reason_text(),
+            "HTTP 502 Bad Gateway (after 4 tries)"
+        );
+        assert_eq!(set.requests(), [1, 1, 1, 4, 0, 1]);
+        let (unfinished, meta) = &sets[1];
+        let set = ResultSet::from_columns(unfinished).unwrap();
+        assert!(meta["endedAt"].is_null());
+        assert_eq!(set.unfinished().len(), 2);
+        assert_eq!(
+            set.outcomes()[1].report().unwrap().firmware_version,
+            "SR1.3"
+        );
+    }
+
+    #[test]
+    fn layouts_are_read_migrated_or_named() {
+        assert_eq!(layout_of(Some(1.0)), Ok(1));
+        assert_eq!(layout_of(Some(2.0)), Ok(2));
+        assert_eq!(layout_of(Some(3.0)), Err(Unreadable::Newer(3)));
+        assert!(matches!(layout_of(Some(0.0)), Err(Unreadable::Damaged(_))));
+        assert!(matches!(layout_of(Some(1.5)), Err(Unreadable::Damaged(_))));
+        assert!(matches!(layout_of(None), Err(Unreadable::Damaged(_))));
+        let newer = Unreadable::Newer(7).message();
+        assert!(newer.contains("newer version") && !newer.contains("another tab"));
+        let damaged = Unreadable::Damaged("text 3 is missing".into()).message();
+        assert!(
+            damaged.contains("damaged (text 3 is missing)") && !damaged.contains("another tab")
+        );
     }
 
     #[test]

@@ -1,14 +1,15 @@
-//! Runs that survive: the result set on screen is saved in IndexedDB while its run goes (at
-//! most every [`SAVE_EVERY_MS`], and at its end), an interrupted run is offered for Resume at
-//! the next start, finished sets are kept as a history (`historyLimit` of them) to open,
-//! delete and compare. With `historyLimit: 0` nothing here runs: the database is never opened.
+//! Runs that survive: the result set on screen is saved in IndexedDB while its run goes (a
+//! whole save, then steps of the rows that changed, at most every [`SAVE_EVERY_MS`], at its
+//! end, and when the page is hidden or left), an interrupted run is offered for Resume at the
+//! next start, finished sets are kept as a history (`historyLimit` of them) to open, delete and
+//! compare. With `historyLimit: 0` nothing here runs: the database is never opened.
 
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
+use ::idb::Database;
 use chrono::{DateTime, Local};
-use idb::Database;
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -17,21 +18,58 @@ use super::context::AppContext;
 use super::copy::copy_text;
 use super::download::save_text;
 use super::run_controller::{RunRequest, StoredSet};
-use super::store::{self, StoreError, StoredMeta};
 use super::workbench::{button, clear, clicked, el};
+use crate::core::autosave::{Autosave, Plan, SAVE_EVERY_MS};
 use crate::core::compare::{compare, Change, Side};
 use crate::core::export::{csv_of, file_name};
 use crate::core::form::check_tokens;
 use crate::core::results::ResultSet;
 use crate::core::run::SyncRun;
-use crate::core::stored::{beyond_limit, StoredColumns};
+use crate::core::stored::{beyond_limit, Unreadable};
 use crate::core::table_view::ViewQuery;
 use crate::core::thousands;
 use crate::core::time::format_datetime;
+use crate::idb::{self, Loaded, Lost, StoreError, StoredMeta, Write, NEWER_ELSEWHERE};
 use crate::net::Credentials;
+use crate::tabs::{self, News, RunLock};
 
-/// The shortest time between two saves while a run goes, in ms.
-const SAVE_EVERY_MS: f64 = 2_000.0;
+/// How long opening the database may take before the page says that runs are not saved:
+/// some WebKit versions leave `indexedDB.open` pending forever.
+const OPEN_DEADLINE_MS: u64 = 4_000;
+
+/// Said when opening the database outlasts [`OPEN_DEADLINE_MS`].
+const NOT_ANSWERING: &str = "This browser's storage did not answer within 4 seconds: runs are not being saved (the run goes on in memory, and a reload loses it).";
+
+/// Said when another tab, or the user clearing the site's data, deleted the database.
+const DELETED: &str = "The stored runs were deleted (in another tab, or the site's data was cleared): what is on screen is saved again from now.";
+
+/// Said of an unfinished run that another tab of the app is running.
+const RUNNING_ELSEWHERE: &str = "This run is going on in another tab.";
+
+/// Said when a stored run's records are not there at all (and only then).
+const GONE: &str = "That stored run is gone (deleted in another tab?).";
+
+/// The notes a save that works ends; any other note stays.
+const STORAGE_NOTES: [&str; 4] = [
+    StoreError::Quota.note(),
+    StoreError::Unavailable.note(),
+    StoreError::Failed.note(),
+    NOT_ANSWERING,
+];
+
+/// Reopening after the browser closed the connection, at most this many times in a row.
+const REOPEN_TRIES: u32 = 3;
+
+/// Where the page stands with the database.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Connection {
+    /// Not open: opened when needed.
+    Closed,
+    Opening,
+    Open,
+    /// Refused (storage off, or a newer release of the app holds it): not tried again.
+    Refused,
+}
 
 /// `2026-11-30 10:42:07`, local time.
 fn local_time(ms: f64) -> String {
@@ -71,6 +109,12 @@ struct Compared {
 /// A comparison on screen: when the earlier run started, the earlier set, the groups.
 type Comparison = (String, Rc<ResultSet>, Vec<Compared>);
 
+/// A save waiting for its write: the list entry, what it was planned as, the records.
+type Queued = (StoredMeta, Plan, Write);
+
+/// Work that waits for the database to be open.
+type WithDb = Box<dyn FnOnce(Rc<Database>)>;
+
 #[component]
 pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
     let context = AppContext::expect();
@@ -78,31 +122,186 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
     let limit = config.history_limit as usize;
     let run = context.run;
     let db = StoredValue::new_local(None::<Rc<Database>>);
+    let connection = StoredValue::new(Connection::Closed);
     let metas = RwSignal::new(Vec::<StoredMeta>::new());
     let note = RwSignal::new(String::new());
     let compared = RwSignal::new_local(None::<Comparison>);
-    if limit > 0 {
+    let autosave = StoredValue::new(Autosave::default());
+    // Saves wait here for their write, one at a time; each set's whole save replaces what of
+    // it still waits (so a new Synchronize never loses the last set's end).
+    let pending = StoredValue::new_local(Vec::<Queued>::new());
+    let writing = StoredValue::new(false);
+    let writer = StoredValue::new_local(None::<Rc<dyn Fn()>>);
+    let saver = StoredValue::new_local(None::<Rc<dyn Fn(bool)>>);
+    // Loads and deletes asked for while the database was not open.
+    let waiting = StoredValue::new_local(Vec::<WithDb>::new());
+    let reopened = StoredValue::new(0u32);
+    // A save was skipped while the database was not open: one is due once it is.
+    let owed = StoredValue::new(false);
+    let last_asked = StoredValue::new(f64::NEG_INFINITY);
+    // The run this tab holds (Web Locks), the sets other tabs are running, and the channel on
+    // which the tabs tell each other that the stored runs changed.
+    let held = StoredValue::new_local(None::<(String, RunLock)>);
+    let elsewhere = RwSignal::new(Vec::<String>::new());
+    let watched = StoredValue::new(Vec::<String>::new());
+    let news = StoredValue::new_local(None::<Rc<News>>);
+    let refresher = StoredValue::new_local(None::<Rc<dyn Fn()>>);
+    let tell = move |key: &str| {
+        if let Some(news) = news.try_get_value().flatten() {
+            news.tell(key);
+        }
+    };
+
+    let clear_storage_note = move || {
+        note.try_update(|n| {
+            if STORAGE_NOTES.contains(&n.as_str()) {
+                n.clear();
+            }
+        });
+    };
+    let save_again = move || {
+        if let Some(save) = saver.try_get_value().flatten() {
+            save(false);
+        }
+    };
+
+    // Opening, with a deadline; the connection is given up when the browser takes it away
+    // (another tab upgrades or deletes the database), and opened again when needed.
+    let open_db = move || {
+        if limit == 0 || connection.try_get_value() != Some(Connection::Closed) {
+            return;
+        }
+        connection.set_value(Connection::Opening);
+        let lost: Rc<dyn Fn(Lost)> = Rc::new(move |how| {
+            if db.try_set_value(None).is_some() {
+                return;
+            }
+            autosave.update_value(|a| *a = Autosave::default());
+            match how {
+                Lost::Newer => {
+                    connection.set_value(Connection::Refused);
+                    note.set(NEWER_ELSEWHERE.to_owned());
+                }
+                Lost::Deleted => {
+                    connection.set_value(Connection::Closed);
+                    metas.set(Vec::new());
+                    note.set(DELETED.to_owned());
+                    save_again();
+                }
+                Lost::Closed => connection.set_value(Connection::Closed),
+            }
+        });
+        set_timeout(
+            move || {
+                if connection.try_get_value() == Some(Connection::Opening) {
+                    note.set(NOT_ANSWERING.to_owned());
+                }
+            },
+            Duration::from_millis(OPEN_DEADLINE_MS),
+        );
         spawn_local(async move {
-            match store::open().await {
-                Err(e) => note.set(e.note().to_owned()),
-                Ok(opened) => {
-                    let listed = store::list(&opened).await.unwrap_or_default();
-                    db.set_value(Some(Rc::new(opened)));
+            let opened = match idb::open(lost).await {
+                Ok(opened) => idb::list(&opened).await.map(|listed| (opened, listed)),
+                Err(e) => Err(e),
+            };
+            if connection.try_get_value() != Some(Connection::Opening) {
+                return;
+            }
+            match opened {
+                Err(e) => {
+                    connection.set_value(Connection::Refused);
+                    waiting.set_value(Vec::new());
+                    note.set(e.note().to_owned());
+                }
+                Ok((opened, listed)) => {
+                    let opened = Rc::new(opened);
+                    db.set_value(Some(opened.clone()));
+                    connection.set_value(Connection::Open);
+                    clear_storage_note();
                     metas.set(listed);
+                    for work in waiting.try_update_value(std::mem::take).unwrap_or_default() {
+                        work(opened.clone());
+                    }
+                    if owed.try_update_value(std::mem::take) == Some(true) {
+                        save_again();
+                    }
+                    if let Some(next) = writer.try_get_value().flatten() {
+                        next();
+                    }
                 }
             }
         });
+    };
+    // Runs `work` with the database, at once if it is open, else once it is.
+    let with_db = move |work: WithDb| match db.try_get_value().flatten() {
+        Some(database) => work(database),
+        None if connection.try_get_value() == Some(Connection::Refused) => {}
+        None => {
+            waiting.update_value(|w| w.push(work));
+            open_db();
+        }
+    };
+    if limit > 0 {
+        open_db();
     }
 
-    // Saving: while a run goes at most every SAVE_EVERY_MS, and at once when it ends. A save
-    // takes its snapshot when asked; the writes go one at a time, each set's latest snapshot
-    // kept while another is written (so a new Synchronize never loses the last set's end).
-    let last_asked = StoredValue::new(f64::NEG_INFINITY);
-    let pending = StoredValue::new_local(Vec::<(StoredMeta, StoredColumns)>::new());
-    let writing = StoredValue::new(false);
-    let writer = StoredValue::new_local(None::<Rc<dyn Fn()>>);
-    // The set whose IMEIs this page has saved: later saves of it leave them out.
-    let devices_saved = StoredValue::new(None::<String>);
+    // Writes one save; every request goes out before this returns (see idb::save).
+    let write_one = move |database: Rc<Database>, (meta, plan, mut write): Queued| {
+        if let Write::Whole { drop, .. } = &mut write {
+            let mut finished: Vec<(String, f64)> = metas.with_untracked(|m| {
+                m.iter()
+                    .filter(|m| m.key != meta.key && m.unreadable.is_none())
+                    .filter_map(|m| Some((m.key.clone(), m.ended_at?)))
+                    .collect()
+            });
+            if let Some(end) = meta.ended_at {
+                finished.push((meta.key.clone(), end));
+            }
+            *drop = beyond_limit(finished, limit);
+        }
+        let done = idb::save(&database, &meta, &write);
+        spawn_local(async move {
+            match done.await {
+                Ok(()) => {
+                    autosave.try_update_value(|a| a.saved(&meta.key, plan));
+                    reopened.try_set_value(0);
+                    clear_storage_note();
+                    let dropped = match &write {
+                        Write::Whole { drop, .. } => drop.clone(),
+                        Write::Step { .. } => Vec::new(),
+                    };
+                    tell(&meta.key);
+                    metas.update(|m| {
+                        m.retain(|old| old.key != meta.key && !dropped.contains(&old.key));
+                        m.push(meta);
+                    });
+                }
+                Err(e) => {
+                    autosave.try_update_value(|a| a.failed(&meta.key));
+                    let tries = reopened.try_update_value(|n| {
+                        *n += 1;
+                        *n
+                    });
+                    let lost = matches!(e, StoreError::Closed | StoreError::Failed);
+                    if lost && tries.is_some_and(|n| n <= REOPEN_TRIES) {
+                        // The connection is gone under the app (WebKit drops it in background
+                        // tabs): open it again, and save the whole set there.
+                        if let Some(old) = db.try_update_value(Option::take).flatten() {
+                            old.close();
+                        }
+                        connection.try_set_value(Connection::Closed);
+                        save_again();
+                    } else {
+                        note.try_set(e.note().to_owned());
+                    }
+                }
+            }
+            writing.try_set_value(false);
+            if let Some(next) = writer.try_get_value().flatten() {
+                next();
+            }
+        });
+    };
     // Also called from a timeout: after the page's last view is gone, it does nothing.
     let write_next = move || {
         let Some(database) = db.try_get_value().flatten() else {
@@ -114,54 +313,39 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
         let next = pending
             .try_update_value(|p| (!p.is_empty()).then(|| p.remove(0)))
             .flatten();
-        let Some((meta, columns)) = next else {
-            return;
-        };
-        writing.set_value(true);
-        let mut finished: Vec<(String, f64)> = metas.with_untracked(|m| {
-            m.iter()
-                .filter(|m| m.key != meta.key)
-                .filter_map(|m| Some((m.key.clone(), m.ended_at?)))
-                .collect()
-        });
-        if let Some(end) = meta.ended_at {
-            finished.push((meta.key.clone(), end));
+        if let Some(next) = next {
+            writing.set_value(true);
+            write_one(database, next);
         }
-        let drop = beyond_limit(finished, limit);
-        spawn_local(async move {
-            let with_devices = devices_saved.with_value(|k| k.as_deref() != Some(&*meta.key));
-            let result = store::save(&database, &meta, &columns, with_devices, &drop).await;
-            match result {
-                Ok(()) => {
-                    devices_saved.try_set_value(Some(meta.key.clone()));
-                    // A storage note is over; any other note stays.
-                    note.update(|n| {
-                        if [StoreError::Quota, StoreError::Unavailable]
-                            .iter()
-                            .any(|e| e.note() == n)
-                        {
-                            n.clear();
-                        }
-                    });
-                    metas.update(|m| {
-                        m.retain(|old| old.key != meta.key && !drop.contains(&old.key));
-                        m.push(meta);
-                    });
-                }
-                Err(e) => note.set(e.note().to_owned()),
-            }
-            writing.try_set_value(false);
-            if let Some(next) = writer.try_get_value().flatten() {
-                next();
-            }
-        });
     };
     writer.set_value(Some(Rc::new(write_next)));
-    let save = move || {
+    // Every waiting save written now, in order (the database keeps the order of writes).
+    let write_all = move || {
+        if let Some(database) = db.try_get_value().flatten() {
+            for queued in pending.try_update_value(std::mem::take).unwrap_or_default() {
+                writing.set_value(true);
+                write_one(database.clone(), queued);
+            }
+        }
+    };
+    // Takes what is to be saved of the set on screen now; `now`: writes every waiting save at
+    // once (the page is being hidden or left: a task later may never come).
+    let save = move |now: bool| {
         let Some((key, started_at, read_only)) = run.stored_identity() else {
             return;
         };
-        if read_only || db.with_value(Option::is_none) {
+        if read_only
+            || connection
+                .try_get_value()
+                .is_none_or(|c| c == Connection::Refused)
+        {
+            return;
+        }
+        if db.with_value(Option::is_none) {
+            // No snapshot while there is nowhere to write it: a whole save once there is.
+            autosave.update_value(|a| a.failed(&key));
+            owed.set_value(true);
+            open_db();
             return;
         }
         last_asked.set_value(js_sys::Date::now());
@@ -170,7 +354,32 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
             .times()
             .and_then(|(_, ended)| ended)
             .filter(|_| run.paused().is_none());
-        let Some((columns, summary)) = run.with_set(|s| (s.columns(), s.summary())) else {
+        let plan = autosave
+            .try_update_value(|a| a.plan(&key, ended_at.is_some()))
+            .unwrap_or(Plan::Whole { with_devices: true });
+        let changed = run.take_unsaved();
+        if let Plan::Step { .. } = plan {
+            if changed.is_empty() && !now {
+                // Nothing new: the step number is given back.
+                autosave.update_value(|a| a.unplan(&key));
+                return;
+            }
+        }
+        let taken = run.with_set(|s| {
+            let write = match plan {
+                Plan::Whole { with_devices } => Write::Whole {
+                    columns: s.columns(),
+                    with_devices,
+                    drop: Vec::new(),
+                },
+                Plan::Step { seq } => Write::Step {
+                    seq,
+                    step: s.step(&changed),
+                },
+            };
+            (write, s.summary())
+        });
+        let Some((write, summary)) = taken else {
             return;
         };
         let meta = StoredMeta {
@@ -180,18 +389,23 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
             started_at,
             ended_at,
             summary,
+            unreadable: None,
         };
         pending.update_value(|p| {
-            p.retain(|(m, _)| m.key != meta.key);
-            p.push((meta, columns));
+            if let Plan::Whole { .. } = plan {
+                p.retain(|(m, _, _)| m.key != meta.key);
+            }
+            p.push((meta, plan, write));
         });
-        // Written in a task of its own: the snapshot and the store's copy of it each take a
-        // share of a frame with 300,000 devices, too much for one task (issue 12).
-        set_timeout(write_next, Duration::ZERO);
+        match now {
+            true => write_all(),
+            // Written in a task of its own: the snapshot and the store's copy of it each take
+            // a share of a frame with 300,000 devices, too much for one task.
+            false => set_timeout(write_next, Duration::ZERO),
+        }
     };
-    let save: Rc<dyn Fn()> = Rc::new(save);
+    saver.set_value(Some(Rc::new(save)));
     let timer = StoredValue::new(false);
-    let save_effect = save.clone();
     Effect::new(move |was_running: Option<bool>| {
         run.track();
         let running = run.running();
@@ -203,19 +417,108 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
         let started = run.times().map_or(f64::NEG_INFINITY, |(at, _)| at);
         let due = last_asked.get_value().max(started) + SAVE_EVERY_MS - js_sys::Date::now();
         if was_running == Some(true) && !running || due <= 0.0 || was_running.is_none() {
-            save_effect();
+            save(false);
         } else if !timer.get_value() {
             timer.set_value(true);
-            let save = save_effect.clone();
             set_timeout(
                 move || {
                     timer.try_set_value(false);
-                    save();
+                    save(false);
                 },
                 Duration::from_millis(due.ceil() as u64),
             );
         }
         running
+    });
+    // What is on screen is what survives: a hidden or left page writes at once.
+    if limit > 0 {
+        let flush = move |_| match run.running_untracked() {
+            true => save(true),
+            false => write_all(),
+        };
+        let handles = [
+            window_event_listener_untyped("pagehide", flush),
+            window_event_listener_untyped("visibilitychange", move |e| {
+                if document().hidden() {
+                    flush(e);
+                }
+            }),
+        ];
+        on_cleanup(move || handles.into_iter().for_each(|h| h.remove()));
+    }
+
+    // What the other tabs did: the list read again, and which unfinished runs they are running
+    // (each watched until its tab lets go of it, then read again).
+    let refresh = move || {
+        with_db(Box::new(move |database| {
+            spawn_local(async move {
+                if let Ok(listed) = idb::list(&database).await {
+                    metas.try_set(listed);
+                }
+                let mine = held
+                    .try_with_value(|h| h.as_ref().map(|(k, _)| k.clone()))
+                    .flatten();
+                let running: Vec<String> = tabs::running()
+                    .await
+                    .into_iter()
+                    .filter(|k| Some(k) != mine.as_ref())
+                    .collect();
+                for key in &running {
+                    let new = watched.try_update_value(|w| {
+                        let new = !w.contains(key);
+                        if new {
+                            w.push(key.clone());
+                        }
+                        new
+                    });
+                    if new == Some(true) {
+                        let key = key.clone();
+                        spawn_local(async move {
+                            tabs::until_free(&key).await;
+                            watched.try_update_value(|w| w.retain(|k| *k != key));
+                            if let Some(refresh) = refresher.try_get_value().flatten() {
+                                refresh();
+                            }
+                        });
+                    }
+                }
+                elsewhere.try_set(running);
+            });
+        }));
+    };
+    refresher.set_value(Some(Rc::new(refresh)));
+    if limit > 0 {
+        news.set_value(Some(Rc::new(News::open(move |_| refresh()))));
+        refresh();
+    }
+    // A run going in this tab holds its set, so that other tabs do not offer it for Resume.
+    Effect::new(move || {
+        run.track();
+        let wanted = run
+            .stored_identity()
+            .filter(|(_, _, read_only)| !read_only && limit > 0 && run.running())
+            .map(|(key, _, _)| key.to_string());
+        let current = held.with_value(|h| h.as_ref().map(|(k, _)| k.clone()));
+        if current == wanted {
+            return;
+        }
+        if let Some((_, lock)) = held.try_update_value(Option::take).flatten() {
+            lock.release();
+        }
+        if let Some(key) = wanted {
+            spawn_local(async move {
+                let lock = tabs::hold_run(&key).await;
+                let still = run.stored_identity().is_some_and(|(k, _, _)| *k == *key)
+                    && run.running_untracked();
+                match (lock, still) {
+                    (Some(lock), true) => {
+                        held.try_set_value(Some((key, lock)));
+                    }
+                    (Some(lock), false) => lock.release(),
+                    (None, _) => {}
+                }
+            });
+        }
     });
 
     // The newest set whose run was interrupted, unless it is the one on screen.
@@ -224,7 +527,7 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
         let key = run.stored_identity().map(|(k, _, _)| k);
         metas.with(|m| {
             m.iter()
-                .filter(|m| m.ended_at.is_none())
+                .filter(|m| m.ended_at.is_none() && m.unreadable.is_none())
                 .filter(|m| on_screen == 0 || key.as_deref() != Some(m.key.as_str()))
                 .max_by(|a, b| a.started_at.total_cmp(&b.started_at))
                 .cloned()
@@ -243,54 +546,53 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
     };
 
     let load = move |meta: StoredMeta, then: Rc<dyn Fn(StoredSet)>| {
-        let Some(database) = db.get_value() else {
+        if let Some(why) = &meta.unreadable {
+            note.set(why.message());
             return;
-        };
-        spawn_local(async move {
-            let columns = store::load(&database, &meta.key).await;
-            match columns.map(|c| c.map(|c| ResultSet::from_columns(&c))) {
-                Ok(Some(Ok(set))) => then(StoredSet {
-                    key: meta.key,
-                    set,
-                    account: meta.account,
-                    url: meta.url,
-                    started_at: meta.started_at,
-                    ended_at: meta.ended_at,
-                }),
-                Ok(Some(Err(why))) => note.set(format!(
-                    "That stored run cannot be read ({why}): delete it."
-                )),
-                Ok(None) => {
-                    note.set("That stored run is gone (deleted in another tab?).".to_owned())
+        }
+        with_db(Box::new(move |database| {
+            spawn_local(async move {
+                let read = match idb::load(&database, &meta.key).await {
+                    Ok(Loaded::Set(columns, steps)) => ResultSet::from_columns(&columns)
+                        .and_then(|mut set| {
+                            steps.iter().try_for_each(|step| set.apply(step))?;
+                            Ok(set)
+                        })
+                        .map_err(|why| Unreadable::Damaged(why).message()),
+                    Ok(Loaded::Gone) => Err(GONE.to_owned()),
+                    Ok(Loaded::Unreadable(why)) => Err(why.message()),
+                    Err(e) => Err(e.note().to_owned()),
+                };
+                match read {
+                    Ok(set) => then(StoredSet {
+                        key: meta.key,
+                        set,
+                        account: meta.account,
+                        url: meta.url,
+                        started_at: meta.started_at,
+                        ended_at: meta.ended_at,
+                    }),
+                    Err(message) => note.set(message),
                 }
-                Err(e) => note.set(e.note().to_owned()),
-            }
-        });
+            });
+        }));
     };
     let forget = move |keys: Option<Vec<String>>| {
-        let Some(database) = db.get_value() else {
-            return;
-        };
-        spawn_local(async move {
-            match store::delete(&database, keys.as_deref()).await {
-                Ok(()) => {
-                    // A set deleted while on screen is saved whole again, IMEIs too.
-                    devices_saved.try_update_value(|saved| {
-                        if keys
-                            .as_ref()
-                            .is_none_or(|k| saved.as_ref().is_some_and(|s| k.contains(s)))
-                        {
-                            *saved = None;
-                        }
-                    });
-                    metas.update(|m| match &keys {
-                        None => m.clear(),
-                        Some(keys) => m.retain(|meta| !keys.contains(&meta.key)),
-                    })
+        with_db(Box::new(move |database| {
+            spawn_local(async move {
+                match idb::delete(&database, keys.as_deref()).await {
+                    Ok(()) => {
+                        autosave.try_update_value(|a| a.deleted(keys.as_deref()));
+                        tell("");
+                        metas.update(|m| match &keys {
+                            None => m.clear(),
+                            Some(keys) => m.retain(|meta| !keys.contains(&meta.key)),
+                        })
+                    }
+                    Err(e) => note.set(e.note().to_owned()),
                 }
-                Err(e) => note.set(e.note().to_owned()),
-            }
-        });
+            });
+        }));
     };
 
     let resume = move |()| {
@@ -308,25 +610,36 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
         };
         note.set(String::new());
         let config = context.config.get_value().config;
-        load(
-            meta,
-            Rc::new(move |stored: StoredSet| {
-                let left = stored.set.unfinished();
-                let (account, url) = (stored.account.clone(), stored.url.clone());
-                run.show(stored, false);
-                run.start(RunRequest {
-                    account,
-                    url,
-                    credentials: Credentials {
-                        bearer_token: bearer_token.clone(),
-                        session_token: session_token.clone(),
-                    },
-                    timeout_ms: config.request_timeout_ms,
-                    run: SyncRun::new(left, config.run),
-                    into_current_set: true,
-                });
-            }),
-        );
+        let key = meta.key.clone();
+        spawn_local(async move {
+            let Some(lock) = tabs::hold_run(&key).await else {
+                note.set(RUNNING_ELSEWHERE.to_owned());
+                refresh();
+                return;
+            };
+            if let Some((_, old)) = held.try_update_value(|h| h.replace((key, lock))).flatten() {
+                old.release();
+            }
+            load(
+                meta,
+                Rc::new(move |stored: StoredSet| {
+                    let left = stored.set.unfinished();
+                    let (account, url) = (stored.account.clone(), stored.url.clone());
+                    run.show(stored, false);
+                    run.start(RunRequest {
+                        account,
+                        url,
+                        credentials: Credentials {
+                            bearer_token: bearer_token.clone(),
+                            session_token: session_token.clone(),
+                        },
+                        timeout_ms: config.request_timeout_ms,
+                        run: SyncRun::new(left, config.run),
+                        into_current_set: true,
+                    });
+                }),
+            );
+        });
     };
     let discard = move |()| {
         if let Some(meta) = untrack(unfinished) {
@@ -366,6 +679,7 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
         let key = run.stored_identity().map(|(k, _, _)| k);
         finished()
             .into_iter()
+            .filter(|m| m.unreadable.is_none())
             .filter(|m| m.account == account && m.started_at < started)
             .find(|m| key.as_deref() != Some(m.key.as_str()))
     };
@@ -403,6 +717,10 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
                 local_time(meta.started_at),
             );
             let _ = div.append_child(&el("p", "", &text));
+            if elsewhere.with(|e| e.contains(&meta.key)) {
+                let _ = div.append_child(&el("p", "elsewhere", RUNNING_ELSEWHERE));
+                return;
+            }
             let resume = button("Resume", "resume", 0, None);
             resume.set_class_name("primary");
             let _ = div.append_child(&resume);
@@ -427,19 +745,28 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
         {
             for (i, meta) in list.iter().enumerate() {
                 let li = el("li", "", "");
-                let text = format!(
-                    "{} · {} · {} devices · {}",
-                    local_time(meta.started_at),
-                    meta.account,
-                    thousands(meta.summary.total),
-                    counts(meta),
-                );
+                let (text, actions) = match &meta.unreadable {
+                    Some(why) => (
+                        format!("A stored run {}", why.label()),
+                        &[("Delete", "delete")][..],
+                    ),
+                    None => (
+                        format!(
+                            "{} · {} · {} devices · {}",
+                            local_time(meta.started_at),
+                            meta.account,
+                            thousands(meta.summary.total),
+                            counts(meta),
+                        ),
+                        &[
+                            ("Open", "open"),
+                            ("Compare", "compare"),
+                            ("Delete", "delete"),
+                        ][..],
+                    ),
+                };
                 let _ = li.append_child(&el("span", "", &text));
-                for (label, action) in [
-                    ("Open", "open"),
-                    ("Compare", "compare"),
-                    ("Delete", "delete"),
-                ] {
+                for (label, action) in actions {
                     let _ = li.append_child(&button(label, action, i, None));
                 }
                 let _ = ul.append_child(&li);

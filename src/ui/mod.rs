@@ -10,7 +10,6 @@ pub mod portal;
 pub mod results_table;
 pub mod run_controller;
 pub mod secret_field;
-pub mod store;
 pub mod summary;
 pub mod sync_form;
 pub mod workbench;

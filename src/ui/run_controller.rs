@@ -162,6 +162,8 @@ struct Active {
     pause_told: Cell<bool>,
     /// Positions in the set whose outcome changed since the table last drew them.
     unseen: RefCell<Vec<usize>>,
+    /// Positions in the set whose outcome or request count changed since the last save.
+    unsaved: RefCell<Vec<usize>>,
     controller: RunController,
 }
 
@@ -244,11 +246,15 @@ impl RunController {
                 (place.len() == devices.len()).then_some((previous, place))
             });
         let now = self.now();
+        // Positions of the set on screen not saved yet, and the ones waiting again.
+        let mut carried = Vec::new();
         let (set_id, set, log, place, unseen, set_key, set_started_at) = match current {
             Some((previous, place)) => {
                 for &p in &place {
                     previous.set.borrow_mut().set(p, Outcome::Waiting);
                 }
+                carried = std::mem::take(&mut *previous.unsaved.borrow_mut());
+                carried.extend(&place);
                 let (set, log) = (previous.set.clone(), previous.log.clone());
                 let key = previous.set_key.clone();
                 let started = previous.set_started_at;
@@ -291,6 +297,7 @@ impl RunController {
             ended_at: Cell::new(None),
             pause_told: Cell::new(false),
             unseen: RefCell::new(unseen),
+            unsaved: RefCell::new(carried),
             controller: *self,
         });
         self.current.set_value(Some(active.clone()));
@@ -335,6 +342,7 @@ impl RunController {
             ended_at: Cell::new(stored.ended_at.or(Some(stored.started_at))),
             pause_told: Cell::new(false),
             unseen: RefCell::new(Vec::new()),
+            unsaved: RefCell::new(Vec::new()),
             controller: *self,
         });
         self.current.set_value(Some(active));
@@ -381,7 +389,8 @@ impl RunController {
         self.current.with_value(|c| c.as_deref().map(f))
     }
 
-    fn running_untracked(&self) -> bool {
+    /// True while a run goes; untracked.
+    pub fn running_untracked(&self) -> bool {
         self.current
             .with_value(|c| c.as_ref().is_some_and(|a| a.ended_at.get().is_none()))
     }
@@ -488,6 +497,22 @@ impl RunController {
             .unwrap_or_default()
     }
 
+    /// The positions of the set on screen whose outcome or request count changed since the
+    /// last call, each once, in order; untracked. A whole save takes them all.
+    pub fn take_unsaved(&self) -> Vec<usize> {
+        let mut positions = self
+            .current
+            .try_with_value(|c| {
+                c.as_ref()
+                    .map(|a| std::mem::take(&mut *a.unsaved.borrow_mut()))
+            })
+            .flatten()
+            .unwrap_or_default();
+        positions.sort_unstable();
+        positions.dedup();
+        positions
+    }
+
     /// Calls `f` with the request log of the result set on screen (empty before a run); untracked.
     pub fn with_request_log<T>(&self, f: impl FnOnce(&[LoggedRequest]) -> T) -> T {
         let log = self
@@ -540,9 +565,9 @@ impl Active {
                 Next::Send(batch) => {
                     let sent = self.run.borrow().batch_positions(batch.id);
                     let place = &self.place;
-                    self.set
-                        .borrow_mut()
-                        .count_request(sent.filter_map(|i| place.get(i).copied()));
+                    let sent: Vec<usize> = sent.filter_map(|i| place.get(i).copied()).collect();
+                    self.set.borrow_mut().count_request(sent.iter().copied());
+                    self.unsaved.borrow_mut().extend(sent);
                     spawn_local(self.clone().send(batch));
                 }
                 Next::WaitUntil(at) => {
@@ -654,10 +679,12 @@ impl Active {
     fn record(&self, changes: Vec<(usize, Outcome)>) {
         let mut set = self.set.borrow_mut();
         let mut unseen = self.unseen.borrow_mut();
+        let mut unsaved = self.unsaved.borrow_mut();
         for (i, outcome) in changes {
             if let Some(&p) = self.place.get(i) {
                 set.set(p, outcome);
                 unseen.push(p);
+                unsaved.push(p);
             }
         }
     }

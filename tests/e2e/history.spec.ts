@@ -5,44 +5,9 @@
 import type { Page } from '@playwright/test';
 import { ACCOUNT, FORM_DEFAULTS, SUCCESS, expect, expectDocumented, test, type App } from './app';
 import { validImeis } from './imei';
+import { database, storedDone } from './stored';
 
 test.describe.configure({ timeout: 90_000 });
-
-/** Every record of the app's database (`sets` and the texts of `columns`), or null when the database does not exist. */
-async function database(page: Page): Promise<{ sets: Record<string, unknown>[]; texts: string[][] } | null> {
-  return page.evaluate(async () => {
-    // Opening a database that does not exist would create it: look first.
-    if (!(await indexedDB.databases()).some((d) => d.name === 'fota-sync')) return null;
-    const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const r = indexedDB.open('fota-sync');
-      r.onsuccess = () => resolve(r.result);
-      r.onerror = () => reject(r.error);
-    });
-    const all = (store: string) =>
-      new Promise<Record<string, unknown>[]>((resolve, reject) => {
-        const r = db.transaction(store).objectStore(store).getAll();
-        r.onsuccess = () => resolve(r.result);
-        r.onerror = () => reject(r.error);
-      });
-    const sets = await all('sets');
-    const columns = await all('columns');
-    db.close();
-    // Each set's texts: one UTF-8 array and where each text ends.
-    // (The IMEIs of each set are a record of their own, a Float64Array: only numbers.)
-    const texts = columns.filter((c) => !(c instanceof Float64Array)).map((c) => {
-      const bytes = c.textBytes as Uint8Array;
-      let start = 0;
-      return Array.from(c.textEnds as Uint32Array, (end) => new TextDecoder().decode(bytes.subarray(start, (start = end))));
-    });
-    return { sets, texts };
-  });
-}
-
-/** The stored runs' devices done (total minus waiting), newest first. */
-async function storedDone(page: Page): Promise<number[]> {
-  const db = await database(page);
-  return (db?.sets ?? []).map((s) => Number(s.total) - Number(s.waiting));
-}
 
 /** Nothing stored anywhere is one of the form's tokens. */
 async function expectNoToken(page: Page, tokens: string[] = [FORM_DEFAULTS.bearer, FORM_DEFAULTS.session]): Promise<void> {
@@ -74,7 +39,7 @@ test('a reload in the middle of 2,500 devices: Resume sends exactly the devices 
   await app.pasteImeis(imeis.join('\n'));
   await app.synchronize();
   await expect(app.progress).toContainText('1000 of 2500 devices', { timeout: 30_000 });
-  // Saved as it goes (at most every 2 s): the database has the 1,000 answers.
+  // Saved as it goes: the database has the 1,000 answers.
   await expect.poll(() => storedDone(page), { timeout: 10_000 }).toEqual([1000]);
   await expectNoToken(page);
 
