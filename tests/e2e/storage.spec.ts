@@ -222,7 +222,7 @@ test('a reload 1.5 s into a 2,500-device run: Resume offers every device that wa
   expect(done, `Resume offers ${done}, ${shown} were shown`).toBeGreaterThanOrEqual(shown);
 });
 
-// ---- The hunt (tests/fixtures/sources/storage.md): how storage fails in real browsers ----
+// ---- The hunt (tests/fixtures/SOURCES.md, "Browser storage"): how storage fails in real browsers ----
 
 /** Makes indexedDB.open fail the way a browser does, with a DOMException `name`. */
 async function failOpen(page: Page, name: string, message: string): Promise<void> {
