@@ -145,7 +145,9 @@ export default defineConfig<object, { deployment: Deployment }>({
   retries: 0,
   forbidOnly: !!env.CI,
   timeout: 30_000,
-  globalTimeout: 10 * 60_000,
+  // A bound on a whole project's run, not a pace: the e2e project's ~260 tests take 10 to 13
+  // minutes on a loaded 2-core machine (10 minutes cut it off at test 196 once).
+  globalTimeout: 30 * 60_000,
   expect: { timeout: 10_000 },
   reporter: [
     ['list'],
