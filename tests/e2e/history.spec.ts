@@ -25,7 +25,31 @@ async function syncAll(app: App, imeis: string[]): Promise<void> {
   await app.expectRunOver({ timeout: 60_000 });
 }
 
-test('a reload in the middle of 2,500 devices: Resume sends exactly the devices left, and each device is answered once', async ({
+/** The IMEIs of one logged Synchronize call. */
+const devicesOf = (c: { body: string }) => (JSON.parse(c.body) as { deviceList: string[] }).deviceList;
+
+/**
+ * The rule of Resume after a reload, from the emulator's log: `old` are the calls of the page
+ * before the reload, `resumed` those after Resume; `shown` the devices that page showed
+ * answered. Each shown device was answered to the old page and is never sent again; Resume
+ * sends every other device (those in flight at the reload included) exactly once.
+ */
+function expectResumedByTheRule(r: { imeis: string[]; shown: Set<string>; old: { body: string; status: number | null }[]; resumed: { body: string; status: number | null }[] }): void {
+  const answeredBefore = new Set(r.old.filter((c) => c.status !== null).flatMap(devicesOf));
+  expect([...r.shown].filter((d) => !answeredBefore.has(d)), 'shown but never answered').toEqual([]);
+  const sent = r.resumed.flatMap(devicesOf);
+  expect(r.resumed.every((c) => c.status !== null), 'every resumed request answered').toBe(true);
+  expect(sent.filter((d) => r.shown.has(d)), 'devices shown before the reload sent again').toEqual([]);
+  expect([...sent].sort()).toEqual(r.imeis.filter((d) => !r.shown.has(d)).sort());
+}
+
+/** The devices the page shows answered (the results file's rows that are not waiting). */
+async function shownAnswered(app: App): Promise<Set<string>> {
+  const { rows } = await app.downloadResults();
+  return new Set(rows.filter((r) => r.status !== '' && r.status !== 'Waiting').map((r) => r.imei));
+}
+
+test('a reload in the middle of 2,500 devices: Resume sends exactly the devices not shown answered, each once, and none shown is sent again', async ({
   app,
   emulator,
   page,
@@ -42,10 +66,18 @@ test('a reload in the middle of 2,500 devices: Resume sends exactly the devices 
   // Saved as it goes: the database has the 1,000 answers.
   await expect.poll(() => storedDone(page), { timeout: 10_000 }).toEqual([1000]);
   await expectNoToken(page);
+  // What the page shows answered before the reload: the rule is about these.
+  const shown = await shownAnswered(app);
+  expect(shown.size, 'devices shown answered before the reload').toBe(1000);
 
   await page.reload();
   const stored = page.getByRole('region', { name: 'Stored runs' });
   await expect(stored.locator('.resume')).toContainText(`Unfinished run: 1,000 of 2,500 devices done, account ${ACCOUNT}, started `);
+  // Every call so far came from the page before the reload. Besides the hung one, that page may
+  // have had another in flight as it went: the reload cancels the hung fetch, the run takes it
+  // for a network failure (backoff) and sends the next batch, which the emulator answers but
+  // the page never shows. Those devices are rightly sent again by Resume.
+  const beforeResume = (await emulator.syncCalls()).length;
   // Tokens are never stored: Resume asks for them, and sends nothing without them.
   await stored.getByRole('button', { name: 'Resume' }).click();
   await expect(stored.locator('.store-note')).toContainText('Resume needs both tokens: Paste the bearer token. Paste the session token.');
@@ -58,14 +90,44 @@ test('a reload in the middle of 2,500 devices: Resume sends exactly the devices 
   expect(rows.map((r) => r.imei)).toEqual(imeis);
   expectDocumented(rows, await emulator.outcomes(imeis));
   const calls = await emulator.syncCalls();
-  const answered = calls.filter((c) => c.status !== null).flatMap((c) => (JSON.parse(c.body) as { deviceList: string[] }).deviceList);
-  expect(answered.length, 'answered devices').toBe(imeis.length);
-  expect([...answered].sort()).toEqual([...imeis].sort());
-  // The one request the reload cut off is the only one sent twice.
-  const cut = calls.filter((c) => c.status === null);
-  expect(cut.map((c) => (JSON.parse(c.body) as { deviceList: string[] }).deviceList)).toEqual([imeis.slice(1000, 1100)]);
+  const [old, resumed] = [calls.slice(0, beforeResume), calls.slice(beforeResume)];
+  expectResumedByTheRule({ imeis, shown, old, resumed });
+  // The hung request is one the reload cut off.
+  expect(old.filter((c) => c.status === null).map(devicesOf)).toContainEqual(imeis.slice(1000, 1100));
   await expect.poll(() => storedDone(page)).toEqual([2500]);
   await expectNoToken(page);
+});
+
+test('a reload with two requests in flight: Resume sends both again with the devices left, and none shown', async ({ app, emulator, page }) => {
+  await app.useConfig({ concurrency: 2 });
+  const imeis = validImeis(800, 70_500);
+  // The 5th and 6th requests never get an answer: both are in flight at the reload.
+  await emulator.addFault({ kind: 'hang', skip: 4, times: 2 });
+  await app.open();
+  await app.fill({ ...FORM_DEFAULTS });
+  await app.pasteImeis(imeis.join('\n'));
+  await app.synchronize();
+  await expect(app.progress).toContainText('400 of 800 devices', { timeout: 30_000 });
+  await expect.poll(async () => (await emulator.syncCalls()).length).toBe(6);
+  await expect.poll(() => storedDone(page), { timeout: 10_000 }).toEqual([400]);
+  const shown = await shownAnswered(app);
+  expect(shown.size, 'devices shown answered before the reload').toBe(400);
+
+  await page.reload();
+  const stored = page.getByRole('region', { name: 'Stored runs' });
+  await expect(stored.locator('.resume')).toContainText('Unfinished run: 400 of 800 devices done');
+  const calls = await emulator.syncCalls();
+  const old = calls.length;
+  // At least the two hung requests were cut off (the page may have sent more as it went).
+  expect(calls.filter((c) => c.status === null).flatMap(devicesOf).length, 'devices in flight at the reload').toBeGreaterThanOrEqual(200);
+  await app.fill({ bearer: FORM_DEFAULTS.bearer, session: FORM_DEFAULTS.session });
+  await stored.getByRole('button', { name: 'Resume' }).click();
+  await app.expectRunOver({ timeout: 60_000 });
+  const { rows } = await app.downloadResults();
+  expect(rows.map((r) => r.imei)).toEqual(imeis);
+  expectDocumented(rows, await emulator.outcomes(imeis));
+  const all = await emulator.syncCalls();
+  expectResumedByTheRule({ imeis, shown, old: all.slice(0, old), resumed: all.slice(old) });
 });
 
 test('finished runs are kept: listed over a reload, the oldest beyond historyLimit dropped, opened read-only, deleted, cleared', async ({
