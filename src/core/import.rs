@@ -5,7 +5,8 @@
 //! else as UTF-8 when it is valid, else as Windows-1252 (older Excel); the decoding itself is
 //! the browser's `TextDecoder` (WHATWG Encoding). Tables are read as CSV records (RFC 4180: a
 //! quoted field may hold the separator, doubled quotes and line breaks), with Excel's `sep=;`
-//! first line. Every entry keeps the file's own line, so that a problem names where to find it.
+//! first line or Windows PowerShell's `#TYPE` first line. Every entry keeps the file's own
+//! line, so that a problem names where to find it.
 
 use super::as_seen::as_seen;
 use super::imei::looks_like_imei;
@@ -155,7 +156,10 @@ pub fn extract(text: &str) -> Imported {
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
     let (body, first_line, sep) = match excel_separator(&text) {
         Some((sep, rest)) => (rest, 2, Some(sep)),
-        None => (text.as_str(), 1, None),
+        None => match powershell_type_line(&text) {
+            Some(rest) => (rest, 2, None),
+            None => (text.as_str(), 1, None),
+        },
     };
     // The separators the header line uses, most used first, then none (a one-column file):
     // the first that gives an IMEI column is the file's.
@@ -250,6 +254,17 @@ fn excel_separator(text: &str) -> Option<(char, &str)> {
         (Some(c), None) => Some((c, text.get(end + 1..).unwrap_or_default())),
         _ => None,
     }
+}
+
+/// The text after Windows PowerShell's `#TYPE System.Management.Automation.PSCustomObject`
+/// first line (`Export-Csv` and `ConvertTo-Csv` before PowerShell 6 write it unless told
+/// `-NoTypeInformation`). It is not data: taken as the header, it hid the real header on the
+/// next line, so the file was read as a list and every name and quote became a problem.
+fn powershell_type_line(text: &str) -> Option<&str> {
+    let end = text.find('\n').unwrap_or(text.len());
+    text[..end]
+        .starts_with("#TYPE ")
+        .then(|| text.get(end + 1..).unwrap_or_default())
 }
 
 /// The separators a header line uses, outside quotes, most used first (ties in
@@ -709,14 +724,26 @@ mod tests {
     /// suggestion) that `expected.json` beside it lists.
     #[test]
     fn real_world_files_give_their_expected_devices_and_problems() {
-        let dir =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/real-world");
+        assert!(check_fixture_folder("real-world", None) >= 10);
+    }
+
+    /// Checks the files of `tests/fixtures/{folder}/` against its `expected.json` (only the
+    /// file named `only`, when given); returns how many files were checked.
+    fn check_fixture_folder(folder: &str, only: Option<&str>) -> usize {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(folder);
         let expected: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap())
                 .unwrap();
-        let files = expected["files"].as_array().unwrap();
-        assert!(files.len() >= 10);
-        for case in files {
+        let files: Vec<&serde_json::Value> = expected["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|case| only.is_none_or(|name| case["file"] == name))
+            .collect();
+        assert!(!files.is_empty(), "{folder}: no file {only:?}");
+        for case in &files {
             let name = case["file"].as_str().unwrap();
             let text = decode(&std::fs::read(dir.join(name)).unwrap());
             let imported = extract(&text);
@@ -758,6 +785,52 @@ mod tests {
                 "{name}: problems"
             );
         }
+        files.len()
+    }
+
+    /// Files from `tests/fixtures/real-world-hunt/` (issue 20, surface files), one test a
+    /// kind, each checked against `expected.json` by the same helper.
+    #[test]
+    fn a_separator_ending_every_line_is_an_empty_column_not_a_problem() {
+        check_fixture_folder("real-world-hunt", Some("excel-mac-trailing-comma.csv"));
+    }
+
+    #[test]
+    fn a_byte_order_mark_before_a_quoted_header_still_names_the_column() {
+        check_fixture_folder("real-world-hunt", Some("bom-quoted-header.csv"));
+    }
+
+    #[test]
+    fn a_file_of_only_a_header_adds_nothing_and_says_so() {
+        check_fixture_folder("real-world-hunt", Some("header-only.csv"));
+        let text = decode(include_bytes!(
+            "../../tests/fixtures/real-world-hunt/header-only.csv"
+        ));
+        assert_eq!(
+            extract(&text).summary("header-only.csv"),
+            "header-only.csv has no IMEIs. Nothing was added."
+        );
+    }
+
+    #[test]
+    fn utf16_without_a_byte_order_mark_is_read_by_its_zero_bytes() {
+        check_fixture_folder("real-world-hunt", Some("utf16le-no-bom.txt"));
+    }
+
+    #[test]
+    fn powershells_type_line_is_not_the_header() {
+        check_fixture_folder("real-world-hunt", Some("powershell-type-line.csv"));
+        // Before the header is known, and in a plain list, the line is still not an entry.
+        let list = extract("#TYPE System.Object\n356938100000018\n");
+        assert_eq!(
+            (list.text.as_str(), list.file_lines.as_slice()),
+            ("356938100000018\n", &[2][..])
+        );
+    }
+
+    #[test]
+    fn every_hunted_file_is_checked() {
+        assert_eq!(check_fixture_folder("real-world-hunt", None), 5);
     }
 
     /// RFC 4180 text built from arbitrary fields: quoted when needed, and sometimes when not.
