@@ -198,28 +198,6 @@ fn missing(name: &str) -> Unreadable {
     Unreadable::Damaged(format!("its {name} is missing"))
 }
 
-const COUNTS: [&str; 7] = [
-    "total",
-    "succeeded",
-    "failed",
-    "noResult",
-    "error",
-    "notSent",
-    "waiting",
-];
-
-fn summary_fields(s: &Summary) -> [usize; 7] {
-    [
-        s.total,
-        s.succeeded,
-        s.failed,
-        s.no_result,
-        s.error,
-        s.not_sent,
-        s.waiting,
-    ]
-}
-
 fn meta_record(meta: &StoredMeta) -> Object {
     let o = record();
     set(&o, "key", &JsValue::from_str(&meta.key));
@@ -228,7 +206,7 @@ fn meta_record(meta: &StoredMeta) -> Object {
     set(&o, "startedAt", &JsValue::from(meta.started_at));
     let ended = meta.ended_at.map_or(JsValue::NULL, JsValue::from);
     set(&o, "endedAt", &ended);
-    for (name, n) in COUNTS.iter().zip(summary_fields(&meta.summary)) {
+    for (name, n) in Summary::NAMES.iter().zip(meta.summary.counts()) {
         set(&o, name, &JsValue::from(n as f64));
     }
     o
@@ -240,7 +218,7 @@ fn meta_of(record: &JsValue) -> Result<StoredMeta, Unreadable> {
     let text = |name| get(record, name).as_string().ok_or_else(|| missing(name));
     let number = |name| get(record, name).as_f64().ok_or_else(|| missing(name));
     let mut counts = [0; 7];
-    for (n, name) in counts.iter_mut().zip(COUNTS) {
+    for (n, name) in counts.iter_mut().zip(Summary::NAMES) {
         *n = number(name)? as usize;
     }
     let [total, succeeded, failed, no_result, error, not_sent, waiting] = counts;

@@ -105,6 +105,31 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// The names of the seven counts, in the order of [`Summary::counts`], as stored records
+    /// write them.
+    pub const NAMES: [&'static str; 7] = [
+        "total",
+        "succeeded",
+        "failed",
+        "noResult",
+        "error",
+        "notSent",
+        "waiting",
+    ];
+
+    /// The seven counts, in the order of [`Summary::NAMES`].
+    pub fn counts(&self) -> [usize; 7] {
+        [
+            self.total,
+            self.succeeded,
+            self.failed,
+            self.no_result,
+            self.error,
+            self.not_sent,
+            self.waiting,
+        ]
+    }
+
     /// `n` devices, every one waiting: what a run and a result set start with, without a pass
     /// over 300,000 outcomes in the press of Synchronize.
     pub fn waiting(n: usize) -> Summary {

@@ -310,6 +310,7 @@ pub fn beyond_limit(mut finished: Vec<(String, f64)>, limit: usize) -> Vec<Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::outcome::Summary;
     use crate::core::triage::tests::arb_outcome;
     use proptest::prelude::*;
 
@@ -523,27 +524,9 @@ mod tests {
         let sets = layout_1();
         let (finished, meta) = &sets[0];
         let set = ResultSet::from_columns(finished).unwrap();
-        let s = set.summary();
         assert_eq!(
-            [
-                s.total,
-                s.succeeded,
-                s.failed,
-                s.no_result,
-                s.error,
-                s.not_sent,
-                s.waiting
-            ],
-            [
-                "total",
-                "succeeded",
-                "failed",
-                "noResult",
-                "error",
-                "notSent",
-                "waiting"
-            ]
-            .map(|k| meta[k].as_u64().unwrap() as usize)
+            set.summary().counts(),
+            Summary::NAMES.map(|k| meta[k].as_u64().unwrap() as usize)
         );
         assert_eq!(set.devices()[0].as_str(), "356938100760009");
         let failed = set.outcomes()[1].report().unwrap();
