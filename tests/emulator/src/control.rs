@@ -1,5 +1,5 @@
-//! The control API under `/_emulator/`: fault rules, latency, the request log, reset, and the
-//! outcome of IMEIs so that browser tests can pick devices of each kind.
+//! The control API under `/_emulator/`: fault rules, latency, the rate limit, the request log,
+//! reset, and the outcome of IMEIs so that browser tests can pick devices of each kind.
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 use crate::devices::{self, DeviceOutcome};
 use crate::faults::{FaultRule, Latency};
 use crate::fota::DocumentedDevice;
+use crate::rate_limit::{Limiter, RateLimit};
 use crate::{App, EmulatorState};
 
 /// Most outcomes one `GET /_emulator/outcomes` lists.
@@ -23,6 +24,12 @@ pub(crate) fn routes() -> Router<App> {
         .route("/faults", get(list_faults).post(add_fault))
         .route("/reset", post(reset))
         .route("/latency", get(latency).put(set_latency))
+        .route(
+            "/rate-limit",
+            get(rate_limit)
+                .put(set_rate_limit)
+                .delete(remove_rate_limit),
+        )
         .route("/release", put(set_release))
         .route("/requests", get(requests))
         .route("/outcomes", get(sample_outcomes))
@@ -84,6 +91,28 @@ async fn set_latency(State(app): State<App>, body: Bytes) -> Response {
         }
         Err(e) => bad_request(e.to_string()),
     }
+}
+
+async fn rate_limit(State(app): State<App>) -> Json<Value> {
+    Json(app.state().limiter.to_json())
+}
+
+/// `{"rps": 10, "burst": 20}`: from now on, every account starts again with a full bucket and
+/// the counts start again from 0.
+async fn set_rate_limit(State(app): State<App>, body: Bytes) -> Response {
+    match RateLimit::from_json(&body) {
+        Ok(limit) => {
+            let mut state = app.state();
+            state.limiter = Limiter::new(Some(limit));
+            Json(state.limiter.to_json()).into_response()
+        }
+        Err(message) => bad_request(message),
+    }
+}
+
+async fn remove_rate_limit(State(app): State<App>) -> StatusCode {
+    app.state().limiter = Limiter::default();
+    StatusCode::NO_CONTENT
 }
 
 async fn requests(State(app): State<App>) -> Response {

@@ -1,7 +1,7 @@
 //! The Synchronize Device Firmware endpoint: request checks in ThingSpace's order, the documented
 //! error bodies, and the 200 answer in its documented shape or in the variant spellings.
 
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use axum::body::to_bytes;
 use axum::extract::{Path, Request, State};
@@ -14,7 +14,7 @@ use serde_json::Value;
 use crate::devices::{self, DeviceOutcome};
 use crate::faults::{Fault, Latency, Omission, NOT_JSON_PAGE};
 use crate::request_log::RequestRecord;
-use crate::{server, timefmt, App, EmulatorState};
+use crate::{rate_limit, server, timefmt, App, EmulatorState};
 
 /// At most this many devices per request (SDK docs).
 pub const MAX_DEVICES: usize = 100;
@@ -516,8 +516,10 @@ fn to_json(value: &impl Serialize) -> String {
     serde_json::to_string(value).expect("answer types always serialize")
 }
 
-/// `PUT /api/fota/v3/firmware/{acc}/devices`: logs the request, applies the global latency and
-/// the first fault rule that applies, then answers.
+/// `PUT /api/fota/v3/firmware/{acc}/devices`: logs the request; takes a token from the
+/// account's rate limit, as the gateway does before anything else, or throttles it; applies the
+/// global latency and the first fault rule that applies (a throttled request reaches none), then
+/// answers.
 pub(crate) async fn synchronize(
     State(app): State<App>,
     Path(account): Path<String>,
@@ -525,27 +527,44 @@ pub(crate) async fn synchronize(
 ) -> Response {
     let (parts, body) = request.into_parts();
     let body = to_bytes(body, BODY_LIMIT).await.unwrap_or_default();
-    let (seq, delay, fault) = {
+    let (seq, delay, verdict) = {
         let mut guard = app.state();
         let state = &mut *guard;
         let mut record = RequestRecord::new(&parts, Some(&account), &body);
         let mut delay = state.latency.delay(&mut state.jitter);
-        let fault = state.rules.pick(&account).map(|(id, rule)| {
-            record.rule_id = Some(id);
-            record.fault = Some(rule.kind_name());
-            rule.fault.clone()
-        });
-        if let Some(Fault::Latency { ms, jitter_ms }) = fault {
+        let verdict = match state.limiter.take(&account, Instant::now()) {
+            Err(wait) => {
+                record.fault = Some(rate_limit::FAULT_NAME.into());
+                Verdict::Throttled(wait)
+            }
+            Ok(()) => Verdict::Pass(state.rules.pick(&account).map(|(id, rule)| {
+                record.rule_id = Some(id);
+                record.fault = Some(rule.kind_name());
+                rule.fault.clone()
+            })),
+        };
+        if let Verdict::Pass(Some(Fault::Latency { ms, jitter_ms })) = verdict {
             delay += Latency { ms, jitter_ms }.delay(&mut state.jitter);
         }
-        (log(state, record), delay, fault)
+        (log(state, record), delay, verdict)
     };
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
-    let response = respond(fault, &parts.headers, &account, &body).await;
+    let response = match verdict {
+        Verdict::Throttled(wait) => rate_limit::throttled(wait, SystemTime::now()).into_response(),
+        Verdict::Pass(fault) => respond(fault, &parts.headers, &account, &body).await,
+    };
     finish(&app, seq, &response);
     response
+}
+
+/// What becomes of a request once it arrives.
+enum Verdict {
+    /// Over the account's rate limit: a token comes after this long.
+    Throttled(Duration),
+    /// Let through, with the fault rule that applies to it, if any.
+    Pass(Option<Fault>),
 }
 
 /// Any other path under the API base, or another method on the endpoint: the gateway's 404.

@@ -9,6 +9,7 @@ mod cors;
 pub mod devices;
 pub mod faults;
 pub mod fota;
+pub mod rate_limit;
 mod request_log;
 mod server;
 mod statics;
@@ -29,6 +30,7 @@ use tokio::task::JoinHandle;
 
 pub use devices::{outcome, DeviceOutcome};
 pub use faults::{FaultRule, Latency};
+pub use rate_limit::RateLimit;
 pub use request_log::RequestRecord;
 pub use statics::{csp_source, mount_path, Csp, LOOPBACK_CONNECT_SRC};
 pub use timefmt::HttpDateFormat;
@@ -58,6 +60,9 @@ pub struct Config {
     pub latency: Latency,
     /// Fault rules in force from the start, in order.
     pub faults: Vec<FaultRule>,
+    /// The account's rate limit in force from the start (a token bucket per account); `None`
+    /// lets every request through.
+    pub rate_limit: Option<RateLimit>,
     /// Keeps connections open between requests (see `server`: off for fault tests).
     pub keep_alive: bool,
 }
@@ -72,6 +77,7 @@ impl Default for Config {
             allowed_origins: DEFAULT_ORIGINS.map(String::from).to_vec(),
             latency: Latency::default(),
             faults: Vec::new(),
+            rate_limit: None,
             keep_alive: false,
         }
     }
@@ -135,12 +141,14 @@ pub(crate) struct EmulatorState {
     pub log: Vec<RequestRecord>,
     pub latency: Latency,
     pub jitter: faults::Jitter,
+    pub limiter: rate_limit::Limiter,
 }
 
 impl App {
     fn new(config: Config) -> Self {
         let mut state = EmulatorState {
             latency: config.latency,
+            limiter: rate_limit::Limiter::new(config.rate_limit),
             ..EmulatorState::default()
         };
         for rule in config.faults {

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use fota_emulator::{csp_source, mount_path, start, Config, Csp, FaultRule};
+use fota_emulator::{csp_source, mount_path, start, Config, Csp, FaultRule, RateLimit};
 
 const USAGE: &str = "\
 Usage: fota-emulator [OPTIONS]
@@ -31,6 +31,13 @@ Options:
                        default: http://127.0.0.1:8080 and http://localhost:8080)
   --latency-ms N       delay every FOTA answer by N ms
   --jitter-ms N        plus up to N ms more
+  --rate-limit rps=R:burst=B
+                       throttle each account as ThingSpace's gateway does: a token bucket
+                       of B requests (default: R rounded up) refilled at R a second (R may
+                       be a fraction, e.g. 0.5); over it, 429 fault 900800 \"Message
+                       throttled out\" with Retry-After in whole seconds until a token is
+                       back (at least 1). Counts FOTA API requests only, e.g.
+                       --rate-limit rps=10:burst=20
   --fault SPEC         a fault rule, KIND(:KEY=VALUE)* (repeatable, applied in order), e.g.
                        503:times=1:skip=1   429:retry-after=2   drop:share=0.25
                        omit:account=0000123456-00001   latency:ms=2000   hang:times=1
@@ -82,6 +89,7 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
             "--latency-ms" => config.latency.ms = number(&flag, &value()?)?,
             "--jitter-ms" => config.latency.jitter_ms = number(&flag, &value()?)?,
             "--fault" => config.faults.push(FaultRule::parse(&value()?)?),
+            "--rate-limit" => config.rate_limit = Some(named(&flag, RateLimit::parse(&value()?))?),
             _ => return Err(format!("unknown argument `{flag}`")),
         }
     }
@@ -199,6 +207,7 @@ mod tests {
             ["http://127.0.0.1:8080", "http://localhost:8080"]
         );
         assert!(config.faults.is_empty());
+        assert_eq!(config.rate_limit, None);
         assert!(config.mounts.is_empty());
         assert_eq!(config.csp, Some(Csp::default()));
         assert!(
@@ -226,9 +235,11 @@ mod tests {
             "--fault",
             "variant:keys=documented:time=go-zero:every=2:numeric-id=true",
             "--keep-alive",
+            "--rate-limit=rps=10:burst=20",
         ])
         .unwrap();
         assert!(config.keep_alive);
+        assert_eq!(config.rate_limit, RateLimit::new(10.0, Some(20)).ok());
         assert_eq!(config.port, 0);
         assert_eq!(config.serve_dir, Some(PathBuf::from("dist")));
         assert_eq!(
@@ -286,6 +297,11 @@ mod tests {
             ),
             (&["--frame-ancestors"], "needs a value"),
             (&["--no-csp=yes"], "unknown argument"),
+            (
+                &["--rate-limit", "rps=0"],
+                "--rate-limit: rate limit `rps=0`",
+            ),
+            (&["--rate-limit", "10"], "KEY=VALUE"),
         ] {
             let error = run(args).unwrap_err();
             assert!(error.contains(needle), "{args:?}: {error}");

@@ -356,18 +356,6 @@ async fn documented_errors_come_on_demand() {
     assert_next_sync_succeeds(emulator.addr()).await;
 }
 
-async fn statuses(emulator: &fota_emulator::Emulator, account: &str, n: usize) -> Vec<u16> {
-    let mut statuses = Vec::new();
-    for _ in 0..n {
-        statuses.push(
-            synchronize(emulator.addr(), account, &[IMEI_A])
-                .await
-                .status,
-        );
-    }
-    statuses
-}
-
 #[tokio::test]
 async fn the_second_batch_gets_a_503_then_all_succeed() {
     let emulator = emulator().await;

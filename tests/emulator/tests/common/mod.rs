@@ -188,6 +188,19 @@ pub async fn put_from(emulator: &fota_emulator::Emulator, origin: &str) -> Reply
     .unwrap()
 }
 
+/// The statuses of `n` valid syncs of `account`, one after the other.
+pub async fn statuses(emulator: &Emulator, account: &str, n: usize) -> Vec<u16> {
+    let mut statuses = Vec::new();
+    for _ in 0..n {
+        statuses.push(
+            synchronize(emulator.addr(), account, &[IMEI_A])
+                .await
+                .status,
+        );
+    }
+    statuses
+}
+
 /// Asserts that the next sync is answered normally (200): the fault rules before it are spent.
 pub async fn assert_next_sync_succeeds(addr: SocketAddr) {
     assert_eq!(synchronize(addr, ACCOUNT, &[IMEI_A]).await.status, 200);
