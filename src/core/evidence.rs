@@ -494,6 +494,42 @@ mod tests {
         assert_eq!(json["requests"][1]["answer"], "<html>Bad gateway</html>");
     }
 
+    /// The text itself, to the byte: compact, keys in the documented order, texts escaped as
+    /// RFC 8259 says, integers only.
+    #[test]
+    fn the_json_is_compact_text_in_the_documented_key_order() {
+        let devices = [imei(0)];
+        let outcomes = [Outcome::Error("HTTP \"502\"".into())];
+        let requests = [RequestRecord {
+            attempt: 1,
+            status: Some(502),
+            duration_ms: 12.4,
+            ..RequestRecord::default()
+        }
+        .with_answer("<html>\n</html>")];
+        let export = JsonExport {
+            account: "0000123456-00001",
+            api_base_url: "api/fota/v3",
+            run: RunSettings::default(),
+            request_timeout_ms: 30_000,
+            exported_at_ms: 1_795_656_264_500.0,
+            devices: &devices,
+            outcomes: &outcomes,
+            requests_per_device: &[1],
+            requests: &requests,
+        };
+        assert_eq!(
+            result_json(&export),
+            concat!(
+                r#"{"format":"fota-sync-results","version":1,"exportedAt":"2026-11-26T01:24:24.500Z","#,
+                r#""settings":{"account":"0000123456-00001","apiBaseUrl":"api/fota/v3","batchSize":100,"concurrency":4,"maxAttempts":4,"requestTimeoutMs":30000},"#,
+                r#""summary":{"total":1,"succeeded":0,"failed":0,"noResult":0,"error":1,"notSent":0,"waiting":0},"#,
+                r#""devices":[{"imei":"000000000000000","outcome":"error","status":null,"reason":"HTTP \"502\"","firmwareVersion":null,"updated":null,"requests":1}],"#,
+                r#""requests":[{"batch":0,"attempt":1,"devices":0,"status":502,"durationMs":12,"startedAt":"1970-01-01T00:00:00.000Z","answer":"<html>\n</html>","cut":false}]}"#,
+            )
+        );
+    }
+
     #[test]
     fn the_check_catches_what_the_schema_forbids() {
         let mut json = sample(&[Outcome::NotSent], &[]);
