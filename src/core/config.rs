@@ -1,7 +1,7 @@
 //! Runtime configuration read from `config.json` beside `index.html`, and the API base URL rules.
 //!
 //! Every key is optional, and one bad key costs only that key: the file is read with serde's
-//! derive into fields that take any JSON value ([`Field`]), then [`RawConfig::validate`]
+//! derive into a [`RawConfig`] whose fields take any JSON value, then [`RawConfig::validate`]
 //! checks each key on its own, keeps every valid one and names each bad one ([`KeyError`]).
 //! A hand-edited file is read as people write it: a byte-order mark, CRLF line ends, `//` and
 //! `/* */` comments, a trailing comma, a whole number written as `30000.0`.
@@ -70,93 +70,27 @@ impl Default for AppConfig {
     }
 }
 
-/// A key's value as the file gives it: `None` when missing or `null` (both mean the default),
-/// else the value read as `T` or, when it is not one, the value itself for the message. Never
-/// fails, so that one bad key does not fail the whole file.
-#[derive(Debug)]
-pub struct Field<T>(Option<Result<T, Value>>);
-
-impl<T> Default for Field<T> {
-    fn default() -> Self {
-        Field(None)
-    }
-}
-
-impl<'de, T: FromValue> Deserialize<'de> for Field<T> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = Value::deserialize(deserializer)?;
-        if value.is_null() {
-            return Ok(Field(None));
-        }
-        Ok(Field(Some(T::from_value(&value).ok_or(value))))
-    }
-}
-
-/// A key's type, read from the JSON value the file gives, `None` when it is not one. (serde's
-/// own readers would bring their error messages, float formatting among them, about 20 KB of
-/// the bundle, for errors this module words itself.)
-pub trait FromValue: Sized {
-    fn from_value(value: &Value) -> Option<Self>;
-}
-
-impl FromValue for String {
-    fn from_value(value: &Value) -> Option<Self> {
-        value.as_str().map(str::to_owned)
-    }
-}
-
-impl FromValue for Map<String, Value> {
-    fn from_value(value: &Value) -> Option<Self> {
-        value.as_object().cloned()
-    }
-}
-
-/// A whole number, also when written with a zero fraction (`30000.0`, `3e4`), as editors and
-/// generators write numbers; negative and huge ones are kept so that the message can name them.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Whole(f64);
-
-impl FromValue for Whole {
-    fn from_value(value: &Value) -> Option<Self> {
-        value
-            .as_f64()
-            .filter(|n| n.fract() == 0.0 && n.is_finite())
-            .map(Whole)
-    }
-}
-
-impl Whole {
-    /// The number when it lies in `min..=max`.
-    fn within(self, min: u32, max: u32) -> Option<u32> {
-        (f64::from(min)..=f64::from(max))
-            .contains(&self.0)
-            .then_some(self.0 as u32)
-    }
-
-    /// The number in words for a message, without float formatting: `-3`, or `a number past
-    /// 4294967295` for one that no key takes.
-    fn words(self) -> String {
-        if self.0.abs() < 1e15 {
-            format!("{}", self.0 as i64)
-        } else {
-            format!("a number past {}", u32::MAX)
-        }
-    }
-}
-
-/// `config.json` as read, each key still unchecked (`camelCase` keys, as in the README).
+/// `config.json` as read (`camelCase` keys, as in the README), each key still unchecked: any
+/// JSON value, `None` when missing or `null` (both mean the default). Every field takes any
+/// value, so that one bad key does not fail the whole file; [`RawConfig::validate`] checks
+/// them. (serde's readers of typed fields would bring their error messages, float formatting
+/// among them, for errors this module words itself.)
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct RawConfig {
-    pub api_base_url: Field<String>,
-    pub request_timeout_ms: Field<Whole>,
-    pub batch_size: Field<Whole>,
-    pub concurrency: Field<Whole>,
-    pub max_attempts: Field<Whole>,
-    pub allowed_parent_origins: Field<Origins>,
-    pub theme: Field<RawTheme>,
-    pub stale_after_days: Field<Whole>,
-    pub history_limit: Field<Whole>,
+    /// Text: [`ApiBase::parse`].
+    pub api_base_url: Option<Value>,
+    /// The whole numbers: also when written with a zero fraction (`30000.0`, `3e4`).
+    pub request_timeout_ms: Option<Value>,
+    pub batch_size: Option<Value>,
+    pub concurrency: Option<Value>,
+    pub max_attempts: Option<Value>,
+    /// A list of origins, or one origin written without the brackets.
+    pub allowed_parent_origins: Option<Value>,
+    /// An object: `colorScheme` (text) and `properties` (an object of texts).
+    pub theme: Option<Value>,
+    pub stale_after_days: Option<Value>,
+    pub history_limit: Option<Value>,
 }
 
 /// The keys [`RawConfig`] reads, for naming a misspelt one.
@@ -171,43 +105,6 @@ pub const KEYS: [&str; 9] = [
     "staleAfterDays",
     "historyLimit",
 ];
-
-/// `theme` as read.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct RawTheme {
-    pub color_scheme: Field<String>,
-    pub properties: Field<Map<String, Value>>,
-}
-
-/// `allowedParentOrigins`: a list, or one origin written without the brackets.
-#[derive(Debug)]
-pub enum Origins {
-    List(Vec<String>),
-    One(String),
-}
-
-impl FromValue for Origins {
-    fn from_value(value: &Value) -> Option<Self> {
-        match value {
-            Value::String(one) => Some(Origins::One(one.clone())),
-            Value::Array(list) => list
-                .iter()
-                .map(String::from_value)
-                .collect::<Option<_>>()
-                .map(Origins::List),
-            _ => None,
-        }
-    }
-}
-
-impl FromValue for RawTheme {
-    fn from_value(value: &Value) -> Option<Self> {
-        value
-            .is_object()
-            .then(|| RawTheme::deserialize(value.clone()).unwrap_or_default())
-    }
-}
 
 /// What is wrong with one key; the key's other siblings still apply.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -354,20 +251,27 @@ pub fn check_answer(
     Ok(())
 }
 
-/// What a JSON value is, in words, for a message: `the text "50"`, `the number 1.5`, `a list`.
+/// What a JSON value is, in words, for a message: `the text "50"`, `-3`, `a list`. A number is
+/// written without float formatting: a whole one as an integer (`30000.0` as `30000`), one past
+/// what any key takes or with a fraction in words.
 fn quote(value: &Value) -> String {
     match value {
         Value::Null => "null".into(),
         Value::Bool(b) => format!("{b}"),
-        Value::Number(n) => match (n.as_i64(), n.as_u64()) {
-            (Some(i), _) => format!("{i}"),
-            (_, Some(u)) => format!("{u}"),
+        Value::Number(n) => match n.as_f64() {
+            Some(n) if n.fract() == 0.0 && n.abs() < 1e15 => format!("{}", n as i64),
+            Some(n) if n.fract() == 0.0 => format!("a number past {}", u32::MAX),
             _ => "a number with a fraction".into(),
         },
-        Value::String(s) => format!("the text \"{}\"", super::shorten(s, 60)),
+        Value::String(s) => quote_text(s),
         Value::Array(_) => "a list".into(),
         Value::Object(_) => "an object".into(),
     }
+}
+
+/// `the text "..."`, cut at 60 characters.
+fn quote_text(text: &str) -> String {
+    format!("the text \"{}\"", super::shorten(text, 60))
 }
 
 /// The known key that `key` most likely means: the same but for case, `_`, `-` or spaces, or
@@ -567,245 +471,217 @@ fn is_comment_key(key: &str) -> bool {
     key == "$schema" || key.starts_with(['/', '_', '#'])
 }
 
+/// Each key's problems, gathered while [`RawConfig::validate`] checks the keys one by one.
+#[derive(Default)]
+struct Problems(Vec<KeyError>);
+
+impl Problems {
+    /// Names `key` as `expected` but `found` (in words).
+    fn invalid(&mut self, key: &str, expected: String, found: String) {
+        self.0.push(KeyError {
+            key: key.to_owned(),
+            problem: KeyProblem::Invalid { expected, found },
+        });
+    }
+
+    /// A whole number in `min..=max` (also written as `30000.0`), or `None` when `value` is
+    /// missing or, with the problem named, not one.
+    fn whole(
+        &mut self,
+        key: &str,
+        value: &Option<Value>,
+        min: u32,
+        max: u32,
+        unit: &str,
+    ) -> Option<u32> {
+        let value = value.as_ref()?;
+        let n = value.as_f64().unwrap_or(f64::NAN);
+        if n.fract() == 0.0 && (f64::from(min)..=f64::from(max)).contains(&n) {
+            return Some(n as u32);
+        }
+        self.invalid(
+            key,
+            format!("a whole number{unit} from {min} to {max}"),
+            quote(value),
+        );
+        None
+    }
+}
+
 impl RawConfig {
     /// Checks each key on its own: the valid ones apply, every other takes its default and is
     /// named, in [`KEYS`] order.
     pub fn validate(self) -> (AppConfig, Vec<KeyError>) {
-        let mut problems = Vec::new();
+        let mut problems = Problems::default();
+        let p = &mut problems;
         let defaults = AppConfig::default();
-        let api_base_url = take(
-            &mut problems,
-            "apiBaseUrl",
-            field(&self.api_base_url, "a URL in quotes", |url| {
-                ApiBase::parse(url)
-                    .map(|base| base.as_str().to_owned())
-                    .map_err(|e| {
-                        (
-                            format!("a usable URL ({e})"),
-                            quote(&Value::String(url.clone())),
-                        )
-                    })
-            }),
-        )
-        .unwrap_or(defaults.api_base_url);
-        let number = |field: &Field<Whole>, min: u32, max: u32, unit: &str| {
-            let expected = format!("a whole number{unit} from {min} to {max}");
-            self::field(field, &expected, |n| {
-                n.within(min, max)
-                    .ok_or_else(|| (expected.clone(), n.words()))
-            })
-        };
-        let request_timeout_ms = take(
-            &mut problems,
-            "requestTimeoutMs",
-            number(&self.request_timeout_ms, 1, u32::MAX, " of milliseconds"),
-        )
-        .unwrap_or(defaults.request_timeout_ms);
-        let batch_size = take(
-            &mut problems,
-            "batchSize",
-            number(&self.batch_size, 1, MAX_DEVICES_PER_REQUEST as u32, ""),
-        )
-        .map_or(defaults.run.batch_size, |n| n as usize);
-        let concurrency = take(
-            &mut problems,
-            "concurrency",
-            number(&self.concurrency, 1, MAX_CONCURRENCY as u32, ""),
-        )
-        .map_or(defaults.run.concurrency, |n| n as usize);
-        let max_attempts = take(
-            &mut problems,
-            "maxAttempts",
-            number(&self.max_attempts, 1, MAX_ATTEMPTS, ""),
-        )
-        .unwrap_or(defaults.run.max_attempts);
-        let allowed_parent_origins = match &self.allowed_parent_origins.0 {
-            None => Vec::new(),
-            Some(Ok(Origins::One(origin))) if is_origin(origin.trim()) => {
-                problems.push(KeyError {
-                    key: "allowedParentOrigins".into(),
-                    problem: KeyProblem::ReadAs(format!(
-                        "should be a list ([\"{}\"]): read as a list of that one origin",
-                        origin.trim()
-                    )),
-                });
-                vec![origin.trim().to_owned()]
-            }
-            Some(Ok(Origins::List(list))) => {
-                let mut origins = Vec::new();
-                for origin in list {
-                    if is_origin(origin.trim()) {
-                        origins.push(origin.trim().to_owned());
-                    } else {
-                        problems.push(KeyError {
-                            key: "allowedParentOrigins".into(),
-                            problem: KeyProblem::Invalid {
-                                expected: "a list of origins like https://portal.example.com (scheme and host, no path)".into(),
-                                found: quote(&Value::String(origin.clone())),
-                            },
-                        });
-                    }
+        let api_base_url = match &self.api_base_url {
+            None => None,
+            Some(Value::String(url)) => match ApiBase::parse(url) {
+                Ok(base) => Some(base.as_str().to_owned()),
+                Err(e) => {
+                    p.invalid("apiBaseUrl", format!("a usable URL ({e})"), quote_text(url));
+                    None
                 }
-                origins
-            }
-            Some(Ok(Origins::One(origin))) => {
-                problems.push(KeyError {
-                    key: "allowedParentOrigins".into(),
-                    problem: KeyProblem::Invalid {
-                        expected: "a list of origins like [\"https://portal.example.com\"]".into(),
-                        found: quote(&Value::String(origin.clone())),
-                    },
-                });
-                Vec::new()
-            }
-            Some(Err(found)) => {
-                problems.push(KeyError {
-                    key: "allowedParentOrigins".into(),
-                    problem: KeyProblem::Invalid {
-                        expected: "a list of origins like [\"https://portal.example.com\"]".into(),
-                        found: quote(found),
-                    },
-                });
-                Vec::new()
+            },
+            Some(other) => {
+                p.invalid("apiBaseUrl", "a URL in quotes".into(), quote(other));
+                None
             }
         };
-        let theme = match &self.theme.0 {
+        let request_timeout_ms = p.whole(
+            "requestTimeoutMs",
+            &self.request_timeout_ms,
+            1,
+            u32::MAX,
+            " of milliseconds",
+        );
+        let batch_size = p.whole(
+            "batchSize",
+            &self.batch_size,
+            1,
+            MAX_DEVICES_PER_REQUEST as u32,
+            "",
+        );
+        let concurrency = p.whole(
+            "concurrency",
+            &self.concurrency,
+            1,
+            MAX_CONCURRENCY as u32,
+            "",
+        );
+        let max_attempts = p.whole("maxAttempts", &self.max_attempts, 1, MAX_ATTEMPTS, "");
+        let allowed_parent_origins = origins(p, self.allowed_parent_origins);
+        let theme = match &self.theme {
             None => Theme::default(),
-            Some(Ok(theme)) => theme.validate(&mut problems),
-            Some(Err(found)) => {
-                problems.push(KeyError {
-                    key: "theme".into(),
-                    problem: KeyProblem::Invalid {
-                        expected: "an object ({\"colorScheme\": \"dark\"})".into(),
-                        found: quote(found),
-                    },
-                });
+            Some(Value::Object(theme)) => Theme {
+                color_scheme: color_scheme(p, theme.get("colorScheme")),
+                properties: theme_properties(p, theme.get("properties")),
+            },
+            Some(other) => {
+                p.invalid(
+                    "theme",
+                    "an object ({\"colorScheme\": \"dark\"})".into(),
+                    quote(other),
+                );
                 Theme::default()
             }
         };
-        let stale_after_days = take(
-            &mut problems,
+        let stale_after_days = p.whole(
             "staleAfterDays",
-            number(
-                &self.stale_after_days,
-                0,
-                u32::MAX,
-                " of days (0 turns the check off)",
-            ),
-        )
-        .unwrap_or(defaults.stale_after_days);
-        let history_limit = take(
-            &mut problems,
+            &self.stale_after_days,
+            0,
+            u32::MAX,
+            " of days (0 turns the check off)",
+        );
+        let history_limit = p.whole(
             "historyLimit",
-            number(
-                &self.history_limit,
-                0,
-                u32::MAX,
-                " of runs (0 stores nothing)",
-            ),
-        )
-        .unwrap_or(defaults.history_limit);
+            &self.history_limit,
+            0,
+            u32::MAX,
+            " of runs (0 stores nothing)",
+        );
         let config = AppConfig {
-            api_base_url,
-            request_timeout_ms,
+            api_base_url: api_base_url.unwrap_or(defaults.api_base_url),
+            request_timeout_ms: request_timeout_ms.unwrap_or(defaults.request_timeout_ms),
             run: RunSettings {
-                batch_size,
-                concurrency,
-                max_attempts,
+                batch_size: batch_size.map_or(defaults.run.batch_size, |n| n as usize),
+                concurrency: concurrency.map_or(defaults.run.concurrency, |n| n as usize),
+                max_attempts: max_attempts.unwrap_or(defaults.run.max_attempts),
                 ..defaults.run
             },
             allowed_parent_origins,
             theme,
-            stale_after_days,
-            history_limit,
+            stale_after_days: stale_after_days.unwrap_or(defaults.stale_after_days),
+            history_limit: history_limit.unwrap_or(defaults.history_limit),
         };
-        (config, problems)
+        (config, problems.0)
     }
 }
 
-/// A field checked by `valid`: `None` when missing, else the value or what was expected and
-/// what the file has, in words.
-fn field<T, U>(
-    field: &Field<T>,
-    expected: &str,
-    valid: impl Fn(&T) -> Result<U, (String, String)>,
-) -> Option<Result<U, (String, String)>> {
-    match &field.0 {
-        None => None,
-        Some(Err(found)) => Some(Err((expected.to_owned(), quote(found)))),
-        Some(Ok(v)) => Some(valid(v)),
-    }
-}
-
-/// The value of a checked field, or `None` with its problem added to `problems`.
-fn take<U>(
-    problems: &mut Vec<KeyError>,
-    key: &str,
-    checked: Option<Result<U, (String, String)>>,
-) -> Option<U> {
-    match checked? {
-        Ok(value) => Some(value),
-        Err((expected, found)) => {
-            problems.push(KeyError {
-                key: key.to_owned(),
-                problem: KeyProblem::Invalid { expected, found },
+/// `allowedParentOrigins`: the valid origins of the list, each other one named; one origin
+/// without the list's brackets is read as a list of it, and said so.
+fn origins(p: &mut Problems, value: Option<Value>) -> Vec<String> {
+    const KEY: &str = "allowedParentOrigins";
+    const LIST: &str = "a list of origins like [\"https://portal.example.com\"]";
+    match value {
+        None => Vec::new(),
+        Some(Value::String(one)) if is_origin(one.trim()) => {
+            let one = one.trim().to_owned();
+            p.0.push(KeyError {
+                key: KEY.into(),
+                problem: KeyProblem::ReadAs(format!(
+                    "should be a list ([\"{one}\"]): read as a list of that one origin"
+                )),
             });
-            None
+            vec![one]
+        }
+        Some(Value::Array(list)) if list.iter().all(Value::is_string) => list
+            .iter()
+            .filter_map(Value::as_str)
+            .filter_map(|origin| {
+                let trimmed = origin.trim();
+                if is_origin(trimmed) {
+                    return Some(trimmed.to_owned());
+                }
+                p.invalid(
+                    KEY,
+                    "a list of origins like https://portal.example.com (scheme and host, no path)"
+                        .into(),
+                    quote_text(origin),
+                );
+                None
+            })
+            .collect(),
+        Some(other) => {
+            p.invalid(KEY, LIST.into(), quote(&other));
+            Vec::new()
         }
     }
 }
 
-impl RawTheme {
-    fn validate(&self, problems: &mut Vec<KeyError>) -> Theme {
-        let color_scheme = match &self.color_scheme.0 {
-            None => ColorScheme::Auto,
-            Some(Ok(s)) if s.trim() == "auto" => ColorScheme::Auto,
-            Some(Ok(s)) if s.trim() == "light" => ColorScheme::Light,
-            Some(Ok(s)) if s.trim() == "dark" => ColorScheme::Dark,
-            Some(found) => {
-                let found = match found {
-                    Ok(s) => quote(&Value::String(s.clone())),
-                    Err(v) => quote(v),
-                };
-                problems.push(KeyError {
-                    key: "theme.colorScheme".into(),
-                    problem: KeyProblem::Invalid {
-                        expected: "\"light\", \"dark\" or \"auto\"".into(),
-                        found,
-                    },
-                });
-                ColorScheme::Auto
-            }
-        };
-        // In name order: serde_json's map is sorted (its `preserve_order` is off).
-        let mut properties = Vec::new();
-        match &self.properties.0 {
-            None => {}
-            Some(Ok(map)) => {
-                for (name, value) in map {
-                    match theme_property(name, value.as_str()) {
-                        Ok(property) => properties.push(property),
-                        Err(expected) => problems.push(KeyError {
-                            key: format!("theme.properties.{name}"),
-                            problem: KeyProblem::Invalid {
-                                expected,
-                                found: quote(value),
-                            },
-                        }),
-                    }
-                }
-            }
-            Some(Err(found)) => problems.push(KeyError {
-                key: "theme.properties".into(),
-                problem: KeyProblem::Invalid {
-                    expected: "an object ({\"accent\": \"#0a58ca\"})".into(),
-                    found: quote(found),
-                },
-            }),
+/// `theme.colorScheme`: `light`, `dark` or `auto` (the default, also when missing or `null`).
+fn color_scheme(p: &mut Problems, value: Option<&Value>) -> ColorScheme {
+    let Some(value) = value.filter(|v| !v.is_null()) else {
+        return ColorScheme::Auto;
+    };
+    match value.as_str().map(str::trim) {
+        Some("auto") => ColorScheme::Auto,
+        Some("light") => ColorScheme::Light,
+        Some("dark") => ColorScheme::Dark,
+        _ => {
+            p.invalid(
+                "theme.colorScheme",
+                "\"light\", \"dark\" or \"auto\"".into(),
+                quote(value),
+            );
+            ColorScheme::Auto
         }
-        Theme {
-            color_scheme,
-            properties,
+    }
+}
+
+/// `theme.properties`, in name order (serde_json's map is sorted: its `preserve_order` is off);
+/// each bad property is named on its own.
+fn theme_properties(p: &mut Problems, value: Option<&Value>) -> Vec<(String, String)> {
+    match value {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Object(map)) => map
+            .iter()
+            .filter_map(|(name, value)| match theme_property(name, value.as_str()) {
+                Ok(property) => Some(property),
+                Err(expected) => {
+                    p.invalid(&format!("theme.properties.{name}"), expected, quote(value));
+                    None
+                }
+            })
+            .collect(),
+        Some(other) => {
+            p.invalid(
+                "theme.properties",
+                "an object ({\"accent\": \"#0a58ca\"})".into(),
+                quote(other),
+            );
+            Vec::new()
         }
     }
 }
@@ -1101,6 +977,26 @@ mod tests {
         let huge = AppConfig::read(r#"{"requestTimeoutMs": 1e12, "batchSize": 1e300}"#).unwrap();
         assert_eq!(huge.config, AppConfig::default());
         assert_eq!(huge.problems.len(), 2);
+    }
+
+    /// Numbers are quoted in words without float formatting: a whole one as an integer, one
+    /// with a fraction or past every key's range in words.
+    #[test]
+    fn numbers_are_named_as_written_without_float_formatting() {
+        let read = AppConfig::read(
+            r#"{"batchSize": 1.5, "concurrency": 1e300, "maxAttempts": -3.0, "apiBaseUrl": 7}"#,
+        )
+        .unwrap();
+        let shown: Vec<String> = read.problems.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            shown,
+            [
+                "apiBaseUrl must be a URL in quotes, not 7: the default is used",
+                "batchSize must be a whole number from 1 to 100, not a number with a fraction: the default is used",
+                "concurrency must be a whole number from 1 to 16, not a number past 4294967295: the default is used",
+                "maxAttempts must be a whole number from 1 to 10, not -3: the default is used",
+            ]
+        );
     }
 
     /// Files as people edit them by hand: a byte-order mark (Notepad), CRLF, comments,
