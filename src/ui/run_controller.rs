@@ -1,11 +1,11 @@
 //! The result set on screen and the run over it, with their one owner, [`RunController`].
 //!
-//! The controller holds two things: the set on screen ([`Shown`]: its rows, where it is stored,
+//! The controller holds two things: the set on screen (`Shown`: its rows, where it is stored,
 //! what changed since the views and storage looked) and, once one was started over it, the
-//! latest run ([`ActiveRun`]: the sans-IO [`SyncRun`] with its requests and timer). A set read
+//! latest run (`ActiveRun`: the sans-IO [`SyncRun`] with its requests and timer). A set read
 //! back from storage is shown with no run. How a run starts, retries, syncs a group again and
-//! resumes, with the form's checks, is in [`launch`]; what happens when an answer arrives is in
-//! [`active_run`].
+//! resumes, with the form's checks, is in `run_controller/launch.rs`; what happens when an
+//! answer arrives is in `run_controller/active_run.rs`.
 //!
 //! The engine's state is the only state: progress, error and "running" are read from the
 //! [`SyncRun`], the rows and the summary from the [`ResultSet`] its outcomes are written into,
@@ -251,7 +251,8 @@ impl RunController {
 
     /// Shows a new run and sends its first requests: over a new result set, or over devices of
     /// the set on screen when `into_current_set` (their outcomes wait again; the others keep
-    /// theirs). Ignored while a run goes. Unchecked: the page starts runs through [`launch`].
+    /// theirs). Ignored while a run goes. Unchecked: the page's buttons start runs through
+    /// [`RunController::synchronize`] and its siblings, which check the form first.
     pub fn start(&self, request: RunRequest) {
         if self.running_untracked() {
             return;

@@ -1,4 +1,5 @@
-//! The form: account, IMEIs, tokens and base URL; Synchronize validates it and runs the sync.
+//! The form: account, IMEIs, tokens and base URL, and the run's buttons; the run controller
+//! checks the form when one is pressed, and the alert says what to fix.
 
 use leptos::either::Either;
 use leptos::html;
@@ -188,18 +189,18 @@ fn Tokens(tokens: TokenState) -> impl IntoView {
     }
 }
 
-/// The one place a failure is announced: the form's problems, or how the last run failed.
+/// The one place a failure is announced: what the form must fix, or how the last run failed.
 #[component]
 fn Alert() -> impl IntoView {
     let run = AppContext::expect().run;
-    let form_errors = run.problems();
+    let problems = run.problems();
     // Changes only when the error does: the alert is written, and announced, once per error,
     // not again at every answer of a run that goes on.
     let error = Memo::new(move |_| run.error());
     let paused = Memo::new(move |_| run.paused().is_some());
     // Either, not into_any(): an AnyView compiles a table of functions for each type.
     let content = move || {
-        let errors = form_errors.get();
+        let errors = problems.get();
         if !errors.is_empty() {
             return Some(Either::Left(view! {
                 <p class="headline">"Please check the form:"</p>
@@ -219,7 +220,7 @@ fn Alert() -> impl IntoView {
         })
     };
     view! {
-        <Show when=move || form_errors.with(|e| !e.is_empty()) || error.with(Option::is_some)>
+        <Show when=move || problems.with(|e| !e.is_empty()) || error.with(Option::is_some)>
             <div class="alert" role="alert">{content}</div>
         </Show>
     }
