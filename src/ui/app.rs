@@ -11,7 +11,7 @@ use super::portal::{
     apply_theme, ask_for_credentials, listen_for_handoff, report_result, TokenState,
 };
 use super::results_table::ResultsTable;
-use super::run_controller::RunController;
+use super::run_controller::{RunController, RunForm};
 use super::summary::RunSummary;
 use super::sync_form::SyncForm;
 use super::workbench::Workbench;
@@ -64,8 +64,13 @@ pub fn Console(
         tokens: TokenState::new(),
         run: run.unwrap_or_else(RunController::for_network),
         config: StoredValue::new(loaded),
-        sync_again: StoredValue::new_local(None),
     };
+    context.run.use_form(RunForm {
+        account: context.account,
+        base_url: context.base_url,
+        tokens: context.tokens,
+        config: context.config,
+    });
     let query = RwSignal::new(ViewQuery::default());
     provide_context(context);
     let copy_box = CopyBox::new();
@@ -85,7 +90,7 @@ pub fn Console(
         if let Ok((bearer_token, session_token)) =
             check_tokens(&handoff.bearer_token, &handoff.session_token)
         {
-            context.run.resume(Credentials {
+            context.run.resume_with(Credentials {
                 bearer_token,
                 session_token,
             });

@@ -1,16 +1,10 @@
 //! Shared state provided at the root: the runtime config and the current run.
 
-use std::rc::Rc;
-
 use leptos::prelude::*;
 
 use super::portal::TokenState;
 use super::run_controller::RunController;
 use crate::core::config::{AppConfig, ConfigError};
-use crate::core::imei::Imei;
-
-/// Starts a run over devices of the result set on screen, as Retry failed does; the form sets it.
-pub type SyncAgain = Rc<dyn Fn(Vec<Imei>)>;
 
 /// Configuration as loaded at start-up, with the note shown when the defaults had to be used.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,8 +39,6 @@ pub struct AppContext {
     /// The form's account and API base URL, which a portal may fill in.
     pub account: RwSignal<String>,
     pub base_url: RwSignal<String>,
-    /// "Sync again" on a group of the workbench: the form's launch, with its checks.
-    pub sync_again: StoredValue<Option<SyncAgain>, LocalStorage>,
 }
 
 impl AppContext {

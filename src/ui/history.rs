@@ -17,14 +17,13 @@ use leptos::task::spawn_local;
 use super::context::AppContext;
 use super::copy::copy_text;
 use super::download::save_text;
-use super::run_controller::{RunRequest, StoredSet};
+use super::run_controller::StoredSet;
 use super::workbench::{button, clear, clicked, el};
 use crate::core::autosave::{Autosave, Plan, SAVE_EVERY_MS};
 use crate::core::compare::{compare, Change, Side};
 use crate::core::export::{csv_of, file_name};
 use crate::core::form::check_tokens;
 use crate::core::results::ResultSet;
-use crate::core::run::SyncRun;
 use crate::core::stored::{beyond_limit, Unreadable};
 use crate::core::table_view::ViewQuery;
 use crate::core::thousands;
@@ -331,7 +330,7 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
     // Takes what is to be saved of the set on screen now; `now`: writes every waiting save at
     // once (the page is being hidden or left: a task later may never come).
     let save = move |now: bool| {
-        let Some((key, started_at, read_only)) = run.stored_identity() else {
+        let Some((key, started_at, read_only)) = run.stored_identity_untracked() else {
             return;
         };
         if read_only
@@ -349,7 +348,7 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
             return;
         }
         last_asked.set_value(js_sys::Date::now());
-        let (account, url) = run.request_target().unwrap_or_default();
+        let (account, url) = run.request_target_untracked().unwrap_or_default();
         let ended_at = run
             .times()
             .and_then(|(_, ended)| ended)
@@ -365,7 +364,7 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
                 return;
             }
         }
-        let taken = run.with_set(|s| {
+        let taken = run.with_set_untracked(|s| {
             let write = match plan {
                 Plan::Whole { with_devices } => Write::Whole {
                     columns: s.columns(),
@@ -495,7 +494,7 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
     Effect::new(move || {
         run.track();
         let wanted = run
-            .stored_identity()
+            .stored_identity_untracked()
             .filter(|(_, _, read_only)| !read_only && limit > 0 && run.running())
             .map(|(key, _, _)| key.to_string());
         let current = held.with_value(|h| h.as_ref().map(|(k, _)| k.clone()));
@@ -508,7 +507,9 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
         if let Some(key) = wanted {
             spawn_local(async move {
                 let lock = tabs::hold_run(&key).await;
-                let still = run.stored_identity().is_some_and(|(k, _, _)| *k == *key)
+                let still = run
+                    .stored_identity_untracked()
+                    .is_some_and(|(k, _, _)| *k == *key)
                     && run.running_untracked();
                 match (lock, still) {
                     (Some(lock), true) => {
@@ -524,7 +525,7 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
     // The newest set whose run was interrupted, unless it is the one on screen.
     let unfinished = move || {
         let on_screen = run.set_id();
-        let key = run.stored_identity().map(|(k, _, _)| k);
+        let key = run.stored_identity_untracked().map(|(k, _, _)| k);
         metas.with(|m| {
             m.iter()
                 .filter(|m| m.ended_at.is_none() && m.unreadable.is_none())
@@ -609,7 +610,10 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
             }
         };
         note.set(String::new());
-        let config = context.config.get_value().config;
+        let credentials = Credentials {
+            bearer_token,
+            session_token,
+        };
         let key = meta.key.clone();
         spawn_local(async move {
             let Some(lock) = tabs::hold_run(&key).await else {
@@ -622,22 +626,7 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
             }
             load(
                 meta,
-                Rc::new(move |stored: StoredSet| {
-                    let left = stored.set.unfinished();
-                    let (account, url) = (stored.account.clone(), stored.url.clone());
-                    run.show(stored, false);
-                    run.start(RunRequest {
-                        account,
-                        url,
-                        credentials: Credentials {
-                            bearer_token: bearer_token.clone(),
-                            session_token: session_token.clone(),
-                        },
-                        timeout_ms: config.request_timeout_ms,
-                        run: SyncRun::new(left, config.run),
-                        into_current_set: true,
-                    });
-                }),
+                Rc::new(move |stored: StoredSet| run.resume_stored(stored, credentials.clone())),
             );
         });
     };
@@ -657,7 +646,7 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
             before,
             Rc::new(move |stored: StoredSet| {
                 let groups = run
-                    .with_set(|after| {
+                    .with_set_untracked(|after| {
                         let groups = compare(Side::of(&stored.set), Side::of(after)).groups;
                         groups
                             .into_iter()
@@ -676,7 +665,7 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
     // The earlier finished set of the same account as the one on screen.
     let previous = move || {
         let (account, started) = (run.requested_account(), run.times()?.0);
-        let key = run.stored_identity().map(|(k, _, _)| k);
+        let key = run.stored_identity_untracked().map(|(k, _, _)| k);
         finished()
             .into_iter()
             .filter(|m| m.unreadable.is_none())
@@ -831,7 +820,7 @@ pub fn History(query: RwSignal<ViewQuery>) -> impl IntoView {
             };
             match g.only_before {
                 true => text(before),
-                false => run.with_set(text).unwrap_or_default(),
+                false => run.with_set_untracked(text).unwrap_or_default(),
             }
         };
         match (action.as_str(), meta, group) {

@@ -79,39 +79,6 @@ pub fn ImeiField(
         })
     };
     let origins = StoredValue::new(FieldOrigins::default());
-    let problems = move || {
-        // Imported entries are named by their file and its line while the field holds them.
-        let imported = text.with(|t| origins.with_value(|o| o.holds(t)));
-        list.with(|l| {
-            l.problems
-                .iter()
-                .take(PROBLEMS_SHOWN)
-                .map(|p| match imported {
-                    true => p.describe(&origins.with_value(|o| o.place(p.line))),
-                    false => p.to_string(),
-                })
-                .collect::<Vec<_>>()
-        })
-    };
-    let suggestions = move || {
-        list.with(|l| {
-            l.problems
-                .iter()
-                .filter(|p| p.suggestion().is_some())
-                .count()
-        })
-    };
-    let accept = move |_| {
-        let Some(field) = imei_textarea() else {
-            return;
-        };
-        let old = field.value();
-        let new = list.with_untracked(|l| accept_suggestions(&old, l));
-        origins.update_value(|o| o.follow(&old, &new));
-        field.set_value(&new);
-        text.set(new);
-    };
-    let hidden = move || list.with(|l| l.problems.len().saturating_sub(PROBLEMS_SHOWN));
     // A long list stays out of the layout until the user asks to see it.
     let show_long = RwSignal::new(false);
     let long = move || list.with(|l| l.entries > ENTRIES_SHOWN);
@@ -134,7 +101,6 @@ pub fn ImeiField(
         show_long.set(true);
         focus_later(|| imei_textarea().map(Into::into));
     };
-    let has_problems = move || list.with(|l| !l.problems.is_empty());
     let import_note = RwSignal::new(String::new());
     // The file picker, a file dropped on the field and a file pasted into it all end here.
     let start_import = move |file: web_sys::File| {
@@ -245,27 +211,74 @@ pub fn ImeiField(
                 />
                 "Include IMEIs that fail only the check digit"
             </label>
-            // Hidden rather than taken out of the page: a <Show> each costs the bundle more.
-            <button type="button" class="suggestions" on:click=accept hidden=move || suggestions() == 0>
-                {move || match suggestions() {
-                    1 => "Use the suggested IMEI".to_owned(),
-                    n => format!("Use the {n} suggested IMEIs"),
-                }}
-            </button>
-            <ul class="problems" aria-label="Problems" hidden=move || !has_problems()>
-                    // A list redrawn in place, not a keyed <For>: at most 100 lines of text, and the
-                    // keyed diff costs 3.5 KB of the brotli bundle.
-                    {move || {
-                        problems()
-                            .into_iter()
-                            .map(|problem| view! { <li>{problem}</li> })
-                            .collect_view()
-                    }}
-                    <li class="more" hidden=move || hidden() == 0>
-                        {move || format!("…and {} more problems", hidden())}
-                    </li>
-                </ul>
+            <Problems text list origins />
         </div>
+    }
+}
+
+/// The list's problems, the first [`PROBLEMS_SHOWN`] of them, and the button that accepts
+/// every suggested correction.
+#[component]
+fn Problems(
+    text: RwSignal<String>,
+    list: Memo<ImeiList>,
+    origins: StoredValue<FieldOrigins>,
+) -> impl IntoView {
+    let problems = move || {
+        // Imported entries are named by their file and its line while the field holds them.
+        let imported = text.with(|t| origins.with_value(|o| o.holds(t)));
+        list.with(|l| {
+            l.problems
+                .iter()
+                .take(PROBLEMS_SHOWN)
+                .map(|p| match imported {
+                    true => p.describe(&origins.with_value(|o| o.place(p.line))),
+                    false => p.to_string(),
+                })
+                .collect::<Vec<_>>()
+        })
+    };
+    let suggestions = move || {
+        list.with(|l| {
+            l.problems
+                .iter()
+                .filter(|p| p.suggestion().is_some())
+                .count()
+        })
+    };
+    let accept = move |_| {
+        let Some(field) = imei_textarea() else {
+            return;
+        };
+        let old = field.value();
+        let new = list.with_untracked(|l| accept_suggestions(&old, l));
+        origins.update_value(|o| o.follow(&old, &new));
+        field.set_value(&new);
+        text.set(new);
+    };
+    let hidden = move || list.with(|l| l.problems.len().saturating_sub(PROBLEMS_SHOWN));
+    let has_problems = move || list.with(|l| !l.problems.is_empty());
+    view! {
+        // Hidden rather than taken out of the page: a <Show> each costs the bundle more.
+        <button type="button" class="suggestions" on:click=accept hidden=move || suggestions() == 0>
+            {move || match suggestions() {
+                1 => "Use the suggested IMEI".to_owned(),
+                n => format!("Use the {n} suggested IMEIs"),
+            }}
+        </button>
+        <ul class="problems" aria-label="Problems" hidden=move || !has_problems()>
+            // A list redrawn in place, not a keyed <For>: at most 100 lines of text, and the
+            // keyed diff costs 3.5 KB of the brotli bundle.
+            {move || {
+                problems()
+                    .into_iter()
+                    .map(|problem| view! { <li>{problem}</li> })
+                    .collect_view()
+            }}
+            <li class="more" hidden=move || hidden() == 0>
+                {move || format!("…and {} more problems", hidden())}
+            </li>
+        </ul>
     }
 }
 

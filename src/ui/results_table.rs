@@ -157,7 +157,7 @@ pub fn ResultsTable(query: RwSignal<ViewQuery>) -> impl IntoView {
         let window = window.clone();
         move |_| {
             let text = run
-                .with_rows(window.borrow().set, |set| {
+                .with_rows_untracked(window.borrow().set, |set| {
                     tsv(set.devices(), set.outcomes(), &window.borrow().order)
                 })
                 .unwrap_or_default();
@@ -299,7 +299,7 @@ fn draw_window(
         days: w.stale_after_days,
     };
     let mut later = false;
-    let drawn = run.with_rows(set, |set| {
+    let drawn = run.with_rows_untracked(set, |set| {
         let (devices, outcomes) = (set.devices(), set.outcomes());
         if w.stale_order && now - w.ordered_at < REORDER_EVERY_MS {
             later = true;

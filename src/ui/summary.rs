@@ -143,12 +143,12 @@ pub fn RunSummary() -> impl IntoView {
 /// Saves the whole result set as JSON (`core::evidence::result_json`; docs/USING.md, "Download
 /// JSON").
 fn download_json(run: RunController, config: StoredValue<LoadedConfig>) {
-    let (account, url) = run.request_target().unwrap_or_default();
+    let (account, url) = run.request_target_untracked().unwrap_or_default();
     let config = config.with_value(|c| c.config.clone());
     let now = js_sys::Date::now();
-    let json = run.with_request_log(|log| {
+    let json = run.with_request_log_untracked(|log| {
         let records: Vec<_> = log.iter().map(|l| l.record.clone()).collect();
-        run.with_set(|set| {
+        run.with_set_untracked(|set| {
             result_json(&JsonExport {
                 account: &account,
                 api_base_url: &url,

@@ -1,4 +1,5 @@
-//! The form: account, IMEIs, tokens and base URL; Synchronize validates it and runs the sync.
+//! The form: account, IMEIs, tokens and base URL, and the run's buttons; the run controller
+//! checks the form when one is pressed, and the alert says what to fix.
 
 use leptos::either::Either;
 use leptos::html;
@@ -9,22 +10,16 @@ use super::context::AppContext;
 use super::focus_later;
 use super::imei_field::ImeiField;
 use super::portal::TokenState;
-use super::run_controller::RunRequest;
 use super::secret_field::SecretField;
-use crate::core::form::{self, FormInput};
-use crate::core::imei::{parse_list, Imei};
-use crate::core::run::SyncRun;
+use crate::core::imei::parse_list;
 use crate::core::token::TokenKind;
-use crate::net::Credentials;
 
 #[component]
 pub fn SyncForm() -> impl IntoView {
     let context = AppContext::expect();
-    let config = context.config.get_value().config;
     let (account, base_url, tokens) = (context.account, context.base_url, context.tokens);
     let imei_text = RwSignal::new(String::new());
     let allow_bad_check_digit = RwSignal::new(false);
-    let form_errors = RwSignal::new(Vec::<String>::new());
     let list = Memo::new(move |_| imei_text.with(|t| parse_list(t, allow_bad_check_digit.get())));
     let run = context.run;
     let running = Memo::new(move |_| run.running());
@@ -34,75 +29,21 @@ pub fn SyncForm() -> impl IntoView {
     );
     let unsuccessful = Memo::new(move |_| run.unsuccessful());
 
-    // `only` replaces the typed list, for "Retry failed": a run over devices of the result set
-    // on screen, which it updates.
-    let validate = move |only: Option<Vec<Imei>>| -> Result<RunRequest, Vec<String>> {
-        let into_current_set = only.is_some();
-        let (bearer, session) = tokens.current();
-        let checked = form::check(FormInput {
-            account: &account.get_untracked(),
-            base_url: &base_url.get_untracked(),
-            devices: only.unwrap_or_else(|| list.with_untracked(|l| l.devices.clone())),
-            bearer_token: &bearer,
-            session_token: &session,
-        })
-        .map_err(|problems| problems.iter().map(ToString::to_string).collect::<Vec<_>>())?;
-        Ok(RunRequest {
-            account: checked.account.to_string(),
-            url: checked.url,
-            credentials: Credentials {
-                bearer_token: checked.bearer_token,
-                session_token: checked.session_token,
-            },
-            timeout_ms: config.request_timeout_ms,
-            run: SyncRun::new(checked.devices, config.run),
-            into_current_set,
-        })
-    };
-
-    let launch = move |only: Option<Vec<Imei>>| {
-        if running.get_untracked() {
-            return;
-        }
-        match validate(only) {
-            Err(errors) => form_errors.set(errors),
-            Ok(request) => {
-                form_errors.set(Vec::new());
-                run.start(request);
-            }
-        }
-    };
-    // "Sync again" on a workbench group runs like Retry failed, over that group's devices.
-    context
-        .sync_again
-        .set_value(Some(std::rc::Rc::new(move |devices| launch(Some(devices)))));
     // On the button's click, which Enter in a field also fires (implicit submission), and not on
     // the form's submit: before a submit, Chromium's autofill reads every field of the form,
-    // 15 ms of the press for 300,000 IMEIs (issue 12). The click's default, the submit, is
+    // 15 ms of the press for 300,000 IMEIs. The click's default, the submit, is
     // cancelled.
     let on_synchronize = move |ev: leptos::ev::MouseEvent| {
         ev.prevent_default();
-        launch(None);
+        run.synchronize(list.with_untracked(|l| l.devices.clone()));
     };
     let paused = Memo::new(move |_| run.paused().is_some());
     // Idle, running, paused: the buttons change with each.
     let phase = Memo::new(move |_| u8::from(running.get()) + u8::from(paused.get()));
     keep_focus_in_the_actions(phase, synchronize_button, cancel_button);
     let cancel = move |_| run.cancel();
-    let resume = move |_| {
-        let (bearer, session) = tokens.current();
-        match form::check_tokens(&bearer, &session) {
-            Err(problems) => form_errors.set(problems.iter().map(ToString::to_string).collect()),
-            Ok((bearer_token, session_token)) => {
-                form_errors.set(Vec::new());
-                run.resume(Credentials {
-                    bearer_token,
-                    session_token,
-                });
-            }
-        }
-    };
-    let retry_failed = move |_| launch(Some(unsuccessful.get_untracked()));
+    let resume = move |_| run.resume();
+    let retry_failed = move |_| run.retry_failed();
     let can_retry = move || !running.get() && unsuccessful.with(|u| !u.is_empty());
 
     view! {
@@ -160,7 +101,7 @@ pub fn SyncForm() -> impl IntoView {
                     "Retry failed"
                 </button>
             </div>
-            <Alert form_errors />
+            <Alert />
         </form>
     }
 }
@@ -248,17 +189,18 @@ fn Tokens(tokens: TokenState) -> impl IntoView {
     }
 }
 
-/// The one place a failure is announced: the form's problems, or how the last run failed.
+/// The one place a failure is announced: what the form must fix, or how the last run failed.
 #[component]
-fn Alert(form_errors: RwSignal<Vec<String>>) -> impl IntoView {
+fn Alert() -> impl IntoView {
     let run = AppContext::expect().run;
+    let problems = run.problems();
     // Changes only when the error does: the alert is written, and announced, once per error,
     // not again at every answer of a run that goes on.
     let error = Memo::new(move |_| run.error());
     let paused = Memo::new(move |_| run.paused().is_some());
     // Either, not into_any(): an AnyView compiles a table of functions for each type.
     let content = move || {
-        let errors = form_errors.get();
+        let errors = problems.get();
         if !errors.is_empty() {
             return Some(Either::Left(view! {
                 <p class="headline">"Please check the form:"</p>
@@ -278,7 +220,7 @@ fn Alert(form_errors: RwSignal<Vec<String>>) -> impl IntoView {
         })
     };
     view! {
-        <Show when=move || form_errors.with(|e| !e.is_empty()) || error.with(Option::is_some)>
+        <Show when=move || problems.with(|e| !e.is_empty()) || error.with(Option::is_some)>
             <div class="alert" role="alert">{content}</div>
         </Show>
     }

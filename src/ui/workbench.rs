@@ -43,14 +43,14 @@ struct Tallies {
 
 fn tally(run: RunController, stale_after_days: u32) -> Tallies {
     let mut t = run
-        .with_set(|set| Tallies {
+        .with_set_untracked(|set| Tallies {
             groups: set.groups(),
             bars: set.versions(TOP_VERSIONS),
             stale: staleness(set.outcomes(), js_sys::Date::now(), stale_after_days),
             requests: 0,
         })
         .unwrap_or_default();
-    t.requests = run.with_request_log(<[_]>::len);
+    t.requests = run.with_request_log_untracked(<[_]>::len);
     t
 }
 
@@ -125,7 +125,7 @@ pub fn Workbench(query: RwSignal<ViewQuery>) -> impl IntoView {
                 draw_bars(&ul, &t.bars, &q);
             }
             if let Some(body) = log_body.get() {
-                run.with_request_log(|log| draw_log(&body, log, t.requests, open));
+                run.with_request_log_untracked(|log| draw_log(&body, log, t.requests, open));
             }
         });
     });
@@ -141,7 +141,7 @@ pub fn Workbench(query: RwSignal<ViewQuery>) -> impl IntoView {
             return;
         };
         let imeis = || {
-            run.with_set(|set| {
+            run.with_set_untracked(|set| {
                 positions(set.outcomes(), &key)
                     .into_iter()
                     .map(|p| set.devices()[p])
@@ -169,7 +169,7 @@ pub fn Workbench(query: RwSignal<ViewQuery>) -> impl IntoView {
             }
             "csv" => {
                 let csv = run
-                    .with_set(|set| {
+                    .with_set_untracked(|set| {
                         csv_of(
                             set.devices(),
                             set.outcomes(),
@@ -180,14 +180,7 @@ pub fn Workbench(query: RwSignal<ViewQuery>) -> impl IntoView {
                 let name = file_name(&run.requested_account(), js_sys::Date::now());
                 let _ = save_text(&name, "text/csv;charset=utf-8", &csv);
             }
-            _ => {
-                let imeis = imeis();
-                context.sync_again.with_value(|again| {
-                    if let Some(again) = again {
-                        again(imeis);
-                    }
-                });
-            }
+            _ => run.sync_again(imeis()),
         }
     };
     let on_bars = move |ev: leptos::ev::MouseEvent| {
@@ -212,7 +205,7 @@ pub fn Workbench(query: RwSignal<ViewQuery>) -> impl IntoView {
             opened.update(|o| *o = if *o == Some(i) { None } else { Some(i) });
             return;
         }
-        let command = run.with_request_log(|log| {
+        let command = run.with_request_log_untracked(|log| {
             log.get(i).map(|entry| {
                 curl(
                     "PUT",
