@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 
-use super::{local_time, Action};
+use super::{buttons, local_time, Act, Line};
 use crate::core::compare::{compare, Change, Side};
 use crate::core::export::{csv_of, file_name};
 use crate::core::results::ResultSet;
@@ -88,22 +88,32 @@ pub fn ComparisonPanel(
         }
         id
     });
+    // Drawn again when the table's query changes: which group it shows is part of each
+    // group's Show (pressed or not) and of the line below them.
     let shown = move || {
+        let only = query.with(|q| q.only.as_ref().map(|(label, _)| label.clone()));
         compared.with(|c| {
             let c = c.as_ref()?;
             let groups = c
                 .groups
                 .iter()
                 .map(|group| {
+                    let pressed = only.as_deref() == Some(group.label.as_str());
                     view! {
-                        <Group group=group.clone() before=c.before.clone() run query note />
+                        <Group group=group.clone() before=c.before.clone() pressed run query note />
                     }
                 })
                 .collect_view();
+            let showing = only.map(|label| {
+                let every = Act::new("Show every device", move || query.update(|q| q.only = None));
+                view! {
+                    <p>"The table shows: " {label.to_string()} ". " {buttons(vec![every])}</p>
+                }
+            });
             Some(view! {
                 <h2>{format!("Compared with the run of {}", c.when)}</h2>
                 <ul>{groups}</ul>
-                <Showing query />
+                {showing}
             })
         })
     };
@@ -119,12 +129,13 @@ pub fn ComparisonPanel(
     }
 }
 
-/// One group: its label and count, Show (unless its devices are only in the earlier run),
-/// Copy IMEIs, Download CSV.
+/// One group: its label and count, Show (unless its devices are only in the earlier run;
+/// `pressed` while the table shows the group), Copy IMEIs, Download CSV.
 #[component]
 fn Group(
     group: ComparedGroup,
     before: Rc<ResultSet>,
+    pressed: bool,
     run: RunController,
     query: RwSignal<ViewQuery>,
     note: RwSignal<String>,
@@ -149,50 +160,27 @@ fn Group(
             }
         }
     };
-    let show = (!group.only_before).then(|| {
+    let mut acts = Vec::with_capacity(3);
+    if !group.only_before {
         let (label, positions) = (group.label.clone(), group.positions.clone());
-        let pressed = {
-            let label = label.clone();
-            Signal::derive(move || {
-                query.with(|q| q.only.as_ref().is_some_and(|(l, _)| **l == *label))
-            })
-        };
-        let toggle = Rc::new(move || {
+        let toggle = move || {
             query.update(|q| {
                 let same = q.only.as_ref().is_some_and(|(l, _)| **l == *label);
                 q.only = (!same).then(|| (Arc::from(label.as_str()), positions.clone()));
             })
-        });
-        view! { <Action label="Show" act=toggle pressed /> }
-    });
+        };
+        acts.push(Act::new("Show", toggle).pressed(pressed));
+    }
+    let count = group.positions.len();
     let copy = {
-        let (rows, count) = (rows.clone(), group.positions.len());
-        Rc::new(move || copy_text(rows(false), note, format!("Copied {count} IMEIs.")))
+        let rows = rows.clone();
+        move || copy_text(rows(false), note, format!("Copied {count} IMEIs."))
     };
-    let download = Rc::new(move || {
+    acts.push(Act::new("Copy IMEIs", copy));
+    acts.push(Act::new("Download CSV", move || {
         let name = file_name(&run.requested_account(), js_sys::Date::now());
         let _ = save_text(&name, "text/csv;charset=utf-8", &rows(true));
-    });
-    view! {
-        <li>
-            <span>{format!("{} · {}", group.label, thousands(group.positions.len()))}</span>
-            {show}
-            <Action label="Copy IMEIs" act=copy />
-            <Action label="Download CSV" act=download />
-        </li>
-    }
-}
-
-/// Which group the table shows, with the way back to every device; nothing when it shows all.
-#[component]
-fn Showing(query: RwSignal<ViewQuery>) -> impl IntoView {
-    move || {
-        let label = query.with(|q| q.only.as_ref().map(|(label, _)| label.clone()))?;
-        Some(view! {
-            <p>
-                "The table shows: " {label.to_string()} ". "
-                <Action label="Show every device" act=Rc::new(move || query.update(|q| q.only = None)) />
-            </p>
-        })
-    }
+    }));
+    let text = format!("{} · {}", group.label, thousands(count));
+    view! { <Line text acts /> }
 }

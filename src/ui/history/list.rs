@@ -1,12 +1,10 @@
 //! The finished runs kept in this browser, newest first: each to open, compare with the set
 //! on screen, or delete; the previous run of the same account to compare with; Clear all.
 
-use std::rc::Rc;
-
 use leptos::prelude::*;
 
 use super::comparison::{compare_with, ComparedSignal};
-use super::{local_time, Action};
+use super::{buttons, local_time, Act, Line};
 use crate::core::thousands;
 use crate::idb::StoredMeta;
 use crate::ui::run_controller::RunController;
@@ -54,27 +52,29 @@ pub fn StoredRunList(
             compare_with(run, store, compared, before);
         }
     };
-    let previous_button = move || {
-        previous(run, store).map(|before| {
+    // The button to compare with the previous run, when there is one, and the list.
+    let listed = move || {
+        let previous = previous(run, store).map(|before| {
             let label = format!(
                 "Compare with the previous run ({})",
                 local_time(before.started_at)
             );
-            view! { <Action label act=Rc::new(compare_previous) /> }
-        })
-    };
-    let items = move || {
-        store
+            buttons(vec![Act::new(label, compare_previous)])
+        });
+        let items = store
             .finished()
             .into_iter()
             .map(|meta| view! { <StoredRunItem meta run store compared /> })
-            .collect_view()
+            .collect_view();
+        view! {
+            {previous}
+            <ul class="history-list">{items}</ul>
+        }
     };
     view! {
         <div>
-            {previous_button}
-            <ul class="history-list">{items}</ul>
-            <Action label="Clear all" act=Rc::new(move || store.forget(None)) />
+            {listed}
+            {buttons(vec![Act::new("Clear all", move || store.forget(None))])}
         </div>
     }
 }
@@ -89,39 +89,25 @@ fn StoredRunItem(
     compared: ComparedSignal,
 ) -> impl IntoView {
     let key = meta.key.clone();
-    let delete = Rc::new(move || store.forget(Some(vec![key.clone()])));
-    let (text, readable) = match &meta.unreadable {
-        Some(why) => (format!("A stored run {}", why.label()), None),
-        None => (
-            format!(
-                "{} · {} · {} devices · {}",
-                local_time(meta.started_at),
-                meta.account,
-                thousands(meta.summary.total),
-                counts(&meta),
-            ),
-            Some(meta),
-        ),
-    };
-    let open_and_compare = readable.map(|meta| {
+    let delete = Act::new("Delete", move || store.forget(Some(vec![key.clone()])));
+    let Some(why) = &meta.unreadable else {
+        let text = format!(
+            "{} · {} · {} devices · {}",
+            local_time(meta.started_at),
+            meta.account,
+            thousands(meta.summary.total),
+            counts(&meta),
+        );
         let open = {
             let meta = meta.clone();
-            Rc::new(move || {
+            move || {
                 compared.set(None);
                 store.load(meta.clone(), Box::new(move |stored| run.show(stored, true)));
-            })
+            }
         };
-        let compare = Rc::new(move || compare_with(run, store, compared, meta.clone()));
-        view! {
-            <Action label="Open" act=open />
-            <Action label="Compare" act=compare />
-        }
-    });
-    view! {
-        <li>
-            <span>{text}</span>
-            {open_and_compare}
-            <Action label="Delete" act=delete />
-        </li>
-    }
+        let compare = move || compare_with(run, store, compared, meta.clone());
+        let acts = vec![Act::new("Open", open), Act::new("Compare", compare), delete];
+        return view! { <Line text acts /> };
+    };
+    view! { <Line text=format!("A stored run {}", why.label()) acts=vec![delete] /> }
 }

@@ -31,24 +31,70 @@ fn local_time(ms: f64) -> String {
         .unwrap_or_default()
 }
 
-/// A button that does what `act` names: every button of the section is one, so that they
-/// share one drawing. `pressed`: a toggle's state (`aria-pressed`); `class`: its look.
-#[component]
-fn Action(
-    #[prop(into)] label: String,
+/// A button of the section: its label, what a click does, a toggle's state (`aria-pressed`)
+/// and its look.
+struct Act {
+    label: String,
     act: Rc<dyn Fn()>,
-    #[prop(optional)] class: Option<&'static str>,
-    #[prop(optional)] pressed: Option<Signal<bool>>,
-) -> impl IntoView {
+    pressed: Option<bool>,
+    class: Option<&'static str>,
+}
+
+impl Act {
+    fn new(label: impl Into<String>, act: impl Fn() + 'static) -> Act {
+        Act {
+            label: label.into(),
+            act: Rc::new(act),
+            pressed: None,
+            class: None,
+        }
+    }
+
+    fn pressed(self, pressed: bool) -> Act {
+        let pressed = Some(pressed);
+        Act { pressed, ..self }
+    }
+
+    fn primary(self) -> Act {
+        let class = Some("primary");
+        Act { class, ..self }
+    }
+}
+
+/// The buttons of `acts`, in order: every button of the section is drawn here, so that they
+/// share one drawing.
+fn buttons(acts: Vec<Act>) -> impl IntoView {
+    acts.into_iter()
+        .map(
+            |Act {
+                 label,
+                 act,
+                 pressed,
+                 class,
+             }| {
+                view! {
+                    <button
+                        type="button"
+                        class=class
+                        aria-pressed=pressed.map(|p| p.to_string())
+                        on:click=move |_| act()
+                    >
+                        {label}
+                    </button>
+                }
+            },
+        )
+        .collect_view()
+}
+
+/// An item of the history or of a comparison: what it says, then its buttons.
+#[component]
+fn Line(text: String, acts: Vec<Act>) -> impl IntoView {
     view! {
-        <button
-            type="button"
-            class=class
-            aria-pressed=move || pressed.map(|p| p.get().to_string())
-            on:click=move |_| act()
-        >
-            {label}
-        </button>
+        <li>
+            <span>{text}</span>
+            {buttons(acts)}
+        </li>
     }
 }
 

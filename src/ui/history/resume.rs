@@ -1,13 +1,10 @@
 //! The offer to resume the newest interrupted run, or to discard it.
 
-use std::rc::Rc;
-
-use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::other_tabs::OtherTabs;
-use super::{local_time, Action};
+use super::{buttons, local_time, Act};
 use crate::core::form::check_tokens;
 use crate::core::run::SyncRun;
 use crate::core::thousands;
@@ -43,18 +40,16 @@ pub fn ResumeOffer(store: StoredRuns, others: OtherTabs) -> impl IntoView {
             meta.account,
             local_time(meta.started_at),
         );
-        let actions = match others.running_elsewhere(&meta.key) {
-            true => Either::Left(view! { <p class="elsewhere">{RUNNING_ELSEWHERE}</p> }),
-            false => Either::Right(view! {
-                <Action
-                    label="Resume"
-                    class="primary"
-                    act=Rc::new(move || resume(context, store, others))
-                />
-                <Action label="Discard" act=Rc::new(move || discard(context, store)) />
-            }),
+        let elsewhere = others.running_elsewhere(&meta.key);
+        let acts = match elsewhere {
+            true => Vec::new(),
+            false => vec![
+                Act::new("Resume", move || resume(context, store, others)).primary(),
+                Act::new("Discard", move || discard(context, store)),
+            ],
         };
-        Some(view! { <p>{text}</p> {actions} })
+        let elsewhere = elsewhere.then(|| view! { <p class="elsewhere">{RUNNING_ELSEWHERE}</p> });
+        Some(view! { <p>{text}</p> {elsewhere} {buttons(acts)} })
     };
     view! { <div class="resume">{offer}</div> }
 }
