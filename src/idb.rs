@@ -198,6 +198,10 @@ fn missing(name: &str) -> Unreadable {
     Unreadable::Damaged(format!("its {name} is missing"))
 }
 
+/// The list entry as a record. Built field by field with `Reflect`, as every record here, not
+/// from a serde struct: with no `serde_wasm_bindgen`, a serde record would go through
+/// `serde_json` text and `JSON.parse`, bringing serde's serializer into a bundle that has no
+/// room for it, for a dozen fields; and the columns' typed arrays cannot go through JSON.
 fn meta_record(meta: &StoredMeta) -> Object {
     let o = record();
     set(&o, "key", &JsValue::from_str(&meta.key));

@@ -10,6 +10,7 @@ pub mod portal;
 pub mod results_table;
 pub mod run_controller;
 pub mod secret_field;
+pub mod stored_runs;
 pub mod summary;
 pub mod sync_form;
 pub mod workbench;
