@@ -107,7 +107,7 @@ pub fn Workbench(query: RwSignal<ViewQuery>) -> impl IntoView {
         }
         id
     });
-    let can_sync = Signal::derive(move || !running.get() && !run.read_only());
+    let can_sync = Memo::new(move |_| !running.get() && !run.read_only());
     let note = RwSignal::new(String::new());
     let stale = move || {
         let Staleness { stale, .. } = tallies.with(|t| t.stale);
@@ -121,46 +121,63 @@ pub fn Workbench(query: RwSignal<ViewQuery>) -> impl IntoView {
     };
     view! {
         <section class="workbench" aria-label="Workbench" hidden=move || set_id.get() == 0>
-            <Panel class="panel triage" id="triage-heading" heading="Outcomes">
-                <ul class="groups" aria-labelledby="triage-heading">
-                    {move || {
-                        tallies
-                            .with(|t| t.groups.clone())
-                            .into_iter()
-                            .map(|group| view! { <GroupItem group query note can_sync /> })
-                            .collect_view()
-                    }}
-                </ul>
-            </Panel>
-            <Panel class="panel versions" id="versions-heading" heading="Firmware versions">
-                <ul class="bars" aria-labelledby="versions-heading">
-                    {move || tallies.with(|t| bar_items(&t.bars, query))}
-                </ul>
-                <p class="stale-count">{stale}</p>
-            </Panel>
-            <Panel class="panel evidence" id="evidence-heading" heading="Evidence for support">
-                <RequestLog requests=Signal::derive(move || tallies.with(|t| t.requests)) note />
-            </Panel>
+            {panel(
+                "panel triage",
+                "triage-heading",
+                "Outcomes",
+                view! {
+                    <ul class="groups" aria-labelledby="triage-heading">
+                        {move || {
+                            let (shown, can_sync) = (query.with(|q| q.group.clone()), can_sync.get());
+                            tallies
+                                .with(|t| t.groups.clone())
+                                .into_iter()
+                                .map(|group| {
+                                    let shown = shown.as_ref() == Some(&group.key);
+                                    view! { <GroupItem group shown can_sync query note /> }
+                                })
+                                .collect_view()
+                        }}
+                    </ul>
+                },
+            )}
+            {panel(
+                "panel versions",
+                "versions-heading",
+                "Firmware versions",
+                view! {
+                    <ul class="bars" aria-labelledby="versions-heading">
+                        <li class="hint" hidden=move || tallies.with(|t| !t.bars.is_empty())>
+                            "No device has reported a version yet."
+                        </li>
+                        {move || tallies.with(|t| bar_items(&t.bars, query))}
+                    </ul>
+                    <p class="stale-count">{stale}</p>
+                },
+            )}
+            {panel(
+                "panel evidence",
+                "evidence-heading",
+                "Evidence for support",
+                view! { <RequestLog tallies note /> },
+            )}
             <p class="hint workbench-note" aria-live="polite">{move || note.get()}</p>
         </section>
     }
 }
 
-/// A panel of the workbench: a region named by its heading, which assistive technology lists
-/// among the page's landmarks.
-#[component]
-fn Panel(
-    /// Its classes, `panel` and what it shows.
+/// A panel of the workbench: a region named by its heading (whose id is `id`), which assistive
+/// technology lists among the page's landmarks; `class` is `panel` and what it shows.
+fn panel(
     class: &'static str,
-    /// The heading's id, which names the region.
     id: &'static str,
     heading: &'static str,
-    children: Children,
+    body: impl IntoView,
 ) -> impl IntoView {
     view! {
         <section class=class aria-labelledby=id>
             <h2 id=id>{heading}</h2>
-            {children()}
+            {body}
         </section>
     }
 }
@@ -176,20 +193,18 @@ enum GroupAction {
     SyncAgain,
 }
 
-/// One outcome group: its label and count, and Show, Copy IMEIs, Download CSV, Sync again
-/// (disabled while a run goes or the set is read-only).
+/// One outcome group: its label and count, and Show (pressed while the table shows only the
+/// group: `shown`), Copy IMEIs, Download CSV, Sync again (unless `can_sync` is false: while a
+/// run goes, or the set is read-only).
 #[component]
 fn GroupItem(
     group: Group,
+    shown: bool,
+    can_sync: bool,
     query: RwSignal<ViewQuery>,
     note: RwSignal<String>,
-    can_sync: Signal<bool>,
 ) -> impl IntoView {
     let Group { key, label, count } = group;
-    let shown = {
-        let key = key.clone();
-        move || pressed(query.with(|q| q.group.as_ref() == Some(&key)))
-    };
     let class = key.css_class();
     let on = {
         let label = label.clone();
@@ -203,10 +218,10 @@ fn GroupItem(
             <span class="group-label">{label.clone()}</span>
             <span class="group-count">{thousands(count)}</span>
             <span class="group-actions" role="group" aria-label=label>
-                <button type="button" aria-pressed=shown on:click=on(GroupAction::Show)>"Show"</button>
+                <button type="button" aria-pressed=pressed(shown) on:click=on(GroupAction::Show)>"Show"</button>
                 <button type="button" on:click=on(GroupAction::CopyImeis)>"Copy IMEIs"</button>
                 <button type="button" on:click=on(GroupAction::DownloadCsv)>"Download CSV"</button>
-                <button type="button" disabled=move || !can_sync.get() on:click=on(GroupAction::SyncAgain)>
+                <button type="button" disabled=!can_sync on:click=on(GroupAction::SyncAgain)>
                     "Sync again"
                 </button>
             </span>
@@ -283,29 +298,24 @@ fn sync_again(context: AppContext, imeis: Vec<Imei>) {
     });
 }
 
-/// One bar per version, or a hint when no device has reported one.
-fn bar_items(bars: &[VersionBar], query: RwSignal<ViewQuery>) -> AnyView {
-    if bars.is_empty() {
-        return view! { <li class="hint">"No device has reported a version yet."</li> }.into_any();
-    }
+/// One bar per version.
+fn bar_items(bars: &[VersionBar], query: RwSignal<ViewQuery>) -> impl IntoView {
     let most = bars.iter().map(|b| b.count).max().unwrap_or(1).max(1);
     bars.iter()
-        .map(|bar| view! { <BarItem bar=bar.clone() most query /> })
+        .map(|bar| {
+            let shown = query.with(|q| q.bar.as_ref() == Some(&bar.key));
+            view! { <BarItem bar=bar.clone() most shown query /> }
+        })
         .collect_view()
-        .into_any()
 }
 
 /// A firmware version's bar: a button whose background shows its share of the longest bar
-/// (`most` devices); pressed, the table shows only its devices.
+/// (`most` devices); pressed (`shown`), the table shows only its devices.
 #[component]
-fn BarItem(bar: VersionBar, most: usize, query: RwSignal<ViewQuery>) -> impl IntoView {
+fn BarItem(bar: VersionBar, most: usize, shown: bool, query: RwSignal<ViewQuery>) -> impl IntoView {
     let VersionBar { key, label, count } = bar;
     // Whole percents of the longest bar: the CSS width needs no float formatting.
     let share = format!("--share:{}", (count * 100).div_ceil(most));
-    let shown = {
-        let key = key.clone();
-        move || pressed(query.with(|q| q.bar.as_ref() == Some(&key)))
-    };
     let toggle = move |_| {
         query.update(|q| {
             q.bar = if q.bar.as_ref() == Some(&key) {
@@ -318,7 +328,7 @@ fn BarItem(bar: VersionBar, most: usize, query: RwSignal<ViewQuery>) -> impl Int
     };
     view! {
         <li>
-            <button type="button" class="bar" style=share aria-pressed=shown on:click=toggle>
+            <button type="button" class="bar" style=share aria-pressed=pressed(shown) on:click=toggle>
                 <span class="bar-label">{label}</span>
                 <span class="bar-count">{count_of(count, "device", "devices")}</span>
             </button>
@@ -326,26 +336,30 @@ fn BarItem(bar: VersionBar, most: usize, query: RwSignal<ViewQuery>) -> impl Int
     }
 }
 
-/// The request log, folded: the latest [`LOG_SHOWN`] of `requests`, newest first.
+/// The request log, folded: the latest [`LOG_SHOWN`] of the requests tallied, newest first.
 #[component]
-fn RequestLog(requests: Signal<usize>, note: RwSignal<String>) -> impl IntoView {
+fn RequestLog(tallies: RwSignal<Tallies>, note: RwSignal<String>) -> impl IntoView {
     let run = AppContext::expect().run;
+    let requests = move || tallies.with(|t| t.requests);
     // The request whose answer is shown below its row.
     let opened = RwSignal::new(None::<usize>);
     let rows = move || {
-        let count = requests.get();
+        let (count, open) = (requests(), opened.get());
         run.with_request_log(|log| {
             let end = count.min(log.len());
             (end.saturating_sub(LOG_SHOWN)..end)
                 .rev()
-                .map(|index| view! { <LogRow index record=&log[index].record opened note /> })
+                .map(|index| {
+                    let open = open == Some(index);
+                    view! { <LogRow index record=&log[index].record open opened note /> }
+                })
                 .collect_view()
         })
     };
     view! {
         <details>
             <summary>
-                {move || format!("Request log ({})", count_of(requests.get(), "request", "requests"))}
+                {move || format!("Request log ({})", count_of(requests(), "request", "requests"))}
             </summary>
             <p class="hint">"Latest first; the JSON download has every request."</p>
             <div class="log-wrap">
@@ -369,19 +383,27 @@ fn RequestLog(requests: Signal<usize>, note: RwSignal<String>) -> impl IntoView 
 }
 
 /// The request at `index` of the log: its row with Answer and Copy as cURL, and its answer
-/// below it while `opened` says so.
+/// below it when `open` (Answer sets `opened` to it, or back to `None`).
 #[component]
 fn LogRow<'a>(
     index: usize,
     record: &'a RequestRecord,
+    open: bool,
     opened: RwSignal<Option<usize>>,
     note: RwSignal<String>,
 ) -> impl IntoView {
     let run = AppContext::expect().run;
-    let open = move || opened.get() == Some(index);
     let status = record
         .status
         .map_or_else(|| "no answer".to_owned(), |s| s.to_string());
+    let cells = [
+        (index + 1).to_string(),
+        (record.batch + 1).to_string(),
+        record.attempt.to_string(),
+        record.devices.to_string(),
+        status,
+        format_seconds(record.duration_ms),
+    ];
     let toggle =
         move |_| opened.update(|o| *o = if *o == Some(index) { None } else { Some(index) });
     let copy_curl = move |_| {
@@ -402,35 +424,25 @@ fn LogRow<'a>(
             );
         }
     };
-    // Read when shown: an answer may hold 64 KB.
-    let answer = move || {
-        run.with_request_log(|log| {
-            log.get(index).map(|entry| {
-                let r = &entry.record;
-                if r.cut {
-                    format!("{}\n… (cut at 64 KB)", r.answer)
-                } else {
-                    r.answer.clone()
-                }
-            })
-        })
-    };
+    // Copied only when shown: an answer may hold 64 KB.
+    let answer = open.then(|| {
+        if record.cut {
+            format!("{}\n… (cut at 64 KB)", record.answer)
+        } else {
+            record.answer.clone()
+        }
+    });
     view! {
         <tr>
-            <td>{index + 1}</td>
-            <td>{record.batch + 1}</td>
-            <td>{record.attempt}</td>
-            <td>{record.devices}</td>
-            <td>{status}</td>
-            <td>{format_seconds(record.duration_ms)}</td>
+            {cells.into_iter().map(|text| view! { <td>{text}</td> }).collect_view()}
             <td class="log-actions">
-                <button type="button" aria-expanded=move || pressed(open()) on:click=toggle>"Answer"</button>
+                <button type="button" aria-expanded=pressed(open) on:click=toggle>"Answer"</button>
                 <button type="button" on:click=copy_curl>"Copy as cURL"</button>
             </td>
         </tr>
-        {move || open().then(|| view! {
+        {answer.map(|answer| view! {
             <tr class="answer">
-                <td colspan="7"><pre>{answer()}</pre></td>
+                <td colspan="7"><pre>{answer}</pre></td>
             </tr>
         })}
     }
