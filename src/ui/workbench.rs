@@ -315,7 +315,8 @@ fn bar_items(bars: &[VersionBar], query: RwSignal<ViewQuery>) -> impl IntoView {
 fn BarItem(bar: VersionBar, most: usize, shown: bool, query: RwSignal<ViewQuery>) -> impl IntoView {
     let VersionBar { key, label, count } = bar;
     // Whole percents of the longest bar: the CSS width needs no float formatting.
-    let share = format!("--share:{}", (count * 100).div_ceil(most));
+    // Set through the CSSOM (a style property, not a style attribute, which the CSP forbids).
+    let share = (count * 100).div_ceil(most).to_string();
     let toggle = move |_| {
         query.update(|q| {
             q.bar = if q.bar.as_ref() == Some(&key) {
@@ -328,7 +329,7 @@ fn BarItem(bar: VersionBar, most: usize, shown: bool, query: RwSignal<ViewQuery>
     };
     view! {
         <li>
-            <button type="button" class="bar" style=share aria-pressed=pressed(shown) on:click=toggle>
+            <button type="button" class="bar" style:--share=share aria-pressed=pressed(shown) on:click=toggle>
                 <span class="bar-label">{label}</span>
                 <span class="bar-count">{count_of(count, "device", "devices")}</span>
             </button>
