@@ -76,6 +76,12 @@ pub fn thousands(n: usize) -> String {
     out
 }
 
+/// `1 request`, `2,500 requests`: a count as [`thousands`] writes it, then its noun, `one` for
+/// exactly one and `many` otherwise (zero too: `0 requests`).
+pub fn count_of(n: usize, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -102,6 +108,19 @@ mod tests {
         ];
         for (n, text) in cases {
             assert_eq!(super::thousands(n), text);
+        }
+    }
+
+    #[test]
+    fn counts_take_the_singular_for_exactly_one() {
+        let cases = [
+            (0, "0 requests"),
+            (1, "1 request"),
+            (2, "2 requests"),
+            (2_500, "2,500 requests"),
+        ];
+        for (n, text) in cases {
+            assert_eq!(super::count_of(n, "request", "requests"), text);
         }
     }
 }

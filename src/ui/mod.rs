@@ -3,6 +3,7 @@
 pub mod app;
 pub mod context;
 pub mod copy;
+pub mod dom;
 pub mod download;
 pub mod history;
 pub mod imei_field;

@@ -24,8 +24,10 @@ use web_sys::{Element, HtmlElement};
 
 use super::context::AppContext;
 use super::copy::copy_text;
+use super::dom::element;
 use super::run_controller::RunController;
 use crate::core::columns::{Field, COLUMNS};
+use crate::core::count_of;
 use crate::core::export::tsv;
 use crate::core::firmware::is_stale;
 use crate::core::imei::Imei;
@@ -165,7 +167,10 @@ pub fn ResultsTable(query: RwSignal<ViewQuery>) -> impl IntoView {
             copy_text(
                 text,
                 copy_note,
-                format!("Copied {rows} rows (tab-separated, with a header line)."),
+                format!(
+                    "Copied {} (tab-separated, with a header line).",
+                    count_of(rows, "row", "rows")
+                ),
             );
         }
     };
@@ -463,10 +468,4 @@ fn set_or_remove_title(element: &Element, title: &str) {
     } else {
         element.set_attribute("title", title)
     };
-}
-
-fn element(name: &str) -> Element {
-    document()
-        .create_element(name)
-        .expect("the document creates elements")
 }

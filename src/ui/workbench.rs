@@ -7,24 +7,22 @@
 
 use std::time::Duration;
 
-use leptos::html;
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
-use web_sys::Element;
 
 use super::context::AppContext;
 use super::copy::copy_text;
 use super::download::save_text;
-use super::run_controller::{LoggedRequest, RunController};
-use crate::core::evidence::curl;
+use super::run_controller::RunController;
+use crate::core::evidence::{curl, RequestRecord};
 use crate::core::export::{csv_of, file_name};
 use crate::core::firmware::{staleness, Staleness, VersionBar};
 use crate::core::fota::request_body;
 use crate::core::table_view::ViewQuery;
-use crate::core::thousands;
 use crate::core::time::format_seconds;
-use crate::core::triage::{positions, Group};
+use crate::core::triage::{positions, Group, GroupKey};
+use crate::core::{count_of, thousands};
 
+// `history.rs` still draws its lists with these.
 /// The shortest time between two tallies while answers come in, in ms.
 const TALLY_EVERY_MS: f64 = 1_000.0;
 /// Firmware versions shown as bars of their own; the rest are one "Other" bar.
@@ -54,6 +52,8 @@ fn tally(run: RunController, stale_after_days: u32) -> Tallies {
     t
 }
 
+/// The panels of the result set on screen, hidden while there is none. `query` is the table's:
+/// a group's Show and a firmware bar filter it.
 #[component]
 pub fn Workbench(query: RwSignal<ViewQuery>) -> impl IntoView {
     let context = AppContext::expect();
@@ -104,109 +104,300 @@ pub fn Workbench(query: RwSignal<ViewQuery>) -> impl IntoView {
         }
         id
     });
-
-    // The lists are drawn by hand, a click on any of their buttons handled once per list (the
-    // button says what it does in data-action, and which item in data-i): a view per item
-    // cost more of the bundle than the whole feature's logic.
-    let (groups_list, bars_list, log_body) = (
-        NodeRef::<html::Ul>::new(),
-        NodeRef::<html::Ul>::new(),
-        NodeRef::<html::Tbody>::new(),
-    );
-    let opened = RwSignal::new(None::<usize>);
-    Effect::new(move || {
-        let q = query.get();
-        let (can_sync, open) = (!running.get() && !run.read_only(), opened.get());
-        tallies.with(|t| {
-            if let Some(ul) = groups_list.get() {
-                draw_groups(&ul, &t.groups, &q, can_sync);
-            }
-            if let Some(ul) = bars_list.get() {
-                draw_bars(&ul, &t.bars, &q);
-            }
-            if let Some(body) = log_body.get() {
-                run.with_request_log_untracked(|log| draw_log(&body, log, t.requests, open));
-            }
-        });
-    });
+    let can_sync = Memo::new(move |_| !running.get() && !run.read_only());
     let note = RwSignal::new(String::new());
-    let group_at = move |ev: &leptos::ev::MouseEvent| {
-        let (action, i) = clicked(ev)?;
-        let key = tallies
-            .with_untracked(|t| t.groups.get(i).map(|g| (g.key.clone(), g.label.clone())))?;
-        Some((action, key))
+    let stale = move || {
+        let Staleness { stale, .. } = tallies.with(|t| t.stale);
+        (stale_after_days > 0).then(|| {
+            let verb = if stale == 1 { "has" } else { "have" };
+            format!(
+                "{} of the successful devices {verb} firmware last updated more than {stale_after_days} days ago (marked in the table).",
+                thousands(stale)
+            )
+        })
     };
-    let on_groups = move |ev: leptos::ev::MouseEvent| {
-        let Some((action, (key, label))) = group_at(&ev) else {
-            return;
-        };
-        let imeis = || {
-            run.with_set_untracked(|set| {
-                positions(set.outcomes(), &key)
-                    .into_iter()
-                    .map(|p| set.devices()[p])
-                    .collect::<Vec<_>>()
-            })
-            .unwrap_or_default()
-        };
-        match action.as_str() {
-            "show" => query.update(|q| {
-                q.group = if q.group.as_ref() == Some(&key) {
-                    None
-                } else {
-                    Some(key.clone())
-                };
-                q.bar = None;
-            }),
-            "copy" => {
-                let imeis = imeis();
-                let text: String = imeis.iter().map(|i| format!("{}\n", i.as_str())).collect();
-                copy_text(
-                    text,
-                    note,
-                    format!("Copied the {} IMEIs of “{label}”.", imeis.len()),
-                );
-            }
-            "csv" => {
-                let csv = run
-                    .with_set_untracked(|set| {
-                        csv_of(
-                            set.devices(),
-                            set.outcomes(),
-                            &positions(set.outcomes(), &key),
-                        )
-                    })
-                    .unwrap_or_default();
-                let name = file_name(&run.requested_account(), js_sys::Date::now());
-                let _ = save_text(&name, "text/csv;charset=utf-8", &csv);
-            }
-            _ => run.sync_again(imeis()),
+    view! {
+        <section class="workbench" aria-label="Workbench" hidden=move || set_id.get() == 0>
+            {panel(
+                "panel triage",
+                "triage-heading",
+                "Outcomes",
+                view! {
+                    <ul class="groups" aria-labelledby="triage-heading">
+                        {move || {
+                            let (shown, can_sync) = (query.with(|q| q.group.clone()), can_sync.get());
+                            tallies
+                                .with(|t| t.groups.clone())
+                                .into_iter()
+                                .map(|group| {
+                                    let shown = shown.as_ref() == Some(&group.key);
+                                    view! { <GroupItem group shown can_sync query note /> }
+                                })
+                                .collect_view()
+                        }}
+                    </ul>
+                },
+            )}
+            {panel(
+                "panel versions",
+                "versions-heading",
+                "Firmware versions",
+                view! {
+                    <ul class="bars" aria-labelledby="versions-heading">
+                        <li class="hint" hidden=move || tallies.with(|t| !t.bars.is_empty())>
+                            "No device has reported a version yet."
+                        </li>
+                        {move || tallies.with(|t| bar_items(&t.bars, query))}
+                    </ul>
+                    <p class="stale-count">{stale}</p>
+                },
+            )}
+            {panel(
+                "panel evidence",
+                "evidence-heading",
+                "Evidence for support",
+                view! { <RequestLog tallies note /> },
+            )}
+            <p class="hint workbench-note" aria-live="polite">{move || note.get()}</p>
+        </section>
+    }
+}
+
+/// A panel of the workbench: a region named by its heading (whose id is `id`), which assistive
+/// technology lists among the page's landmarks; `class` is `panel` and what it shows.
+fn panel(
+    class: &'static str,
+    id: &'static str,
+    heading: &'static str,
+    body: impl IntoView,
+) -> impl IntoView {
+    view! {
+        <section class=class aria-labelledby=id>
+            <h2 id=id>{heading}</h2>
+            {body}
+        </section>
+    }
+}
+
+/// What a button of an outcome group does.
+#[derive(Clone, Copy)]
+enum GroupAction {
+    /// Shows only the group in the table; pressed again, every device.
+    Show,
+    CopyImeis,
+    DownloadCsv,
+    /// Runs the group's devices again, as Retry failed does.
+    SyncAgain,
+}
+
+/// One outcome group: its label and count, and Show (pressed while the table shows only the
+/// group: `shown`), Copy IMEIs, Download CSV, Sync again (unless `can_sync` is false: while a
+/// run goes, or the set is read-only).
+#[component]
+fn GroupItem(
+    group: Group,
+    shown: bool,
+    can_sync: bool,
+    query: RwSignal<ViewQuery>,
+    note: RwSignal<String>,
+) -> impl IntoView {
+    let Group { key, label, count } = group;
+    let class = key.css_class();
+    let on = {
+        let label = label.clone();
+        move |action| {
+            let (key, label) = (key.clone(), label.clone());
+            move |_| on_group(action, &key, &label, query, note)
         }
     };
-    let on_bars = move |ev: leptos::ev::MouseEvent| {
-        let Some((_, i)) = clicked(&ev) else { return };
-        let Some(key) = tallies.with_untracked(|t| t.bars.get(i).map(|b| b.key.clone())) else {
-            return;
-        };
+    view! {
+        <li class=class>
+            <span class="group-label">{label.clone()}</span>
+            <span class="group-count">{thousands(count)}</span>
+            <span class="group-actions" role="group" aria-label=label>
+                <button type="button" aria-pressed=pressed(shown) on:click=on(GroupAction::Show)>"Show"</button>
+                <button type="button" on:click=on(GroupAction::CopyImeis)>"Copy IMEIs"</button>
+                <button type="button" on:click=on(GroupAction::DownloadCsv)>"Download CSV"</button>
+                <button type="button" disabled=!can_sync on:click=on(GroupAction::SyncAgain)>
+                    "Sync again"
+                </button>
+            </span>
+        </li>
+    }
+}
+
+/// `aria-pressed`'s value.
+fn pressed(on: bool) -> &'static str {
+    if on {
+        "true"
+    } else {
+        "false"
+    }
+}
+
+/// Does what a group's button says, for the group `key` labelled `label`.
+fn on_group(
+    action: GroupAction,
+    key: &GroupKey<'static>,
+    label: &str,
+    query: RwSignal<ViewQuery>,
+    note: RwSignal<String>,
+) {
+    let context = AppContext::expect();
+    let run = context.run;
+    let imeis = || {
+        run.with_set_untracked(|set| {
+            positions(set.outcomes(), key)
+                .into_iter()
+                .map(|p| set.devices()[p])
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default()
+    };
+    match action {
+        GroupAction::Show => query.update(|q| {
+            q.group = if q.group.as_ref() == Some(key) {
+                None
+            } else {
+                Some(key.clone())
+            };
+            q.bar = None;
+        }),
+        GroupAction::CopyImeis => {
+            let imeis = imeis();
+            let text: String = imeis.iter().map(|i| format!("{}\n", i.as_str())).collect();
+            let copied = count_of(imeis.len(), "IMEI", "IMEIs");
+            copy_text(text, note, format!("Copied the {copied} of “{label}”."));
+        }
+        GroupAction::DownloadCsv => {
+            let csv = run
+                .with_set_untracked(|set| {
+                    csv_of(
+                        set.devices(),
+                        set.outcomes(),
+                        &positions(set.outcomes(), key),
+                    )
+                })
+                .unwrap_or_default();
+            let name = file_name(&run.requested_account(), js_sys::Date::now());
+            let _ = save_text(&name, "text/csv;charset=utf-8", &csv);
+        }
+        GroupAction::SyncAgain => context.run.sync_again(imeis()),
+    }
+}
+
+/// One bar per version.
+fn bar_items(bars: &[VersionBar], query: RwSignal<ViewQuery>) -> impl IntoView {
+    let most = bars.iter().map(|b| b.count).max().unwrap_or(1).max(1);
+    bars.iter()
+        .map(|bar| {
+            let shown = query.with(|q| q.bar.as_ref() == Some(&bar.key));
+            view! { <BarItem bar=bar.clone() most shown query /> }
+        })
+        .collect_view()
+}
+
+/// A firmware version's bar: a button whose background shows its share of the longest bar
+/// (`most` devices); pressed (`shown`), the table shows only its devices.
+#[component]
+fn BarItem(bar: VersionBar, most: usize, shown: bool, query: RwSignal<ViewQuery>) -> impl IntoView {
+    let VersionBar { key, label, count } = bar;
+    // Whole percents of the longest bar: the CSS width needs no float formatting.
+    // Set through the CSSOM (a style property, not a style attribute, which the CSP forbids).
+    let share = (count * 100).div_ceil(most).to_string();
+    let toggle = move |_| {
         query.update(|q| {
             q.bar = if q.bar.as_ref() == Some(&key) {
                 None
             } else {
-                Some(key)
+                Some(key.clone())
             };
             q.group = None;
         });
     };
-    let on_log = move |ev: leptos::ev::MouseEvent| {
-        let Some((action, i)) = clicked(&ev) else {
-            return;
-        };
-        if action == "answer" {
-            opened.update(|o| *o = if *o == Some(i) { None } else { Some(i) });
-            return;
-        }
+    view! {
+        <li>
+            <button type="button" class="bar" style:--share=share aria-pressed=pressed(shown) on:click=toggle>
+                <span class="bar-label">{label}</span>
+                <span class="bar-count">{count_of(count, "device", "devices")}</span>
+            </button>
+        </li>
+    }
+}
+
+/// The request log, folded: the latest [`LOG_SHOWN`] of the requests tallied, newest first.
+#[component]
+fn RequestLog(tallies: RwSignal<Tallies>, note: RwSignal<String>) -> impl IntoView {
+    let run = AppContext::expect().run;
+    let requests = move || tallies.with(|t| t.requests);
+    // The request whose answer is shown below its row.
+    let opened = RwSignal::new(None::<usize>);
+    let rows = move || {
+        let (count, open) = (requests(), opened.get());
+        run.with_request_log_untracked(|log| {
+            let end = count.min(log.len());
+            (end.saturating_sub(LOG_SHOWN)..end)
+                .rev()
+                .map(|index| {
+                    let open = open == Some(index);
+                    view! { <LogRow index record=&log[index].record open opened note /> }
+                })
+                .collect_view()
+        })
+    };
+    view! {
+        <details>
+            <summary>
+                {move || format!("Request log ({})", count_of(requests(), "request", "requests"))}
+            </summary>
+            <p class="hint">"Latest first; the JSON download has every request."</p>
+            <div class="log-wrap">
+                <table class="request-log">
+                    <thead>
+                        <tr>
+                            <th scope="col">"#"</th>
+                            <th scope="col">"Batch"</th>
+                            <th scope="col">"Try"</th>
+                            <th scope="col">"Devices"</th>
+                            <th scope="col">"Status"</th>
+                            <th scope="col">"Took"</th>
+                            <th scope="col">"Evidence"</th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+        </details>
+    }
+}
+
+/// The request at `index` of the log: its row with Answer and Copy as cURL, and its answer
+/// below it when `open` (Answer sets `opened` to it, or back to `None`).
+#[component]
+fn LogRow<'a>(
+    index: usize,
+    record: &'a RequestRecord,
+    open: bool,
+    opened: RwSignal<Option<usize>>,
+    note: RwSignal<String>,
+) -> impl IntoView {
+    let run = AppContext::expect().run;
+    let status = record
+        .status
+        .map_or_else(|| "no answer".to_owned(), |s| s.to_string());
+    let cells = [
+        (index + 1).to_string(),
+        (record.batch + 1).to_string(),
+        record.attempt.to_string(),
+        record.devices.to_string(),
+        status,
+        format_seconds(record.duration_ms),
+    ];
+    let toggle =
+        move |_| opened.update(|o| *o = if *o == Some(index) { None } else { Some(index) });
+    let copy_curl = move |_| {
         let command = run.with_request_log_untracked(|log| {
-            log.get(i).map(|entry| {
+            log.get(index).map(|entry| {
                 curl(
                     "PUT",
                     &crate::net::absolute(&entry.url),
@@ -222,196 +413,26 @@ pub fn Workbench(query: RwSignal<ViewQuery>) -> impl IntoView {
             );
         }
     };
-    let stale = move || {
-        let Staleness { stale, .. } = tallies.with(|t| t.stale);
-        (stale_after_days > 0).then(|| {
-            format!(
-                "{} of the successful devices have firmware last updated more than {stale_after_days} days ago (marked in the table).",
-                thousands(stale)
-            )
-        })
-    };
+    // Copied only when shown: an answer may hold 64 KB.
+    let answer = open.then(|| {
+        if record.cut {
+            format!("{}\n… (cut at 64 KB)", record.answer)
+        } else {
+            record.answer.clone()
+        }
+    });
     view! {
-        <section class="workbench" aria-label="Workbench" hidden=move || set_id.get() == 0>
-            <div class="panel triage">
-                <h2 id="triage-heading">"Outcomes"</h2>
-                <ul class="groups" aria-labelledby="triage-heading" node_ref=groups_list on:click=on_groups></ul>
-            </div>
-            <div class="panel versions">
-                <h2 id="versions-heading">"Firmware versions"</h2>
-                <ul class="bars" aria-labelledby="versions-heading" node_ref=bars_list on:click=on_bars></ul>
-                <p class="stale-count">{stale}</p>
-            </div>
-            <div class="panel evidence">
-                <h2>"Evidence for support"</h2>
-                <details>
-                    <summary>{move || format!("Request log ({} requests)", thousands(tallies.with(|t| t.requests)))}</summary>
-                    <p class="hint">"Latest first; the JSON download has every request."</p>
-                    <div class="log-wrap">
-                        <table class="request-log">
-                            <thead>
-                                <tr>
-                                    <th scope="col">"#"</th>
-                                    <th scope="col">"Batch"</th>
-                                    <th scope="col">"Try"</th>
-                                    <th scope="col">"Devices"</th>
-                                    <th scope="col">"Status"</th>
-                                    <th scope="col">"Took"</th>
-                                    <th scope="col">"Evidence"</th>
-                                </tr>
-                            </thead>
-                            <tbody node_ref=log_body on:click=on_log></tbody>
-                        </table>
-                    </div>
-                </details>
-            </div>
-            <p class="hint workbench-note" aria-live="polite">{move || note.get()}</p>
-        </section>
-    }
-}
-
-/// The `data-action` and `data-i` of the button a click was on.
-pub(crate) fn clicked(ev: &leptos::ev::MouseEvent) -> Option<(String, usize)> {
-    let button = ev
-        .target()?
-        .dyn_into::<Element>()
-        .ok()?
-        .closest("button[data-i]")
-        .ok()??;
-    let i = button.get_attribute("data-i")?.parse().ok()?;
-    Some((button.get_attribute("data-action").unwrap_or_default(), i))
-}
-
-pub(crate) fn el(name: &str, class: &str, text: &str) -> Element {
-    let e = document()
-        .create_element(name)
-        .expect("the document creates elements");
-    if !class.is_empty() {
-        e.set_class_name(class);
-    }
-    if !text.is_empty() {
-        e.set_text_content(Some(text));
-    }
-    e
-}
-
-pub(crate) fn button(text: &str, action: &str, i: usize, pressed: Option<bool>) -> Element {
-    let b = el("button", "", text);
-    let _ = b.set_attribute("type", "button");
-    let _ = b.set_attribute("data-action", action);
-    let _ = b.set_attribute("data-i", &i.to_string());
-    if let Some(p) = pressed {
-        let _ = b.set_attribute("aria-pressed", if p { "true" } else { "false" });
-    }
-    b
-}
-
-pub(crate) fn clear(parent: &Element) {
-    parent.set_text_content(None);
-}
-
-/// One item per group: its label and count, and Show, Copy IMEIs, Download CSV, Sync again.
-fn draw_groups(ul: &Element, groups: &[Group], q: &ViewQuery, can_sync: bool) {
-    clear(ul);
-    for (i, g) in groups.iter().enumerate() {
-        let li = el("li", g.key.css_class(), "");
-        let _ = li.append_child(&el("span", "group-label", &g.label));
-        let _ = li.append_child(&el("span", "group-count", &thousands(g.count)));
-        let actions = el("span", "group-actions", "");
-        let _ = actions.set_attribute("role", "group");
-        let _ = actions.set_attribute("aria-label", &g.label);
-        let shown = q.group.as_ref() == Some(&g.key);
-        for b in [
-            button("Show", "show", i, Some(shown)),
-            button("Copy IMEIs", "copy", i, None),
-            button("Download CSV", "csv", i, None),
-            button("Sync again", "sync", i, None),
-        ] {
-            let _ = actions.append_child(&b);
-        }
-        if !can_sync {
-            if let Some(last) = actions.last_element_child() {
-                let _ = last.set_attribute("disabled", "");
-            }
-        }
-        let _ = li.append_child(&actions);
-        let _ = ul.append_child(&li);
-    }
-}
-
-/// One bar per version: a button whose background shows its share of the longest bar.
-fn draw_bars(ul: &Element, bars: &[VersionBar], q: &ViewQuery) {
-    clear(ul);
-    if bars.is_empty() {
-        let _ = ul.append_child(&el("li", "hint", "No device has reported a version yet."));
-        return;
-    }
-    let most = bars.iter().map(|b| b.count).max().unwrap_or(1).max(1);
-    for (i, bar) in bars.iter().enumerate() {
-        let li = el("li", "", "");
-        let b = button("", "bar", i, Some(q.bar.as_ref() == Some(&bar.key)));
-        b.set_class_name("bar");
-        // Whole percents of the longest bar: the CSS width needs no float formatting.
-        let share = (bar.count * 100).div_ceil(most);
-        let _ = b
-            .unchecked_ref::<web_sys::HtmlElement>()
-            .style()
-            .set_property("--share", &share.to_string());
-        let devices = if bar.count == 1 { "device" } else { "devices" };
-        let _ = b.append_child(&el("span", "bar-label", &bar.label));
-        let _ = b.append_child(&el(
-            "span",
-            "bar-count",
-            &format!("{} {devices}", thousands(bar.count)),
-        ));
-        let _ = li.append_child(&b);
-        let _ = ul.append_child(&li);
-    }
-}
-
-/// The latest requests, newest first, each with Answer and Copy as cURL; the answer of `open`
-/// below its row.
-fn draw_log(body: &Element, log: &[LoggedRequest], count: usize, open: Option<usize>) {
-    clear(body);
-    let end = count.min(log.len());
-    for index in (end.saturating_sub(LOG_SHOWN)..end).rev() {
-        let r = &log[index].record;
-        let tr = el("tr", "", "");
-        let status = r
-            .status
-            .map_or_else(|| "no answer".to_owned(), |s| s.to_string());
-        for text in [
-            (index + 1).to_string(),
-            (r.batch + 1).to_string(),
-            r.attempt.to_string(),
-            r.devices.to_string(),
-            status,
-            format_seconds(r.duration_ms),
-        ] {
-            let _ = tr.append_child(&el("td", "", &text));
-        }
-        let actions = el("td", "log-actions", "");
-        let answer = button("Answer", "answer", index, None);
-        let _ = answer.set_attribute(
-            "aria-expanded",
-            if open == Some(index) { "true" } else { "false" },
-        );
-        let _ = actions.append_child(&answer);
-        let _ = actions.append_child(&button("Copy as cURL", "curl", index, None));
-        let _ = tr.append_child(&actions);
-        let _ = body.append_child(&tr);
-        if open == Some(index) {
-            let row = el("tr", "answer", "");
-            let cell = el("td", "", "");
-            let _ = cell.set_attribute("colspan", "7");
-            let text = if r.cut {
-                format!("{}\n… (cut at 64 KB)", r.answer)
-            } else {
-                r.answer.clone()
-            };
-            let _ = cell.append_child(&el("pre", "", &text));
-            let _ = row.append_child(&cell);
-            let _ = body.append_child(&row);
-        }
+        <tr>
+            {cells.into_iter().map(|text| view! { <td>{text}</td> }).collect_view()}
+            <td class="log-actions">
+                <button type="button" aria-expanded=pressed(open) on:click=toggle>"Answer"</button>
+                <button type="button" on:click=copy_curl>"Copy as cURL"</button>
+            </td>
+        </tr>
+        {answer.map(|answer| view! {
+            <tr class="answer">
+                <td colspan="7"><pre>{answer}</pre></td>
+            </tr>
+        })}
     }
 }

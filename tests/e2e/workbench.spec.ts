@@ -218,10 +218,26 @@ test.describe('the workbench panels', () => {
     expect(shown.every((r) => r.status === SUCCESS)).toBe(true);
   });
 
+  test('each panel is a region named by its heading, which assistive technology can jump to', async ({ page, app }) => {
+    await synced(app);
+    const panels = [
+      ['Outcomes', page.locator('ul.groups > li').first()],
+      ['Firmware versions', page.locator('ul.bars button.bar').first()],
+      ['Evidence for support', page.getByText(/^Request log \(/)],
+    ] as const;
+    for (const [name, content] of panels) {
+      const region = page.getByRole('region', { name, exact: true });
+      await expect(region, name).toBeVisible();
+      await expect(region.getByRole('heading', { name, exact: true })).toBeVisible();
+      await expect(region.locator(content), name).toBeVisible();
+    }
+  });
+
   test("the request log keeps each answer, and Copy as cURL repeats the request with no token", async ({ page, app, context, emulator }) => {
     await context.grantPermissions(['clipboard-read', 'clipboard-write']);
     await synced(app);
-    await page.getByText(/^Request log \(1 requests?\)$/).click();
+    // One request, said in the singular.
+    await page.getByText(/^Request log \(1 request\)$/).click();
     const row = page.locator('table.request-log tbody tr').first();
     await expect(row.locator('td').nth(4)).toHaveText('200');
     await row.getByRole('button', { name: 'Answer' }).click();
@@ -257,6 +273,18 @@ test('at 1280 px the Status and Updated columns are never cut', async ({ page, a
       .map((cell) => `${cell.className}: ${cell.textContent}`),
   );
   expect(cut, 'cells whose text does not fit').toEqual([]);
+});
+
+test('at 1280 × 800 the longest documented status is shown whole, in the default font and in a theme’s wider one', async ({ page, app }) => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await synced(app);
+  for (const font of ['default', 'monospace']) {
+    if (font !== 'default') await page.evaluate((f) => document.documentElement.style.setProperty('--fota-font', f), font);
+    const cell = app.table.locator('tbody td.status', { hasText: SUCCESS }).first();
+    await expect(cell).toHaveText(SUCCESS);
+    const fits = await cell.evaluate((td) => ({ text: td.scrollWidth, cell: td.clientWidth }));
+    expect(fits.text, `${font}: the text's width within the cell's ${fits.cell} px`).toBeLessThanOrEqual(fits.cell);
+  }
 });
 
 test('README screenshots: the workbench in light and dark', async ({ page, app, emulator }, testInfo) => {
