@@ -151,6 +151,9 @@ async fn main() -> ExitCode {
         }
     };
     let port = config.port;
+    // Before "listening" is printed: whoever reads that line may stop the emulator at once, and a
+    // SIGTERM that came before its handler would kill the process with the signal instead.
+    let stop = StopSignal::install();
     let emulator = match start(config).await {
         Ok(emulator) => emulator,
         Err(e) => {
@@ -160,30 +163,45 @@ async fn main() -> ExitCode {
     };
     println!("fota-emulator listening on {}", emulator.url());
     let _ = std::io::stdout().flush();
-    stop_signal().await;
+    stop.wait().await;
     emulator.shutdown().await;
     ExitCode::SUCCESS
 }
 
-async fn stop_signal() {
-    let interrupt = tokio::signal::ctrl_c();
+/// SIGTERM and SIGINT (Ctrl-C), listened for from [`StopSignal::install`] on, so that a signal sent
+/// as soon as the address is printed stops the emulator cleanly.
+struct StopSignal {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    _ = interrupt => {}
-                    _ = terminate.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = interrupt.await;
-            }
+    signals: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+}
+
+impl StopSignal {
+    /// Installs the handlers now (on unix; elsewhere Ctrl-C is awaited in [`StopSignal::wait`]).
+    fn install() -> StopSignal {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let signals = signal(SignalKind::terminate())
+                .ok()
+                .zip(signal(SignalKind::interrupt()).ok());
+            StopSignal { signals }
         }
+        #[cfg(not(unix))]
+        StopSignal {}
     }
-    #[cfg(not(unix))]
-    let _ = interrupt.await;
+
+    /// Until the first of the signals arrives.
+    async fn wait(self) {
+        #[cfg(unix)]
+        if let Some((mut terminate, mut interrupt)) = self.signals {
+            tokio::select! {
+                _ = terminate.recv() => {}
+                _ = interrupt.recv() => {}
+            }
+            return;
+        }
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 #[cfg(test)]

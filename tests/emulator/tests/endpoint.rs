@@ -319,6 +319,35 @@ async fn every_answer_closes_its_connection() {
     assert_eq!(reply.header("connection"), Some("close"));
 }
 
+/// Scripts stop the emulator as soon as they have read its address (a failed start-up check, a
+/// Ctrl-C): a SIGTERM sent right after the line must stop it cleanly every time, not kill it
+/// with the signal because its handler was not installed yet.
+#[test]
+fn a_sigterm_right_after_the_address_line_stops_it_cleanly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    for attempt in 0..20 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_fota-emulator"))
+            .args(["--port", "0"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert!(line.starts_with("fota-emulator listening on "), "{line:?}");
+        let killed = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let status = child.wait().unwrap();
+        assert!(status.success(), "attempt {attempt}: {status}");
+    }
+}
+
 #[tokio::test]
 async fn the_binary_prints_its_address_and_stops_on_sigterm() {
     use std::io::{BufRead, BufReader};
