@@ -4,7 +4,7 @@
 //! are the alert's to announce (WAI-ARIA `alert` role), so the end of a failed run names counts
 //! only.
 
-use super::outcome::Summary;
+use super::outcome::{CountName, OutcomeKind, Summary};
 use super::run::Progress;
 
 /// The shortest time between two progress announcements, in milliseconds: a screen reader reads
@@ -93,7 +93,7 @@ fn devices(n: usize) -> String {
 }
 
 /// "Sync finished: 400 devices, 398 succeeded, 2 failed." Only the non-zero counts after the
-/// total are named.
+/// total are named, in the summary's order.
 fn end_line(how: RunEnd, s: &Summary) -> String {
     let verb = match how {
         RunEnd::Finished => "Sync finished",
@@ -101,15 +101,12 @@ fn end_line(how: RunEnd, s: &Summary) -> String {
         RunEnd::Stopped => "Sync stopped",
     };
     let mut parts = vec![devices(s.total)];
-    for (n, what) in [
-        (s.succeeded, "succeeded"),
-        (s.failed, "failed"),
-        (s.no_result, "no result"),
-        (s.error, if s.error == 1 { "error" } else { "errors" }),
-        (s.not_sent, "not sent"),
-    ] {
-        if n > 0 {
-            parts.push(format!("{n} {what}"));
+    for (name, n) in s.entries() {
+        // At the end nothing waits: the total is said first, the kinds after it.
+        if let CountName::Of(kind) = name {
+            if n > 0 && kind != OutcomeKind::Waiting {
+                parts.push(format!("{n} {}", kind.in_words(n)));
+            }
         }
     }
     format!("{verb}: {}.", parts.join(", "))

@@ -208,8 +208,7 @@ pub fn compare(before: Side<'_>, after: Side<'_>) -> Comparison {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::table_view::tests::imei;
-    use crate::core::triage::tests::{arb_outcome, failed, success};
+    use crate::core::test_support::{arb_outcome, failed, imei, success};
     use proptest::prelude::*;
 
     fn listed(comparison: &Comparison) -> Vec<(String, Vec<usize>)> {
@@ -471,81 +470,5 @@ mod tests {
                 comparison.groups.iter().map(|g| g.change.label()).collect();
             prop_assert_eq!(labels.len(), comparison.groups.len(), "labels tell groups apart");
         }
-    }
-
-    /// Timings for two sets of 300,000 devices, printed, not asserted (machines differ): run
-    /// with `cargo test --release --lib compare_timings_for_300k -- --ignored --nocapture`.
-    #[test]
-    #[ignore]
-    fn compare_timings_for_300k() {
-        use std::time::Instant;
-        let n = 300_000;
-        let versions: Vec<String> = (0..40).map(|v| format!("SR1.2.{v}")).collect();
-        let outcome = |i: usize, bump: usize| match i % 10 {
-            0 => failed("FirmwareVersionUpdateFailed", "device not found"),
-            1 => Outcome::NoResult,
-            _ => success(&versions[(i + bump) % 40]),
-        };
-        // A device's later outcome is shifted by one place for every seventh device and its
-        // version by one for every thirteenth, so that some fail anew, some recover and some
-        // change firmware.
-        let later = |i: usize| {
-            outcome(
-                i + usize::from(i.is_multiple_of(7)),
-                usize::from(i.is_multiple_of(13)),
-            )
-        };
-        // Devices 0..n before; after, the same list again, or n/20..n + n/20 (5% on each side
-        // only) in another order.
-        let before_devices: Vec<Imei> = (0..n as u64).map(|i| imei(i * 7_919 + 1)).collect();
-        let before_outcomes: Vec<Outcome> = (0..n).map(|i| outcome(i, 0)).collect();
-        let after_ids: Vec<usize> = (0..n).map(|k| (k * 7 + n / 20) % n + n / 20).collect();
-        let after_devices: Vec<Imei> = after_ids
-            .iter()
-            .map(|&i| imei(i as u64 * 7_919 + 1))
-            .collect();
-        let after_outcomes: Vec<Outcome> = after_ids.iter().map(|&i| later(i)).collect();
-        let before = Side {
-            devices: &before_devices,
-            outcomes: &before_outcomes,
-        };
-        let after = Side {
-            devices: &after_devices,
-            outcomes: &after_outcomes,
-        };
-        let again_outcomes: Vec<Outcome> = (0..n).map(later).collect();
-        let again = Side {
-            devices: &before_devices,
-            outcomes: &again_outcomes,
-        };
-        let best_of_5 = |what: &str, after: Side<'_>| {
-            let mut best = std::time::Duration::MAX;
-            let mut comparison = Comparison::default();
-            for _ in 0..5 {
-                let start = Instant::now();
-                comparison = compare(before, after);
-                best = best.min(start.elapsed());
-            }
-            println!(
-                "compare 300,000 with 300,000, {what}: {best:?} (best of 5), {} groups",
-                comparison.groups.len()
-            );
-            for group in comparison.groups.iter().take(7) {
-                println!("  {}: {}", group.change.label(), group.count());
-            }
-            comparison
-        };
-        best_of_5("the same list again", again);
-        let comparison = best_of_5("5% on each side only, all moved", after);
-        let largest = &comparison.groups[0];
-        let side = largest.side(before, after);
-        let start = Instant::now();
-        let csv = crate::core::export::csv_of(side.devices, side.outcomes, &largest.positions);
-        println!(
-            "csv of the largest group ({}): {:?}, {} bytes",
-            largest.count(),
-            start.elapsed(),
-            csv.len()
-        );
     }
 }

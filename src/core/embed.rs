@@ -8,7 +8,7 @@
 use serde_json::Value;
 
 use super::evidence::Json;
-use super::outcome::Summary;
+use super::outcome::{CountName, OutcomeKind, Summary};
 
 pub const READY: &str = "fota-sync:ready";
 pub const CREDENTIALS: &str = "fota-sync:credentials";
@@ -159,12 +159,14 @@ pub fn credentials_needed_message(reason: &str) -> String {
 pub fn result_message(account: &str, summary: &Summary) -> String {
     let mut j = Json("{".to_owned());
     j.string("account", Some(account));
-    j.number("error", summary.error);
-    j.number("failed", summary.failed);
-    j.number("noResult", summary.no_result);
-    j.number("notSent", summary.not_sent);
-    j.number("succeeded", summary.succeeded);
-    j.number("total", summary.total);
+    // Every count but waiting (none, at the end of a run), under its stored name.
+    let mut counts = summary.entries();
+    super::sort_list(&mut counts, |a, b| a.0.stored_name().cmp(b.0.stored_name()));
+    for (name, n) in counts {
+        if name != CountName::Of(OutcomeKind::Waiting) {
+            j.number(name.stored_name(), n);
+        }
+    }
     j.string("type", Some(RESULT));
     j.close('}');
     j.0

@@ -248,8 +248,7 @@ pub fn result_json(export: &JsonExport<'_>) -> String {
 mod tests {
     use super::*;
     use crate::core::fota::SUCCESS_STATUS;
-    use crate::core::table_view::tests::imei;
-    use crate::core::triage::tests::{failed, report};
+    use crate::core::test_support::{failed, imei, report};
     use proptest::prelude::*;
     use serde_json::Value;
 
@@ -542,7 +541,7 @@ mod tests {
     proptest! {
         #[test]
         fn any_result_set_fits_the_schema(
-            outcomes in proptest::collection::vec(crate::core::triage::tests::arb_outcome(), 0..20),
+            outcomes in proptest::collection::vec(crate::core::test_support::arb_outcome(), 0..20),
             answer in "\\PC{0,30}",
             status in proptest::option::of(100u16..600),
         ) {

@@ -153,6 +153,7 @@ fn named(account: &str, now_ms: f64, extension: &str) -> String {
 mod tests {
     use super::*;
     use crate::core::fota::{DeviceReport, UpdateTime, SUCCESS_STATUS};
+    use crate::core::test_support;
 
     fn imei(s: &str) -> Imei {
         Imei::parse_lenient(s).unwrap()
@@ -160,11 +161,8 @@ mod tests {
 
     fn report(status: &str, reason: &str, firmware: &str, updated: UpdateTime) -> DeviceReport {
         DeviceReport {
-            device_id: String::new(),
-            status: status.into(),
-            reason: reason.into(),
-            firmware_version: firmware.into(),
             updated,
+            ..test_support::report(status, reason, firmware)
         }
     }
 
@@ -370,7 +368,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn a_subset_csv_imports_as_exactly_its_devices(
-            rows in proptest::collection::vec((crate::core::table_view::tests::arb_imei(), arb_outcome()), 1..20),
+            rows in proptest::collection::vec((crate::core::test_support::arb_imei(), arb_outcome()), 1..20),
             picks in proptest::collection::vec(proptest::prelude::any::<proptest::sample::Index>(), 0..20),
         ) {
             let (devices, outcomes): (Vec<Imei>, Vec<Outcome>) = rows.into_iter().unzip();

@@ -145,7 +145,7 @@ pub fn staleness(outcomes: &[Outcome], now_ms: f64, stale_after_days: u32) -> St
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::triage::tests::{arb_outcome, failed, success};
+    use crate::core::test_support::{arb_outcome, failed, success};
     use proptest::prelude::*;
 
     fn bars(outcomes: &[Outcome], top: usize) -> Vec<(String, usize)> {

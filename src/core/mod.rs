@@ -21,6 +21,8 @@ pub mod results;
 pub mod run;
 pub mod stored;
 pub mod table_view;
+#[cfg(test)]
+pub(crate) mod test_support;
 pub mod time;
 pub mod token;
 pub mod triage;
@@ -95,6 +97,105 @@ mod tests {
             super::sort_list(&mut got, |a, b| a.0.cmp(&b.0));
             prop_assert_eq!(got, expected);
         }
+    }
+
+    /// The modules of the core each name the modules they use (`super::NAME`,
+    /// `crate::core::NAME`, outside their tests); a cycle among them would mean two modules
+    /// that can only be understood, and changed, together.
+    #[test]
+    fn core_modules_form_no_cycle() {
+        use std::collections::BTreeMap;
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/core");
+        let sources: BTreeMap<String, String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| path.extension().is_some_and(|e| e == "rs"))
+            .map(|path| {
+                let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+                let text = std::fs::read_to_string(&path).unwrap();
+                // The code, not its tests: tests may use any module.
+                let code = text
+                    .split("#[cfg(test)]\nmod tests")
+                    .next()
+                    .unwrap()
+                    .to_owned();
+                (name, code)
+            })
+            .filter(|(name, _)| name != "mod")
+            .collect();
+        let uses: BTreeMap<&str, Vec<&str>> = sources
+            .iter()
+            .map(|(name, code)| {
+                let used = sources
+                    .keys()
+                    .filter(|other| *other != name && uses_module(code, other))
+                    .map(String::as_str)
+                    .collect();
+                (name.as_str(), used)
+            })
+            .collect();
+        assert!(
+            uses["results"].contains(&"outcome"),
+            "the scan reads the uses"
+        );
+        // Depth-first, each module's path from the start kept: a module met again on its own
+        // path closes a cycle.
+        fn visit<'a>(
+            module: &'a str,
+            uses: &BTreeMap<&'a str, Vec<&'a str>>,
+            path: &mut Vec<&'a str>,
+            done: &mut Vec<&'a str>,
+        ) {
+            if let Some(at) = path.iter().position(|m| *m == module) {
+                panic!(
+                    "the core's modules form a cycle: {}",
+                    [&path[at..], &[module]].concat().join(" -> ")
+                );
+            }
+            if done.contains(&module) {
+                return;
+            }
+            path.push(module);
+            for used in &uses[module] {
+                visit(used, uses, path, done);
+            }
+            path.pop();
+            done.push(module);
+        }
+        let mut done = Vec::new();
+        for module in uses.keys() {
+            visit(module, &uses, &mut Vec::new(), &mut done);
+        }
+    }
+
+    /// Whether `code` names `module` as `super::module::…`, `crate::core::module::…`, or
+    /// within a list such as `super::{fota::X, module::{Y, Z}}`.
+    fn uses_module(code: &str, module: &str) -> bool {
+        let path = format!("{module}::");
+        ["super::", "crate::core::"].iter().any(|prefix| {
+            code.match_indices(prefix).any(|(at, _)| {
+                let rest = &code[at + prefix.len()..];
+                let Some(list) = rest.strip_prefix('{') else {
+                    return rest.starts_with(&path);
+                };
+                // The list's top-level items, up to its closing brace.
+                let mut depth = 0;
+                let mut items = vec![String::new()];
+                for c in list.chars() {
+                    match c {
+                        '{' => depth += 1,
+                        '}' if depth == 0 => break,
+                        '}' => depth -= 1,
+                        ',' if depth == 0 => items.push(String::new()),
+                        _ => {}
+                    }
+                    items.last_mut().unwrap().push(c);
+                }
+                items
+                    .iter()
+                    .any(|item| item.trim_start_matches([',', ' ', '\n']).starts_with(&path))
+            })
+        })
     }
 
     #[test]

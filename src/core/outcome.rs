@@ -1,4 +1,5 @@
-//! What happened to each device of a run, and the summary that always adds up.
+//! What happened to each device of a run, its kind, and the summary's counts that always add
+//! up.
 
 use super::fota::{DeviceReport, SyncAnswer};
 use super::imei::Imei;
@@ -10,8 +11,7 @@ pub enum Outcome {
     /// Not answered yet.
     Waiting,
     /// The report is boxed, here and in `Failed`, so that an outcome is 12 bytes on wasm32, not
-    /// 68: a run of 300,000 devices starts with 3.6 MB of waiting outcomes, not 20 MB (its
-    /// setup was ~20 ms of the press of Synchronize).
+    /// 68: a run of 300,000 devices starts with 3.6 MB of waiting outcomes, not 20 MB.
     Success(Box<DeviceReport>),
     /// Answered with any status other than the documented success.
     Failed(Box<DeviceReport>),
@@ -27,21 +27,107 @@ pub enum Outcome {
 // (12 bytes on wasm32), whatever the report grows to.
 const _: () = assert!(std::mem::size_of::<Outcome>() == std::mem::size_of::<String>());
 
-impl Outcome {
-    /// The text of the Status column.
-    pub fn status_text(&self) -> &str {
+/// What kind of outcome a device has, without its details: what the summary counts, the triage
+/// panel groups by, the rows are styled by and the stored columns keep.
+///
+/// The discriminant is the kind's number in stored records (0 waiting, 1 success, 2 failed,
+/// 3 no result, 4 error, 5 not sent): changing it changes what every stored run reads as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum OutcomeKind {
+    Waiting = 0,
+    Success = 1,
+    Failed = 2,
+    NoResult = 3,
+    Error = 4,
+    NotSent = 5,
+}
+
+impl OutcomeKind {
+    /// Every kind, in the order the summary and the triage panel list them.
+    pub const ALL: [OutcomeKind; 6] = [
+        OutcomeKind::Success,
+        OutcomeKind::Failed,
+        OutcomeKind::NoResult,
+        OutcomeKind::Error,
+        OutcomeKind::NotSent,
+        OutcomeKind::Waiting,
+    ];
+
+    /// The kind's place in [`OutcomeKind::ALL`]: the order of the summary and of triage groups
+    /// of equal size (waiting, stored as 0, is listed last).
+    pub fn rank(self) -> u8 {
+        (self as u8 + 5) % 6
+    }
+
+    /// The kind stored as `code` ([`OutcomeKind`]'s discriminant), if any.
+    pub fn from_code(code: u8) -> Option<OutcomeKind> {
+        OutcomeKind::ALL.into_iter().find(|k| *k as u8 == code)
+    }
+
+    /// The class of the kind's table rows, summary count and triage group (the stylesheet and
+    /// the tests use it), and its name in the JSON export: `success`, `failed`, `no-result`,
+    /// `error`, `not-sent`, `waiting`.
+    pub fn css_class(self) -> &'static str {
         match self {
-            Outcome::Waiting => "Waiting",
-            Outcome::Success(r) | Outcome::Failed(r) => {
-                if r.status.is_empty() {
-                    "(no status)"
-                } else {
-                    &r.status
-                }
-            }
-            Outcome::NoResult => "No result",
-            Outcome::Error(_) => "Error",
-            Outcome::NotSent => "Not sent",
+            OutcomeKind::Waiting => "waiting",
+            OutcomeKind::Success => "success",
+            OutcomeKind::Failed => "failed",
+            OutcomeKind::NoResult => "no-result",
+            OutcomeKind::Error => "error",
+            OutcomeKind::NotSent => "not-sent",
+        }
+    }
+
+    /// How the summary panel and the triage panel name the kind: `Succeeded`, `Failed`,
+    /// `No result`, `Error`, `Not sent`, `Waiting` (also the Status column of the kinds
+    /// without a report).
+    pub fn label(self) -> &'static str {
+        match self {
+            OutcomeKind::Waiting => "Waiting",
+            OutcomeKind::Success => "Succeeded",
+            OutcomeKind::Failed => "Failed",
+            OutcomeKind::NoResult => "No result",
+            OutcomeKind::Error => "Error",
+            OutcomeKind::NotSent => "Not sent",
+        }
+    }
+
+    /// `n` devices of the kind in a sentence, without the number: `succeeded`, `failed`, `no
+    /// result`, `error` or `errors`, `not sent`, `waiting`.
+    pub fn in_words(self, n: usize) -> &'static str {
+        match self {
+            OutcomeKind::Error if n != 1 => "errors",
+            OutcomeKind::Error => "error",
+            OutcomeKind::Success => "succeeded",
+            OutcomeKind::Failed => "failed",
+            OutcomeKind::NoResult => "no result",
+            OutcomeKind::NotSent => "not sent",
+            OutcomeKind::Waiting => "waiting",
+        }
+    }
+}
+
+impl Outcome {
+    /// The outcome's kind.
+    pub fn kind(&self) -> OutcomeKind {
+        match self {
+            Outcome::Waiting => OutcomeKind::Waiting,
+            Outcome::Success(_) => OutcomeKind::Success,
+            Outcome::Failed(_) => OutcomeKind::Failed,
+            Outcome::NoResult => OutcomeKind::NoResult,
+            Outcome::Error(_) => OutcomeKind::Error,
+            Outcome::NotSent => OutcomeKind::NotSent,
+        }
+    }
+
+    /// The text of the Status column: the server's status of a report (`(no status)` when it
+    /// sent none), the kind's [`OutcomeKind::label`] otherwise.
+    pub fn status_text(&self) -> &str {
+        match self.report() {
+            Some(r) if r.status.is_empty() => "(no status)",
+            Some(r) => &r.status,
+            None => self.kind().label(),
         }
     }
 
@@ -55,6 +141,7 @@ impl Outcome {
         }
     }
 
+    /// The server's report of the device: for a success or a failure only.
     pub fn report(&self) -> Option<&DeviceReport> {
         match self {
             Outcome::Success(r) | Outcome::Failed(r) => Some(r),
@@ -62,16 +149,9 @@ impl Outcome {
         }
     }
 
-    /// A short class name for styling the row.
+    /// A short class name for styling the row ([`OutcomeKind::css_class`]).
     pub fn css_class(&self) -> &'static str {
-        match self {
-            Outcome::Waiting => "waiting",
-            Outcome::Success(_) => "success",
-            Outcome::Failed(_) => "failed",
-            Outcome::NoResult => "no-result",
-            Outcome::Error(_) => "error",
-            Outcome::NotSent => "not-sent",
-        }
+        self.kind().css_class()
     }
 }
 
@@ -104,30 +184,106 @@ pub struct Summary {
     pub waiting: usize,
 }
 
+/// One of the summary's seven counts: the total, or the devices of one kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CountName {
+    Total,
+    Of(OutcomeKind),
+}
+
+impl CountName {
+    /// The seven counts in the order the summary panel, the exports and stored records list
+    /// them: the total, then [`OutcomeKind::ALL`].
+    pub const ALL: [CountName; 7] = [
+        CountName::Total,
+        CountName::Of(OutcomeKind::Success),
+        CountName::Of(OutcomeKind::Failed),
+        CountName::Of(OutcomeKind::NoResult),
+        CountName::Of(OutcomeKind::Error),
+        CountName::Of(OutcomeKind::NotSent),
+        CountName::Of(OutcomeKind::Waiting),
+    ];
+
+    /// The count's key in stored records and in the JSON the app writes: `total`,
+    /// `succeeded`, `failed`, `noResult`, `error`, `notSent`, `waiting`.
+    pub const fn stored_name(self) -> &'static str {
+        match self {
+            CountName::Total => "total",
+            CountName::Of(OutcomeKind::Success) => "succeeded",
+            CountName::Of(OutcomeKind::Failed) => "failed",
+            CountName::Of(OutcomeKind::NoResult) => "noResult",
+            CountName::Of(OutcomeKind::Error) => "error",
+            CountName::Of(OutcomeKind::NotSent) => "notSent",
+            CountName::Of(OutcomeKind::Waiting) => "waiting",
+        }
+    }
+
+    /// The summary panel's term: `Total`, or the kind's [`OutcomeKind::label`].
+    pub fn label(self) -> &'static str {
+        match self {
+            CountName::Total => "Total",
+            CountName::Of(kind) => kind.label(),
+        }
+    }
+
+    /// The summary panel's class, which the stylesheet colours: `total`, `succeeded`, or the
+    /// kind's [`OutcomeKind::css_class`] for the others.
+    pub fn css_class(self) -> &'static str {
+        match self {
+            CountName::Total => "total",
+            CountName::Of(OutcomeKind::Success) => "succeeded",
+            CountName::Of(kind) => kind.css_class(),
+        }
+    }
+}
+
 impl Summary {
     /// The names of the seven counts, in the order of [`Summary::counts`], as stored records
-    /// write them.
-    pub const NAMES: [&'static str; 7] = [
-        "total",
-        "succeeded",
-        "failed",
-        "noResult",
-        "error",
-        "notSent",
-        "waiting",
-    ];
+    /// write them ([`CountName::stored_name`] of [`CountName::ALL`]).
+    pub const NAMES: [&'static str; 7] = {
+        let mut names = [""; 7];
+        let mut i = 0;
+        while i < 7 {
+            names[i] = CountName::ALL[i].stored_name();
+            i += 1;
+        }
+        names
+    };
+
+    /// The seven counts with their names, in the order of [`CountName::ALL`]: what the summary
+    /// panel, the exports, the announcements and stored records list.
+    pub fn entries(&self) -> [(CountName, usize); 7] {
+        CountName::ALL.map(|name| (name, self.count(name)))
+    }
 
     /// The seven counts, in the order of [`Summary::NAMES`].
     pub fn counts(&self) -> [usize; 7] {
-        [
-            self.total,
-            self.succeeded,
-            self.failed,
-            self.no_result,
-            self.error,
-            self.not_sent,
-            self.waiting,
-        ]
+        CountName::ALL.map(|name| self.count(name))
+    }
+
+    /// One of the counts.
+    pub fn count(&self, name: CountName) -> usize {
+        match name {
+            CountName::Total => self.total,
+            CountName::Of(kind) => self.of_kind(kind),
+        }
+    }
+
+    /// The devices of `kind`.
+    pub fn of_kind(&self, kind: OutcomeKind) -> usize {
+        let mut summary = *self;
+        *summary.slot(kind)
+    }
+
+    fn slot(&mut self, kind: OutcomeKind) -> &mut usize {
+        match kind {
+            OutcomeKind::Waiting => &mut self.waiting,
+            OutcomeKind::Success => &mut self.succeeded,
+            OutcomeKind::Failed => &mut self.failed,
+            OutcomeKind::NoResult => &mut self.no_result,
+            OutcomeKind::Error => &mut self.error,
+            OutcomeKind::NotSent => &mut self.not_sent,
+        }
     }
 
     /// `n` devices, every one waiting: what a run and a result set start with, without a pass
@@ -140,31 +296,19 @@ impl Summary {
         }
     }
 
+    /// Counts one more device, of `outcome`'s kind.
     pub fn add(&mut self, outcome: &Outcome) {
         self.total += 1;
-        let slot = match outcome {
-            Outcome::Waiting => &mut self.waiting,
-            Outcome::Success(_) => &mut self.succeeded,
-            Outcome::Failed(_) => &mut self.failed,
-            Outcome::NoResult => &mut self.no_result,
-            Outcome::Error(_) => &mut self.error,
-            Outcome::NotSent => &mut self.not_sent,
-        };
-        *slot += 1;
+        *self.slot(outcome.kind()) += 1;
     }
 
+    /// Counts one device fewer, of `outcome`'s kind (one that [`Summary::add`] counted).
     pub fn remove(&mut self, outcome: &Outcome) {
-        let mut single = Summary::default();
-        single.add(outcome);
-        self.total -= single.total;
-        self.succeeded -= single.succeeded;
-        self.failed -= single.failed;
-        self.no_result -= single.no_result;
-        self.error -= single.error;
-        self.not_sent -= single.not_sent;
-        self.waiting -= single.waiting;
+        self.total -= 1;
+        *self.slot(outcome.kind()) -= 1;
     }
 
+    /// The counts of `outcomes`.
     pub fn of<'a>(outcomes: impl IntoIterator<Item = &'a Outcome>) -> Summary {
         let mut summary = Summary::default();
         outcomes.into_iter().for_each(|o| summary.add(o));
@@ -175,30 +319,23 @@ impl Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::fota::{decode_answer, UpdateTime};
-    use crate::core::imei::luhn_check_digit;
+    use crate::core::fota::decode_answer;
+    use crate::core::test_support::{self, imei};
     use proptest::prelude::*;
-
-    fn imei(body: &str) -> Imei {
-        Imei::parse(&format!("{body}{}", luhn_check_digit(body.as_bytes()))).unwrap()
-    }
 
     fn report(id: &str, status: &str) -> DeviceReport {
         DeviceReport {
             device_id: id.into(),
-            status: status.into(),
-            reason: String::new(),
-            firmware_version: "v1".into(),
-            updated: UpdateTime::Unknown,
+            ..test_support::report(status, "", "v1")
         }
     }
 
     #[test]
     fn each_sent_device_gets_one_outcome_in_order() {
         let sent = [
-            imei("49015420323751"),
-            imei("35693803564380"),
-            imei("35387923425263"),
+            imei(49_015_420_323_751),
+            imei(35_693_803_564_380),
+            imei(35_387_923_425_263),
         ];
         let answer = SyncAnswer {
             account_name: None,
@@ -228,6 +365,72 @@ mod tests {
     }
 
     #[test]
+    fn kinds_keep_their_stored_numbers_and_listing_order() {
+        let stored: Vec<u8> = OutcomeKind::ALL.iter().map(|&k| k as u8).collect();
+        assert_eq!(
+            stored,
+            [1, 2, 3, 4, 5, 0],
+            "the numbers stored records hold"
+        );
+        for (rank, kind) in OutcomeKind::ALL.into_iter().enumerate() {
+            assert_eq!(usize::from(kind.rank()), rank);
+            assert_eq!(OutcomeKind::from_code(kind as u8), Some(kind));
+        }
+        assert_eq!(OutcomeKind::from_code(6), None);
+        assert_eq!(
+            Summary::NAMES,
+            [
+                "total",
+                "succeeded",
+                "failed",
+                "noResult",
+                "error",
+                "notSent",
+                "waiting"
+            ]
+        );
+    }
+
+    #[test]
+    fn each_count_is_of_its_kind() {
+        let outcomes = [
+            Outcome::Waiting,
+            Outcome::Success(Box::new(report("", "x"))),
+            Outcome::Failed(Box::new(report("", "x"))),
+            Outcome::NoResult,
+            Outcome::Error("e".into()),
+            Outcome::NotSent,
+        ];
+        for outcome in &outcomes {
+            let summary = Summary::of([outcome]);
+            let name = CountName::Of(outcome.kind());
+            assert_eq!(summary.count(name), 1);
+            assert_eq!(
+                summary.counts().iter().sum::<usize>(),
+                2,
+                "itself and the total"
+            );
+            assert_eq!(outcome.css_class(), outcome.kind().css_class());
+        }
+        let s = Summary::of(&outcomes);
+        let entries = s
+            .entries()
+            .map(|(name, n)| (name.label(), name.css_class(), n));
+        assert_eq!(
+            entries,
+            [
+                ("Total", "total", 6),
+                ("Succeeded", "succeeded", 1),
+                ("Failed", "failed", 1),
+                ("No result", "no-result", 1),
+                ("Error", "error", 1),
+                ("Not sent", "not-sent", 1),
+                ("Waiting", "waiting", 1),
+            ]
+        );
+    }
+
+    #[test]
     fn waiting_is_the_summary_of_waiting_outcomes() {
         for n in [0, 1, 300_000] {
             assert_eq!(Summary::waiting(n), Summary::of(&vec![Outcome::Waiting; n]));
@@ -249,7 +452,7 @@ mod tests {
             picks in proptest::collection::vec((0usize..40, "[A-Za-z]{0,30}"), 0..40),
             noise in "\\PC{0,40}",
         ) {
-            let sent: Vec<Imei> = bodies.iter().map(|b| imei(b)).collect();
+            let sent: Vec<Imei> = bodies.iter().map(|b| imei(b.parse().unwrap())).collect();
             let entries: Vec<serde_json::Value> = picks
                 .iter()
                 .map(|(i, status)| {

@@ -11,11 +11,10 @@ use std::rc::Rc;
 
 use rustc_hash::FxHashMap;
 
-use super::columns::Field;
+use super::columns::{rank_texts, Field};
 use super::firmware::{bars, VersionBar};
 use super::imei::Imei;
-use super::outcome::{Outcome, Summary};
-use super::table_view::rank_texts;
+use super::outcome::{Outcome, OutcomeKind, Summary};
 use super::triage::{key_of, listed, Group, GroupKey};
 
 /// Devices in the order entered, each with its latest outcome and its count of requests.
@@ -34,10 +33,10 @@ pub struct ResultSet {
     index: Option<FxHashMap<Imei, usize>>,
     words: Words,
     /// Each row's [Status, Reason, Firmware version] as ids in `words`.
-    cells: Vec<[u32; 3]>,
-    /// Devices per triage group, and successful devices per firmware version under the key
-    /// `(VERSION, its id in words, 0)`: one map (one map type in the bundle).
-    groups: FxHashMap<GroupId, usize>,
+    cells: Vec<[WordId; 3]>,
+    /// Devices per triage group and successful devices per firmware version: one map (one
+    /// map type in the bundle).
+    tallies: FxHashMap<TallyKey, usize>,
     /// [`rank_texts`] of `words`, while they number `.0`.
     ranks: RefCell<(usize, Rc<[u32]>)>,
 }
@@ -46,41 +45,53 @@ pub struct ResultSet {
 /// (its index in `texts`). Texts are never dropped: a set has few.
 #[derive(Clone, Debug, Default)]
 struct Words {
-    ids: FxHashMap<Box<str>, u32>,
+    ids: FxHashMap<Box<str>, WordId>,
     texts: Vec<Box<str>>,
 }
 
+/// A text's id in [`Words`]: its index in `texts`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+struct WordId(u32);
+
 impl Words {
-    fn id(&mut self, text: &str) -> u32 {
+    fn id(&mut self, text: &str) -> WordId {
         if let Some(&id) = self.ids.get(text) {
             return id;
         }
-        let id = self.texts.len() as u32;
+        let id = WordId(self.texts.len() as u32);
         self.texts.push(text.into());
         self.ids.insert(text.into(), id);
         id
     }
-}
 
-/// A triage group as ids: its kind (the order of [`GroupKey`]'s variants) and the ids of its
-/// words (a failure's status and reason, an error's text; 0 otherwise).
-type GroupId = (u8, u32, u32);
-
-/// The kind of a [`GroupId`] that counts a firmware version's successes, not a triage group.
-const VERSION: u8 = 6;
-
-fn group_id(words: &mut Words, outcome: &Outcome) -> GroupId {
-    match key_of(outcome) {
-        GroupKey::Success => (0, 0, 0),
-        GroupKey::Failed { status, reason } => (1, words.id(&status), words.id(&reason)),
-        GroupKey::NoResult => (2, 0, 0),
-        GroupKey::Error(text) => (3, words.id(&text), 0),
-        GroupKey::NotSent => (4, 0, 0),
-        GroupKey::Waiting => (5, 0, 0),
+    fn text(&self, id: WordId) -> &str {
+        &self.texts[id.0 as usize]
     }
 }
 
-fn cells_of(words: &mut Words, outcome: &Outcome) -> [u32; 3] {
+/// What one of the set's tallies counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum TallyKey {
+    /// The devices of a triage group: its kind, and the ids of its words (a failure's status
+    /// and reason, an error's text; unused words are `WordId(0)`).
+    Group(OutcomeKind, WordId, WordId),
+    /// The successful devices reporting a firmware version.
+    Version(WordId),
+}
+
+impl TallyKey {
+    /// The triage group of `outcome`.
+    fn group(words: &mut Words, outcome: &Outcome) -> TallyKey {
+        let (a, b) = match key_of(outcome) {
+            GroupKey::Failed { status, reason } => (words.id(&status), words.id(&reason)),
+            GroupKey::Error(text) => (words.id(&text), WordId(0)),
+            _ => (WordId(0), WordId(0)),
+        };
+        TallyKey::Group(outcome.kind(), a, b)
+    }
+}
+
+fn cells_of(words: &mut Words, outcome: &Outcome) -> [WordId; 3] {
     [
         words.id(outcome.status_text()),
         words.id(outcome.reason_text()),
@@ -110,9 +121,12 @@ impl ResultSet {
     pub fn new(devices: Vec<Imei>) -> ResultSet {
         let outcomes = vec![Outcome::Waiting; devices.len()];
         let mut words = Words::default();
-        let mut groups = FxHashMap::default();
+        let mut tallies = FxHashMap::default();
         if !devices.is_empty() {
-            groups.insert(group_id(&mut words, &Outcome::Waiting), devices.len());
+            tallies.insert(
+                TallyKey::group(&mut words, &Outcome::Waiting),
+                devices.len(),
+            );
         }
         ResultSet {
             summary: Summary::waiting(devices.len()),
@@ -122,7 +136,7 @@ impl ResultSet {
             outcomes,
             index: None,
             words,
-            groups,
+            tallies,
             ranks: RefCell::default(),
         }
     }
@@ -163,15 +177,15 @@ impl ResultSet {
         let Some(slot) = self.outcomes.get_mut(position) else {
             return;
         };
-        let words = &mut self.words;
-        count(&mut self.groups, group_id(words, slot), -1);
-        if matches!(slot, Outcome::Success(_)) {
-            count(&mut self.groups, (VERSION, self.cells[position][2], 0), -1);
+        let (words, tallies) = (&mut self.words, &mut self.tallies);
+        count(tallies, TallyKey::group(words, slot), -1);
+        if slot.kind() == OutcomeKind::Success {
+            count(tallies, TallyKey::Version(self.cells[position][2]), -1);
         }
         let cells = cells_of(words, &outcome);
-        count(&mut self.groups, group_id(words, &outcome), 1);
-        if matches!(outcome, Outcome::Success(_)) {
-            count(&mut self.groups, (VERSION, cells[2], 0), 1);
+        count(tallies, TallyKey::group(words, &outcome), 1);
+        if outcome.kind() == OutcomeKind::Success {
+            count(tallies, TallyKey::Version(cells[2]), 1);
         }
         self.cells[position] = cells;
         self.summary.remove(slot);
@@ -182,24 +196,23 @@ impl ResultSet {
     /// The triage groups of the set, as [`super::triage::groups`] lists them, from the counts
     /// kept as outcomes change (a handful of groups, whatever the number of devices).
     pub fn groups(&self) -> Vec<Group> {
-        let text = |id: u32| Cow::Borrowed(&*self.words.texts[id as usize]);
-        let groups = self
-            .groups
-            .iter()
-            .filter(|(&(kind, ..), _)| kind != VERSION);
-        listed(groups.map(|(&(kind, a, b), &n)| {
+        let text = |id| Cow::Borrowed(self.words.text(id));
+        listed(self.tallies.iter().filter_map(|(key, &n)| {
+            let &TallyKey::Group(kind, a, b) = key else {
+                return None;
+            };
             let key = match kind {
-                0 => GroupKey::Success,
-                1 => GroupKey::Failed {
+                OutcomeKind::Success => GroupKey::Success,
+                OutcomeKind::Failed => GroupKey::Failed {
                     status: text(a),
                     reason: text(b),
                 },
-                2 => GroupKey::NoResult,
-                3 => GroupKey::Error(text(a)),
-                4 => GroupKey::NotSent,
-                _ => GroupKey::Waiting,
+                OutcomeKind::NoResult => GroupKey::NoResult,
+                OutcomeKind::Error => GroupKey::Error(text(a)),
+                OutcomeKind::NotSent => GroupKey::NotSent,
+                OutcomeKind::Waiting => GroupKey::Waiting,
             };
-            (key, n)
+            Some((key, n))
         }))
     }
 
@@ -207,10 +220,12 @@ impl ResultSet {
     /// bars, from the counts kept as outcomes change.
     pub fn versions(&self, top: usize) -> Vec<VersionBar> {
         bars(
-            self.groups
+            self.tallies
                 .iter()
-                .filter(|(&(kind, ..), _)| kind == VERSION)
-                .map(|(&(_, id, _), &n)| (&*self.words.texts[id as usize], n))
+                .filter_map(|(key, &n)| match *key {
+                    TallyKey::Version(id) => Some((self.words.text(id), n)),
+                    TallyKey::Group(..) => None,
+                })
                 .collect(),
             top,
         )
@@ -241,7 +256,7 @@ impl ResultSet {
             Field::FirmwareVersion => 2,
             Field::Imei | Field::Updated => return None,
         };
-        Some(self.cells[position][column])
+        Some(self.cells[position][column].0)
     }
 
     /// Counts one more request for each device at `positions`.
@@ -253,8 +268,6 @@ impl ResultSet {
         }
     }
 
-    /// Sets each device's count of requests (as [`ResultSet::requests`] gave them), for a set
-    /// read back from storage.
     /// Sets how many requests carried the device at `position` (a stored step's count).
     pub fn set_request_count(&mut self, position: usize, requests: u32) {
         if let Some(n) = self.requests.get_mut(position) {
@@ -262,6 +275,8 @@ impl ResultSet {
         }
     }
 
+    /// Sets each device's count of requests (as [`ResultSet::requests`] gave them), for a set
+    /// read back from storage.
     pub fn count_request_times(&mut self, requests: &[u32]) {
         for (n, &r) in self.requests.iter_mut().zip(requests) {
             *n = r;
@@ -274,7 +289,7 @@ impl ResultSet {
         self.devices
             .iter()
             .zip(&self.outcomes)
-            .filter(|(_, o)| matches!(o, Outcome::Waiting))
+            .filter(|(_, o)| o.kind() == OutcomeKind::Waiting)
             .map(|(d, _)| *d)
             .collect()
     }
@@ -284,7 +299,7 @@ impl ResultSet {
         self.devices
             .iter()
             .zip(&self.outcomes)
-            .filter(|(_, o)| !matches!(o, Outcome::Success(_)))
+            .filter(|(_, o)| o.kind() != OutcomeKind::Success)
             .map(|(d, _)| *d)
             .collect()
     }
@@ -293,23 +308,7 @@ impl ResultSet {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::fota::{DeviceReport, UpdateTime, SUCCESS_STATUS};
-
-    fn imeis(n: usize) -> Vec<Imei> {
-        (0..n)
-            .map(|i| Imei::parse_lenient(&format!("35693810{i:06}0")).expect("15 digits"))
-            .collect()
-    }
-
-    fn success() -> Outcome {
-        Outcome::Success(Box::new(DeviceReport {
-            device_id: String::new(),
-            status: SUCCESS_STATUS.to_owned(),
-            reason: String::new(),
-            firmware_version: "1.0".to_owned(),
-            updated: UpdateTime::Unknown,
-        }))
-    }
+    use crate::core::test_support::{arb_outcome, imeis, success};
 
     #[test]
     fn a_retry_updates_its_devices_and_keeps_the_others() {
@@ -319,7 +318,7 @@ mod tests {
             set.set(
                 p,
                 if p % 2 == 0 {
-                    success()
+                    success("1.0")
                 } else {
                     Outcome::NotSent
                 },
@@ -336,7 +335,7 @@ mod tests {
         }
         assert_eq!(set.summary().waiting, 2);
         set.count_request(again.iter().copied());
-        set.set(1, success());
+        set.set(1, success("1.0"));
         set.set(3, Outcome::Error("HTTP 500".into()));
         let s = set.summary();
         assert_eq!(
@@ -356,7 +355,7 @@ mod tests {
             set.positions_of(&[devices[2], devices[3], devices[0]]),
             vec![2, 0]
         );
-        set.set(9, success());
+        set.set(9, success("1.0"));
         set.count_request([9]);
         assert_eq!(set.summary(), Summary::of(set.outcomes()));
     }
@@ -366,7 +365,7 @@ mod tests {
         /// what a count over every outcome gives, however often devices answer again.
         #[test]
         fn kept_tallies_match_a_whole_count(
-            changes in proptest::collection::vec((0usize..12, crate::core::triage::tests::arb_outcome()), 0..60),
+            changes in proptest::collection::vec((0usize..12, arb_outcome()), 0..60),
             devices in 0usize..10,
         ) {
             use crate::core::{firmware::versions, triage::groups};

@@ -444,17 +444,8 @@ mod tests {
     use super::*;
     use crate::core::api_error::{Reach, RetryAfter};
     use crate::core::fota::{DeviceReport, UpdateTime, SUCCESS_STATUS};
-    use crate::core::imei::luhn_check_digit;
+    use crate::core::test_support::imeis;
     use proptest::prelude::*;
-
-    fn devices(n: usize) -> Vec<Imei> {
-        (0..n)
-            .map(|i| {
-                let body = format!("{:014}", 35_000_000_000_000u64 + i as u64);
-                Imei::parse(&format!("{body}{}", luhn_check_digit(body.as_bytes()))).unwrap()
-            })
-            .collect()
-    }
 
     fn answer_for(batch: &Batch, keep: impl Fn(usize) -> bool) -> SyncAnswer {
         SyncAnswer {
@@ -477,7 +468,7 @@ mod tests {
 
     fn sequential(n: usize) -> SyncRun {
         SyncRun::new(
-            devices(n),
+            imeis(n),
             RunSettings {
                 concurrency: 1,
                 ..RunSettings::default()
@@ -527,12 +518,12 @@ mod tests {
             batch_size: 1000,
             ..RunSettings::default()
         };
-        assert_eq!(SyncRun::new(devices(150), big).batch_count(), 2);
+        assert_eq!(SyncRun::new(imeis(150), big).batch_count(), 2);
     }
 
     #[test]
     fn at_most_concurrency_requests_are_in_flight() {
-        let mut run = SyncRun::new(devices(1000), RunSettings::default());
+        let mut run = SyncRun::new(imeis(1000), RunSettings::default());
         let first: Vec<Batch> = (0..4).map(|_| send(&mut run, 0.0)).collect();
         assert_eq!(run.next(0.0), Next::Busy);
         assert_eq!(run.in_flight(), 4);
@@ -694,7 +685,7 @@ mod tests {
 
     #[test]
     fn a_token_error_pauses_the_run_and_resume_sends_the_rest_once() {
-        let mut run = SyncRun::new(devices(1000), RunSettings::default());
+        let mut run = SyncRun::new(imeis(1000), RunSettings::default());
         let batches: Vec<Batch> = (0..4).map(|_| send(&mut run, 0.0)).collect();
         run.complete(done(
             batches[0].id,
@@ -753,7 +744,7 @@ mod tests {
             concurrency: 2,
             ..RunSettings::default()
         };
-        let mut run = SyncRun::new(devices(200), settings);
+        let mut run = SyncRun::new(imeis(200), settings);
         let (a, b) = (send(&mut run, 0.0), send(&mut run, 0.0));
         run.complete(done(a.id, Err(status(503)), 1.0, 0.5));
         let expired = ApiError::SessionToken {
@@ -770,7 +761,7 @@ mod tests {
 
     #[test]
     fn a_bearer_fault_pauses_and_cancel_still_ends_the_run() {
-        let mut run = SyncRun::new(devices(300), RunSettings::default());
+        let mut run = SyncRun::new(imeis(300), RunSettings::default());
         let b = send(&mut run, 0.0);
         let fault = ApiError::from_response(
             401,
@@ -885,7 +876,7 @@ mod tests {
             replies in proptest::collection::vec((reply(), 0.0f64..1.0, 0usize..8), 1..200),
         ) {
             let settings = RunSettings { batch_size, concurrency, max_attempts, ..RunSettings::default() };
-            let mut run = SyncRun::new(devices(n), settings);
+            let mut run = SyncRun::new(imeis(n), settings);
             // What the caller learns: each device's outcome, from the changes the run returns.
             let mut outcomes = vec![Outcome::Waiting; n];
             let mut record = |changes: Vec<Change>| {

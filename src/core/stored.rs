@@ -10,7 +10,7 @@ use rustc_hash::FxHashMap;
 use super::columns::Field;
 use super::fota::{DeviceReport, UpdateTime};
 use super::imei::Imei;
-use super::outcome::Outcome;
+use super::outcome::{Outcome, OutcomeKind};
 use super::results::ResultSet;
 
 /// The layout this build writes, stored as `version` in every record.
@@ -85,7 +85,8 @@ pub fn layout_of(version: Option<f64>) -> Result<u32, Unreadable> {
 pub struct StoredColumns {
     /// Each IMEI's 15 digits as a number ([`Imei::number`]; below 2^53, exact in an f64).
     pub devices: Vec<f64>,
-    /// 0 waiting, 1 success, 2 failed, 3 no result, 4 error, 5 not sent.
+    /// Each device's [`OutcomeKind`] as its number: 0 waiting, 1 success, 2 failed, 3 no
+    /// result, 4 error, 5 not sent.
     pub kinds: Vec<u8>,
     /// The id in `texts` of each device's Status, Reason (an error's text) and Firmware version.
     pub status: Vec<u32>,
@@ -108,17 +109,6 @@ pub struct StoredColumns {
 pub struct StoredStep {
     pub positions: Vec<u32>,
     pub rows: StoredColumns,
-}
-
-fn kind_of(outcome: &Outcome) -> u8 {
-    match outcome {
-        Outcome::Waiting => 0,
-        Outcome::Success(_) => 1,
-        Outcome::Failed(_) => 2,
-        Outcome::NoResult => 3,
-        Outcome::Error(_) => 4,
-        Outcome::NotSent => 5,
-    }
 }
 
 impl ResultSet {
@@ -168,7 +158,7 @@ impl ResultSet {
         for (row, p) in positions.enumerate() {
             let outcome = &self.outcomes()[p];
             c.devices.push(self.devices()[p].number() as f64);
-            c.kinds.push(kind_of(outcome));
+            c.kinds.push(outcome.kind() as u8);
             c.requests.push(self.requests()[p]);
             let mut cell = |field| id(self.cell(p, field).unwrap_or(0), &mut texts);
             c.status.push(cell(Field::Status));
@@ -280,14 +270,15 @@ fn outcomes_of(c: &StoredColumns, devices: &[Imei]) -> Result<Vec<Outcome>, Stri
                 updated: updated.clone(),
             }))
         };
-        outcomes.push(match c.kinds[p] {
-            0 => Outcome::Waiting,
-            1 => Outcome::Success(report()?),
-            2 => Outcome::Failed(report()?),
-            3 => Outcome::NoResult,
-            4 => Outcome::Error(text(c.reason[p])?.to_owned()),
-            5 => Outcome::NotSent,
-            k => return Err(format!("outcome kind {k} is unknown")),
+        let kind = OutcomeKind::from_code(c.kinds[p])
+            .ok_or_else(|| format!("outcome kind {} is unknown", c.kinds[p]))?;
+        outcomes.push(match kind {
+            OutcomeKind::Waiting => Outcome::Waiting,
+            OutcomeKind::Success => Outcome::Success(report()?),
+            OutcomeKind::Failed => Outcome::Failed(report()?),
+            OutcomeKind::NoResult => Outcome::NoResult,
+            OutcomeKind::Error => Outcome::Error(text(c.reason[p])?.to_owned()),
+            OutcomeKind::NotSent => Outcome::NotSent,
         });
     }
     Ok(outcomes)
@@ -311,14 +302,8 @@ pub fn beyond_limit(mut finished: Vec<(String, f64)>, limit: usize) -> Vec<Strin
 mod tests {
     use super::*;
     use crate::core::outcome::Summary;
-    use crate::core::triage::tests::arb_outcome;
+    use crate::core::test_support::{arb_outcome, imeis};
     use proptest::prelude::*;
-
-    fn imeis(n: usize) -> Vec<Imei> {
-        (0..n as u64)
-            .map(|i| Imei::from_number(35_693_810_000_000 + i * 7).unwrap())
-            .collect()
-    }
 
     #[test]
     fn imei_numbers_read_back_with_leading_zeros() {

@@ -10,11 +10,11 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
-use super::columns::Field;
+use super::columns::{text_order, Field};
 use super::firmware::VersionKey;
 use super::fota::UpdateTime;
 use super::imei::Imei;
-use super::outcome::Outcome;
+use super::outcome::{Outcome, OutcomeKind};
 use super::results::ResultSet;
 use super::thousands;
 use super::triage::GroupKey;
@@ -89,7 +89,7 @@ pub fn view(set: &ResultSet, query: &ViewQuery) -> Vec<usize> {
     };
     let shown = |&i: &usize| {
         let outcome = &outcomes[i];
-        !(query.only_unsuccessful && matches!(outcome, Outcome::Success(_)))
+        !(query.only_unsuccessful && outcome.kind() == OutcomeKind::Success)
             && query.group.as_ref().is_none_or(|g| g.contains(outcome))
             && query.bar.as_ref().is_none_or(|b| b.matches(outcome))
             && contains_digits(&devices[i], &digits)
@@ -153,12 +153,6 @@ fn cell_order(a: &Cell<'_>, b: &Cell<'_>) -> Ordering {
     }
 }
 
-/// The order of texts in the table: ignoring ASCII case, then exactly (so that `V1` and `v1`
-/// do not interleave). Every text column and the Updated column's unread times sort by it.
-fn text_order(a: &str, b: &str) -> Ordering {
-    folded(a).cmp(folded(b)).then_with(|| a.cmp(b))
-}
-
 /// Sorts a text column (Status, Reason, Firmware version) by the rank of each row's text among
 /// the set's distinct texts, which the set ranks once ([`ResultSet::text_ranks`]).
 fn by_text(
@@ -176,41 +170,6 @@ fn by_text(
         })
         .collect();
     sort_by_ranks(positions, ranks, texts.len(), direction)
-}
-
-/// `text`'s bytes, ASCII letters in lower case.
-fn folded(text: &str) -> impl Iterator<Item = u8> + '_ {
-    text.bytes().map(|b| b.to_ascii_lowercase())
-}
-
-/// The rank of each of `texts` in the order the table sorts texts: ignoring ASCII case, then
-/// exactly. A column may hold 100,000 distinct versions (the emulator's do): the sort is of
-/// numbers, the texts compared whole only where their first 16 bytes tie.
-pub(crate) fn rank_texts(texts: &[Box<str>]) -> Vec<u32> {
-    // Each text's first 16 bytes, folded, as one number: most texts differ there ("SR1.2.0.0-
-    // 12345" is 15 bytes), so the sort compares numbers; texts whose first 16 folded bytes are
-    // the same are then put in order by their whole text.
-    let prefix = |t: &str| {
-        let mut bytes = [0u8; 16];
-        for (slot, b) in bytes.iter_mut().zip(folded(t)) {
-            *slot = b;
-        }
-        u128::from_be_bytes(bytes)
-    };
-    let prefixes: Vec<u128> = texts.iter().map(|t| prefix(t)).collect();
-    let mut order: Vec<u32> = (0..texts.len() as u32).collect();
-    // Texts are distinct, so the order is total.
-    order.sort_unstable_by(|&a, &b| {
-        let (a, b) = (a as usize, b as usize);
-        prefixes[a]
-            .cmp(&prefixes[b])
-            .then_with(|| text_order(&texts[a], &texts[b]))
-    });
-    let mut rank = vec![0u32; texts.len()];
-    for (r, &t) in order.iter().enumerate() {
-        rank[t as usize] = r as u32;
-    }
-    rank
 }
 
 /// Sorts by Updated: by each row's rank among the distinct values of the column, found with a
@@ -294,31 +253,12 @@ pub fn summary_line(shown: usize, total: usize) -> String {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
     use crate::core::fota::DeviceReport;
-    use crate::core::imei::luhn_check_digit;
+    use crate::core::test_support::{arb_outcome, failed, imei, report, set_of, success};
     use crate::core::triage::key_of;
-    use crate::core::triage::tests::{arb_outcome, failed, report, success};
     use proptest::prelude::*;
-
-    pub(crate) fn arb_imei() -> impl Strategy<Value = Imei> {
-        (0u64..100_000_000_000_000).prop_map(imei)
-    }
-
-    /// A result set of `devices` whose outcomes were set one by one, as answers come in.
-    pub(crate) fn set_of(devices: &[Imei], outcomes: &[Outcome]) -> ResultSet {
-        let mut set = ResultSet::new(devices.to_vec());
-        for (p, o) in outcomes.iter().enumerate() {
-            set.set(p, o.clone());
-        }
-        set
-    }
-
-    pub(crate) fn imei(n: u64) -> Imei {
-        let body = format!("{:014}", n % 100_000_000_000_000);
-        Imei::parse(&format!("{body}{}", luhn_check_digit(body.as_bytes()))).unwrap()
-    }
 
     fn updated(text: &str) -> Outcome {
         Outcome::Success(Box::new(DeviceReport {
@@ -480,21 +420,6 @@ pub(crate) mod tests {
     }
 
     proptest! {
-        /// The ranks put texts in the order of a comparison sort (ASCII case ignored, then
-        /// exactly), also texts that share their first 16 bytes.
-        #[test]
-        fn text_ranks_agree_with_a_comparison_sort(
-            texts in proptest::collection::hash_set("(SR1.2.0.0-|sr1.2.0.0-1234|)[a-cA-C0-9]{0,4}", 0..60),
-        ) {
-            let texts: Vec<Box<str>> = texts.into_iter().map(Into::into).collect();
-            let rank = rank_texts(&texts);
-            let mut by_rank: Vec<&str> = texts.iter().map(|t| &**t).collect();
-            by_rank.sort_by_key(|t| rank[texts.iter().position(|x| &**x == *t).unwrap()]);
-            let mut expected: Vec<&str> = texts.iter().map(|t| &**t).collect();
-            expected.sort_by(|a, b| a.to_ascii_lowercase().cmp(&b.to_ascii_lowercase()).then(a.cmp(b)));
-            prop_assert_eq!(by_rank, expected);
-        }
-
         #[test]
         fn sorts_agree_with_a_comparison_sort(
             outcomes in proptest::collection::vec(arb_outcome(), 0..50),
@@ -527,86 +452,5 @@ pub(crate) mod tests {
             }
             prop_assert!(shown.windows(2).all(|w| w[0] < w[1]), "input order without a sort");
         }
-    }
-
-    /// Timings for a run of 300,000 devices, printed, not asserted (machines differ): run with
-    /// `cargo test --release --lib timings_for_300k -- --ignored --nocapture`.
-    #[test]
-    #[ignore]
-    fn timings_for_300k() {
-        use crate::core::{export::tsv, firmware::versions, triage::groups};
-        use std::time::Instant;
-        let n = 300_000;
-        let devices: Vec<Imei> = (0..n as u64)
-            .map(|i| imei(i * 7_919_777 + 35_000_000_000_000))
-            .collect();
-        let outcomes: Vec<Outcome> = (0..n)
-            .map(|i| match i % 10 {
-                0 => failed(
-                    "FirmwareVersionUpdateFailed",
-                    &format!("device {} not found", i % 50),
-                ),
-                1 => Outcome::Error("HTTP 502 Bad Gateway (after 4 tries)".into()),
-                2 => Outcome::NoResult,
-                _ => Outcome::Success(Box::new(DeviceReport {
-                    updated: UpdateTime::parse(&format!("2022-02-{:02}T06:10:01.441Z", 1 + i % 28)),
-                    ..report(
-                        "FirmwareVersionUpdateSuccess",
-                        "",
-                        // As many versions as the emulator reports (tens of thousands).
-                        &format!("SR1.2.0.0-{}", 10_000 + i * 7_919 % 90_000),
-                    )
-                })),
-            })
-            .collect();
-        let time = |what: &str, f: &mut dyn FnMut() -> usize| {
-            let start = Instant::now();
-            let size = f();
-            println!("{what}: {:?} ({size})", start.elapsed());
-        };
-        time("groups", &mut || groups(&outcomes).len());
-        time("versions top 10", &mut || versions(&outcomes, 10).len());
-        let mut set = ResultSet::new(devices.clone());
-        time("result set: every outcome set", &mut || {
-            for (p, o) in outcomes.iter().enumerate() {
-                set.set(p, o.clone());
-            }
-            set.devices().len()
-        });
-        time("groups kept by the set", &mut || set.groups().len());
-        time("versions kept by the set", &mut || set.versions(10).len());
-        let query = |find: &str, sort| ViewQuery {
-            find: find.into(),
-            sort,
-            ..ViewQuery::default()
-        };
-        time("view, find 4 digits", &mut || {
-            view(&set, &query("7919", None)).len()
-        });
-        time("view, find 1 digit", &mut || {
-            view(&set, &query("5", None)).len()
-        });
-        time("view, only unsuccessful", &mut || {
-            let q = ViewQuery {
-                only_unsuccessful: true,
-                ..ViewQuery::default()
-            };
-            view(&set, &q).len()
-        });
-        for field in [
-            Field::Imei,
-            Field::Status,
-            Field::Reason,
-            Field::FirmwareVersion,
-            Field::Updated,
-        ] {
-            for direction in [Direction::Ascending, Direction::Descending] {
-                time(&format!("view, sort {field:?} {direction:?}"), &mut || {
-                    view(&set, &query("", Some((field, direction)))).len()
-                });
-            }
-        }
-        let all: Vec<usize> = (0..n).collect();
-        time("tsv of all", &mut || tsv(&devices, &outcomes, &all).len());
     }
 }

@@ -5,13 +5,13 @@ use std::borrow::Cow;
 
 use rustc_hash::FxHashMap;
 
-use super::outcome::Outcome;
+use super::outcome::{Outcome, OutcomeKind};
 
 /// The group an outcome belongs to. Borrowed from the outcome by [`key_of`] (no allocation, so
 /// it can be taken for every device of a large run); [`GroupKey::into_owned`] gives the
 /// `GroupKey<'static>` a view keeps as its selected group.
 ///
-/// The variants are declared in the order groups of equal size are listed.
+/// The variants are declared in the order groups of equal size are listed, [`OutcomeKind::ALL`]'s.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum GroupKey<'a> {
     /// Every success, one group.
@@ -50,24 +50,29 @@ impl GroupKey<'_> {
         key_of(outcome) == *self
     }
 
+    /// The kind of the group's outcomes.
+    pub fn kind(&self) -> OutcomeKind {
+        match self {
+            GroupKey::Success => OutcomeKind::Success,
+            GroupKey::Failed { .. } => OutcomeKind::Failed,
+            GroupKey::NoResult => OutcomeKind::NoResult,
+            GroupKey::Error(_) => OutcomeKind::Error,
+            GroupKey::NotSent => OutcomeKind::NotSent,
+            GroupKey::Waiting => OutcomeKind::Waiting,
+        }
+    }
+
     /// The row class of the group's outcomes (as [`Outcome::css_class`]), for styling.
     pub fn css_class(&self) -> &'static str {
-        match self {
-            GroupKey::Success => "success",
-            GroupKey::Failed { .. } => "failed",
-            GroupKey::NoResult => "no-result",
-            GroupKey::Error(_) => "error",
-            GroupKey::NotSent => "not-sent",
-            GroupKey::Waiting => "waiting",
-        }
+        self.kind().css_class()
     }
 
     /// What the triage panel shows: `Succeeded`, `Failed: DeviceNotFound — device not found`
     /// (`Failed: DeviceNotFound` without a reason), `No result`, `Error: HTTP 502 Bad Gateway
     /// (after 4 tries)`, `Not sent`, `Waiting`.
     pub fn label(&self) -> String {
+        let kind = self.kind().label();
         match self {
-            GroupKey::Success => "Succeeded".to_owned(),
             GroupKey::Failed { status, reason } => {
                 let status = if status.is_empty() {
                     "(no status)"
@@ -75,15 +80,13 @@ impl GroupKey<'_> {
                     status
                 };
                 if reason.is_empty() {
-                    format!("Failed: {status}")
+                    format!("{kind}: {status}")
                 } else {
-                    format!("Failed: {status} — {reason}")
+                    format!("{kind}: {status} — {reason}")
                 }
             }
-            GroupKey::NoResult => "No result".to_owned(),
-            GroupKey::Error(text) => format!("Error: {text}"),
-            GroupKey::NotSent => "Not sent".to_owned(),
-            GroupKey::Waiting => "Waiting".to_owned(),
+            GroupKey::Error(text) => format!("{kind}: {text}"),
+            _ => kind.to_owned(),
         }
     }
 }
@@ -139,22 +142,10 @@ pub fn listed<'a>(counts: impl IntoIterator<Item = (GroupKey<'a>, usize)>) -> Ve
     super::sort_list(&mut groups, |a, b| {
         b.count
             .cmp(&a.count)
-            .then_with(|| kind_rank(&a.key).cmp(&kind_rank(&b.key)))
+            .then_with(|| a.key.kind().rank().cmp(&b.key.kind().rank()))
             .then_with(|| a.label.cmp(&b.label))
     });
     groups
-}
-
-/// The place of a key's kind in the listing order, whatever its words.
-fn kind_rank(key: &GroupKey<'_>) -> u8 {
-    match key {
-        GroupKey::Success => 0,
-        GroupKey::Failed { .. } => 1,
-        GroupKey::NoResult => 2,
-        GroupKey::Error(_) => 3,
-        GroupKey::NotSent => 4,
-        GroupKey::Waiting => 5,
-    }
 }
 
 /// The positions (indexes into `outcomes`, ascending) of the devices in the group `key`.
@@ -168,41 +159,10 @@ pub fn positions(outcomes: &[Outcome], key: &GroupKey<'_>) -> Vec<usize> {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-    use crate::core::fota::{DeviceReport, UpdateTime, SUCCESS_STATUS};
+    use crate::core::test_support::{arb_outcome, failed, success};
     use proptest::prelude::*;
-
-    pub(crate) fn report(status: &str, reason: &str, firmware: &str) -> DeviceReport {
-        DeviceReport {
-            device_id: String::new(),
-            status: status.into(),
-            reason: reason.into(),
-            firmware_version: firmware.into(),
-            updated: UpdateTime::Unknown,
-        }
-    }
-
-    pub(crate) fn failed(status: &str, reason: &str) -> Outcome {
-        Outcome::Failed(Box::new(report(status, reason, "")))
-    }
-
-    pub(crate) fn success(firmware: &str) -> Outcome {
-        Outcome::Success(Box::new(report(SUCCESS_STATUS, "", firmware)))
-    }
-
-    /// Outcomes of every kind, with a handful of the server's words, so that groups collide.
-    pub(crate) fn arb_outcome() -> impl Strategy<Value = Outcome> {
-        let words = prop::sample::select(vec!["", "DeviceNotFound", "device not found", "x"]);
-        prop_oneof![
-            Just(Outcome::Waiting),
-            prop::sample::select(vec!["", "v1", "V1", "v2", "SR1.2"]).prop_map(success),
-            (words.clone(), words.clone()).prop_map(|(s, r)| failed(s, r)),
-            Just(Outcome::NoResult),
-            words.prop_map(|w| Outcome::Error(w.into())),
-            Just(Outcome::NotSent),
-        ]
-    }
 
     #[test]
     fn failures_group_by_status_and_reason_largest_first() {

@@ -9,7 +9,7 @@ use super::run_controller::RunController;
 use crate::core::announce::{Announcer, RunEnd};
 use crate::core::evidence::{result_json, JsonExport};
 use crate::core::export::{file_name, json_file_name};
-use crate::core::outcome::Summary;
+use crate::core::outcome::{CountName, OutcomeKind, Summary};
 use crate::core::run::Progress;
 
 use crate::core::time::format_seconds as seconds;
@@ -41,32 +41,27 @@ fn progress_text(p: &Progress, elapsed_ms: f64, ended: bool, paused: bool) -> St
     parts.join(" · ")
 }
 
+/// Whether the summary shows the count `name` when it is 0: the total, succeeded, failed and
+/// no result always; errors, devices not sent and waiting ones only when there are some.
+fn always_shown(name: CountName) -> bool {
+    !matches!(
+        name,
+        CountName::Of(OutcomeKind::Error | OutcomeKind::NotSent | OutcomeKind::Waiting)
+    )
+}
+
 #[component]
 pub fn RunSummary() -> impl IntoView {
     let run = AppContext::expect().run;
     let counts = move || {
         run.summary().map(|s: Summary| {
-            let mut items = vec![
-                ("Total", s.total, "total"),
-                ("Succeeded", s.succeeded, "succeeded"),
-                ("Failed", s.failed, "failed"),
-                ("No result", s.no_result, "no-result"),
-            ];
-            if s.error > 0 {
-                items.push(("Error", s.error, "error"));
-            }
-            if s.not_sent > 0 {
-                items.push(("Not sent", s.not_sent, "not-sent"));
-            }
-            if s.waiting > 0 {
-                items.push(("Waiting", s.waiting, "waiting"));
-            }
-            items
+            s.entries()
                 .into_iter()
-                .map(|(term, n, class)| {
+                .filter(|&(name, n)| n > 0 || always_shown(name))
+                .map(|(name, n)| {
                     view! {
-                        <div class=class>
-                            <dt>{term}</dt>
+                        <div class=name.css_class()>
+                            <dt>{name.label()}</dt>
                             <dd>{n}</dd>
                         </div>
                     }
