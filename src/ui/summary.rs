@@ -17,7 +17,12 @@ use crate::core::time::format_seconds as seconds;
 /// "120 of 250 devices · 2 requests in flight · 1 retry · 3.2 s elapsed · about 4.1 s left",
 /// or, paused by a token error, "Paused for new tokens · 120 of 250 devices · …".
 fn progress_text(p: &Progress, elapsed_ms: f64, ended: bool, paused: bool) -> String {
-    let mut parts = vec![format!("{} of {} devices", p.done, p.total)];
+    let mut parts = vec![format!(
+        "{} of {} {}",
+        p.done,
+        p.total,
+        if p.total == 1 { "device" } else { "devices" }
+    )];
     if paused && !ended {
         parts.insert(0, "Paused for new tokens".to_owned());
     } else if !ended {

@@ -11,6 +11,7 @@ use super::focus_later;
 use super::imei_field::ImeiField;
 use super::portal::TokenState;
 use super::secret_field::SecretField;
+use crate::core::count_of;
 use crate::core::imei::parse_list;
 use crate::core::token::TokenKind;
 
@@ -94,7 +95,7 @@ pub fn SyncForm() -> impl IntoView {
                 </button>
                 <button
                     type="button"
-                    title=move || format!("Run again with the {} devices that did not succeed", unsuccessful.with(Vec::len))
+                    title=move || format!("Run again with the {} that did not succeed", unsuccessful.with(|u| count_of(u.len(), "device", "devices")))
                     on:click=retry_failed
                     hidden=move || !can_retry()
                 >

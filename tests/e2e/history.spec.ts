@@ -20,7 +20,7 @@ async function expectNoToken(page: Page, tokens: string[] = [FORM_DEFAULTS.beare
 async function syncAll(app: App, imeis: string[]): Promise<void> {
   await app.fill({ ...FORM_DEFAULTS });
   await app.pasteImeis(imeis.join('\n'));
-  await expect(app.imeiCount).toHaveText(`${imeis.length} valid, unique IMEIs`);
+  await expect(app.imeiCount).toHaveText(`${imeis.length} valid, unique IMEI${imeis.length === 1 ? '' : 's'}`);
   await app.synchronize();
   await app.expectRunOver({ timeout: 60_000 });
 }
@@ -231,4 +231,16 @@ test('compare with the previous run: firmware changes per pair of versions, stil
   const text = await (await (await download).createReadStream()).toArray();
   const lines = Buffer.concat(text).toString('utf8').replace(/^\uFEFF/, '').trim().split(/\r?\n/).slice(1);
   expect(lines.map((l) => l.split(',')[0].replace(/"/g, ''))).toEqual(first.slice(0, 50));
+});
+
+test('counts of one are written in the singular: the progress line and the stored run say "1 device"', async ({ page, app }) => {
+  await app.open();
+  await syncAll(app, validImeis(1, 74_000));
+  await expect(app.progress).toContainText('1 of 1 device');
+  await expect(app.progress).not.toContainText('1 devices');
+  const stored = page.getByRole('region', { name: 'Stored runs' });
+  await stored.locator('summary').click();
+  const item = stored.locator('.history-list li').first();
+  // The emulator's answer for this device may be a success or a failure: either way, one of it.
+  await expect(item).toContainText(new RegExp(`${ACCOUNT} · 1 device · 1 (succeeded|failed)`));
 });

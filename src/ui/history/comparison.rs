@@ -11,7 +11,7 @@ use crate::core::compare::{compare, Change, Side};
 use crate::core::export::{csv_of, file_name};
 use crate::core::results::ResultSet;
 use crate::core::table_view::ViewQuery;
-use crate::core::thousands;
+use crate::core::{count_of, thousands};
 use crate::idb::StoredMeta;
 use crate::ui::copy::copy_text;
 use crate::ui::download::save_text;
@@ -174,7 +174,13 @@ fn Group(
     let count = group.positions.len();
     let copy = {
         let rows = rows.clone();
-        move || copy_text(rows(false), note, format!("Copied {count} IMEIs."))
+        move || {
+            copy_text(
+                rows(false),
+                note,
+                format!("Copied {}.", count_of(count, "IMEI", "IMEIs")),
+            )
+        }
     };
     acts.push(Act::new("Copy IMEIs", copy));
     acts.push(Act::new("Download CSV", move || {

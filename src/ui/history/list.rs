@@ -5,27 +5,24 @@ use leptos::prelude::*;
 
 use super::comparison::{compare_with, ComparedSignal};
 use super::{buttons, local_time, Act, Line};
-use crate::core::thousands;
+use crate::core::outcome::CountName;
+use crate::core::{count_of, thousands};
 use crate::idb::StoredMeta;
 use crate::ui::run_controller::RunController;
 use crate::ui::stored_runs::StoredRuns;
 
-/// `9,500 succeeded · 300 failed · 200 errors`: the counts that are not zero.
+/// `9,500 succeeded · 300 failed · 200 errors`: the counts that are not zero, in the summary's
+/// order, each in its kind's words.
 fn counts(meta: &StoredMeta) -> String {
-    let s = &meta.summary;
-    [
-        (s.succeeded, "succeeded"),
-        (s.failed, "failed"),
-        (s.no_result, "no result"),
-        (s.error, "error"),
-        (s.not_sent, "not sent"),
-        (s.waiting, "waiting"),
-    ]
-    .iter()
-    .filter(|(n, _)| *n > 0)
-    .map(|(n, what)| format!("{} {what}", thousands(*n)))
-    .collect::<Vec<_>>()
-    .join(" · ")
+    meta.summary
+        .entries()
+        .iter()
+        .filter_map(|&(name, n)| match name {
+            CountName::Of(kind) if n > 0 => Some(format!("{} {}", thousands(n), kind.in_words(n))),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 
 /// The earlier finished set of the same account as the one on screen (tracked).
@@ -92,10 +89,10 @@ fn StoredRunItem(
     let delete = Act::new("Delete", move || store.forget(Some(vec![key.clone()])));
     let Some(why) = &meta.unreadable else {
         let text = format!(
-            "{} · {} · {} devices · {}",
+            "{} · {} · {} · {}",
             local_time(meta.started_at),
             meta.account,
-            thousands(meta.summary.total),
+            count_of(meta.summary.total, "device", "devices"),
             counts(&meta),
         );
         let open = {

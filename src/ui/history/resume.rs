@@ -6,7 +6,7 @@ use leptos::task::spawn_local;
 use super::other_tabs::OtherTabs;
 use super::{buttons, local_time, Act};
 use crate::core::form::check_tokens;
-use crate::core::thousands;
+use crate::core::{count_of, thousands};
 use crate::idb::StoredMeta;
 use crate::net::Credentials;
 use crate::tabs;
@@ -33,9 +33,9 @@ pub fn ResumeOffer(store: StoredRuns, others: OtherTabs) -> impl IntoView {
     let offer = move || {
         let meta = unfinished(context, store)?;
         let text = format!(
-            "Unfinished run: {} of {} devices done, account {}, started {}.",
+            "Unfinished run: {} of {} done, account {}, started {}.",
             thousands(meta.summary.total - meta.summary.waiting),
-            thousands(meta.summary.total),
+            count_of(meta.summary.total, "device", "devices"),
             meta.account,
             local_time(meta.started_at),
         );
