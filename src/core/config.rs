@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::fota::MAX_DEVICES_PER_REQUEST;
-use super::run::{RunSettings, MAX_ATTEMPTS, MAX_CONCURRENCY};
+use super::run::{Pacing, RunSettings, MAX_ATTEMPTS, MAX_CONCURRENCY};
 
 pub const DEFAULT_API_BASE_URL: &str = "api/fota/v3";
 pub const DEFAULT_TIMEOUT_MS: u32 = 30_000;
@@ -153,6 +153,7 @@ pub struct RawConfig {
     pub batch_size: Field<Whole>,
     pub concurrency: Field<Whole>,
     pub max_attempts: Field<Whole>,
+    pub pacing: Field<String>,
     pub allowed_parent_origins: Field<Origins>,
     pub theme: Field<RawTheme>,
     pub stale_after_days: Field<Whole>,
@@ -160,12 +161,13 @@ pub struct RawConfig {
 }
 
 /// The keys [`RawConfig`] reads, for naming a misspelt one.
-pub const KEYS: [&str; 9] = [
+pub const KEYS: [&str; 10] = [
     "apiBaseUrl",
     "requestTimeoutMs",
     "batchSize",
     "concurrency",
     "maxAttempts",
+    "pacing",
     "allowedParentOrigins",
     "theme",
     "staleAfterDays",
@@ -619,6 +621,19 @@ impl RawConfig {
             number(&self.max_attempts, 1, MAX_ATTEMPTS, ""),
         )
         .unwrap_or(defaults.run.max_attempts);
+        let pacing = take(
+            &mut problems,
+            "pacing",
+            field(&self.pacing, "\"adaptive\" or \"fixed\"", |s| {
+                Pacing::parse(s.trim()).ok_or_else(|| {
+                    (
+                        "\"adaptive\" or \"fixed\"".into(),
+                        quote(&Value::String(s.clone())),
+                    )
+                })
+            }),
+        )
+        .unwrap_or(defaults.run.pacing);
         let allowed_parent_origins = match &self.allowed_parent_origins.0 {
             None => Vec::new(),
             Some(Ok(Origins::One(origin))) if is_origin(origin.trim()) => {
@@ -712,6 +727,7 @@ impl RawConfig {
                 batch_size,
                 concurrency,
                 max_attempts,
+                pacing,
                 ..defaults.run
             },
             allowed_parent_origins,
@@ -1036,6 +1052,26 @@ mod tests {
         assert_eq!(
             from_json(r#"{"apiBaseUrl": null, "batchSize": null, "theme": null}"#),
             Ok(AppConfig::default())
+        );
+    }
+
+    #[test]
+    fn pacing_is_adaptive_unless_fixed_and_a_bad_value_costs_only_that_key() {
+        assert_eq!(AppConfig::default().run.pacing, Pacing::Adaptive);
+        let fixed = from_json(r#"{"pacing": "fixed", "concurrency": 8}"#).unwrap();
+        assert_eq!(
+            (fixed.run.pacing, fixed.run.concurrency),
+            (Pacing::Fixed, 8)
+        );
+        let read = AppConfig::read(r#"{"pacing": "slow", "concurrency": 8}"#).unwrap();
+        assert_eq!(
+            (read.config.run.pacing, read.config.run.concurrency),
+            (Pacing::Adaptive, 8)
+        );
+        let note = read.note().unwrap();
+        assert!(
+            note.contains(r#"pacing must be "adaptive" or "fixed", not the text "slow""#),
+            "{note}"
         );
     }
 

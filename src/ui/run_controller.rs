@@ -26,6 +26,7 @@ use crate::core::evidence::RequestRecord;
 use crate::core::fota::{request_body, SyncAnswer};
 use crate::core::imei::Imei;
 use crate::core::outcome::{Outcome, Summary};
+use crate::core::pace::PaceFigures;
 use crate::core::results::ResultSet;
 use crate::core::run::{Batch, Completion, Next, Progress, SyncRun};
 use crate::net::{put_devices, Answered, CallError, Credentials};
@@ -430,6 +431,18 @@ impl RunController {
             p => p,
         })
         .unwrap_or_default()
+    }
+
+    /// The adaptive pace of the run on screen while it goes; `None` at a fixed pace.
+    pub fn pace(&self) -> Option<PaceFigures> {
+        let now = self.now();
+        self.read(|a| {
+            a.run
+                .borrow()
+                .pace(now)
+                .filter(|_| a.ended_at.get().is_none())
+        })
+        .flatten()
     }
 
     /// What stopped the run, or the latest batch that failed for good.
