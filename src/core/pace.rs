@@ -5,8 +5,6 @@
 //!
 //! Sans-IO: every call takes the time (ms, the clock of [`super::run::SyncRun`]); nothing sleeps.
 
-use std::collections::VecDeque;
-
 /// Requests in flight allowed at the start (as TCP's initial window of two segments).
 const INITIAL_WINDOW: usize = 2;
 /// The least time between two steps up of the requests in flight, in ms.
@@ -24,8 +22,6 @@ const UNDER_SERVER_RATE: f64 = 0.95;
 const DEEPEST_CUT: f64 = 0.25;
 /// The lowest send rate, requests per second.
 const MIN_RATE: f64 = 0.5;
-/// The span over which the send rate is measured, in ms.
-const RATE_SPAN_MS: f64 = 2000.0;
 
 /// Why the pace last changed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,7 +88,7 @@ pub enum Gate {
 pub struct PaceFigures {
     /// Requests allowed in flight, 1 to the ceiling.
     pub in_flight_allowed: usize,
-    /// Requests sent per second over the last two seconds.
+    /// Requests sent per second lately ([`Pace::per_second`]).
     pub per_second: f64,
     pub change: Option<PaceChange>,
 }
@@ -101,7 +97,7 @@ impl PaceFigures {
     /// "pace 2 at a time, 9.5 requests/s, slowed down: the server throttled", for the progress
     /// line (tenths written with integers: no float formatting in the bundle).
     pub fn text(&self) -> String {
-        let tenths = (self.per_second * 10.0).round() as u64;
+        let tenths = (self.per_second * 10.0 + 0.5) as u64;
         let mut text = format!(
             "pace {} at a time, {}.{} requests/s",
             self.in_flight_allowed,
@@ -139,8 +135,9 @@ pub struct Pace {
     /// The last throttle's time, and the requests the server let through since.
     throttled_at: Option<f64>,
     admitted: usize,
-    sends: VecDeque<f64>,
-    first_send: f64,
+    /// The time between two sends, smoothed over the last eight or so, in ms; `NaN` before the
+    /// second send.
+    interval_ms: f64,
     change: Option<PaceChange>,
 }
 
@@ -162,8 +159,7 @@ impl Pace {
             cut_at: f64::NEG_INFINITY,
             throttled_at: None,
             admitted: 0,
-            sends: VecDeque::new(),
-            first_send: f64::NAN,
+            interval_ms: f64::NAN,
             change: None,
         }
     }
@@ -200,25 +196,26 @@ impl Pace {
 
     /// Records a request sent at `now`.
     pub fn sent(&mut self, now: f64) {
-        if self.first_send.is_nan() {
-            self.first_send = now;
+        if self.grown_at.is_nan() {
             self.grown_at = now;
         }
+        let interval = now - self.last_send;
+        self.interval_ms = match self.interval_ms {
+            _ if interval.is_infinite() => f64::NAN,
+            smooth if smooth.is_nan() => interval,
+            smooth => smooth + (interval - smooth) / 8.0,
+        };
         self.last_send = now;
-        self.sends.push_back(now);
-        while self.sends.front().is_some_and(|&t| t < now - RATE_SPAN_MS) {
-            self.sends.pop_front();
-        }
     }
 
-    /// Requests sent per second over the last two seconds (or since the first, if sooner).
+    /// Requests sent per second lately: one over the smoothed time between sends, or over the
+    /// time since the last send once that is longer; 0 before two sends.
     pub fn per_second(&self, now: f64) -> f64 {
-        let span = (now - self.first_send).clamp(1.0, RATE_SPAN_MS);
-        let recent = self.sends.iter().filter(|&&t| t >= now - span).count();
-        if span.is_nan() {
+        let interval = self.interval_ms.max(now - self.last_send).max(1.0);
+        if self.interval_ms.is_nan() {
             0.0
         } else {
-            recent as f64 * 1000.0 / span
+            1000.0 / interval
         }
     }
 
@@ -295,8 +292,8 @@ impl Pace {
         }
     }
 
-    /// Cuts the window and the rate by `factor` (the rate measured over the last two seconds,
-    /// before the first cut). After a second throttle, the rate goes instead just under what
+    /// Cuts the window and the rate by `factor` (the send rate measured lately, before the
+    /// first cut). After a second throttle, the rate goes instead just under what
     /// the server let through between the two (a token bucket admits exactly its rate between
     /// two moments it is empty), by no more than [`DEEPEST_CUT`].
     fn cut(&mut self, now: f64, factor: f64, why: PaceChange) {

@@ -1,5 +1,6 @@
-//! A sync run: the validated devices split into requests of at most 100, sent a few at a time,
-//! retried when a retry can help, and every device brought to exactly one terminal outcome.
+//! A sync run: the validated devices split into requests of at most 100, sent a few at a time
+//! (as many as the adaptive [`Pace`] allows, or a fixed number), retried when a retry can help,
+//! and every device brought to exactly one terminal outcome.
 //!
 //! The engine is a plain state machine: the caller asks what to send next, performs the request,
 //! and reports how it ended. Time is passed in, so tests drive it with a fake clock.
