@@ -9,7 +9,7 @@ use fota_sync::core::api_error::ApiError;
 use fota_sync::core::config::AppConfig;
 use fota_sync::core::fota::decode_answer;
 use fota_sync::core::imei::Imei;
-use fota_sync::core::run::{RunSettings, SyncRun};
+use fota_sync::core::run::{Pacing, RunSettings, SyncRun};
 use fota_sync::net::{CallError, Credentials};
 use fota_sync::ui::app::Console;
 use fota_sync::ui::context::LoadedConfig;
@@ -102,7 +102,12 @@ fn mount_console() -> (HtmlElement, RunController, FakeServer) {
     (root, run.get().expect("console takes the run"), server)
 }
 
+/// A run of `devices` at the fixed pace: these tests count the requests in flight.
 fn request(devices: Vec<Imei>, settings: RunSettings) -> RunRequest {
+    let settings = RunSettings {
+        pacing: Pacing::Fixed,
+        ..settings
+    };
     RunRequest {
         account: "0000123456-00001".into(),
         url: "api/fota/v3/firmware/0000123456-00001/devices".into(),

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::fota::MAX_DEVICES_PER_REQUEST;
-use super::run::{RunSettings, MAX_ATTEMPTS, MAX_CONCURRENCY};
+use super::run::{Pacing, RunSettings, MAX_ATTEMPTS, MAX_CONCURRENCY};
 
 pub const DEFAULT_API_BASE_URL: &str = "api/fota/v3";
 pub const DEFAULT_TIMEOUT_MS: u32 = 30_000;
@@ -85,6 +85,8 @@ pub struct RawConfig {
     pub batch_size: Option<Value>,
     pub concurrency: Option<Value>,
     pub max_attempts: Option<Value>,
+    /// Text: `"adaptive"` or `"fixed"` ([`Pacing::parse`]).
+    pub pacing: Option<Value>,
     /// A list of origins, or one origin written without the brackets.
     pub allowed_parent_origins: Option<Value>,
     /// An object: `colorScheme` (text) and `properties` (an object of texts).
@@ -94,12 +96,13 @@ pub struct RawConfig {
 }
 
 /// The keys [`RawConfig`] reads, for naming a misspelt one.
-pub const KEYS: [&str; 9] = [
+pub const KEYS: [&str; 10] = [
     "apiBaseUrl",
     "requestTimeoutMs",
     "batchSize",
     "concurrency",
     "maxAttempts",
+    "pacing",
     "allowedParentOrigins",
     "theme",
     "staleAfterDays",
@@ -551,6 +554,16 @@ impl RawConfig {
             "",
         );
         let max_attempts = p.whole("maxAttempts", &self.max_attempts, 1, MAX_ATTEMPTS, "");
+        let pacing = match &self.pacing {
+            None => None,
+            Some(value) => {
+                let pacing = value.as_str().and_then(|s| Pacing::parse(s.trim()));
+                if pacing.is_none() {
+                    p.invalid("pacing", "\"adaptive\" or \"fixed\"".into(), quote(value));
+                }
+                pacing
+            }
+        };
         let allowed_parent_origins = origins(p, self.allowed_parent_origins);
         let theme = match &self.theme {
             None => Theme::default(),
@@ -588,6 +601,7 @@ impl RawConfig {
                 batch_size: batch_size.map_or(defaults.run.batch_size, |n| n as usize),
                 concurrency: concurrency.map_or(defaults.run.concurrency, |n| n as usize),
                 max_attempts: max_attempts.unwrap_or(defaults.run.max_attempts),
+                pacing: pacing.unwrap_or(defaults.run.pacing),
                 ..defaults.run
             },
             allowed_parent_origins,
@@ -913,6 +927,29 @@ mod tests {
             from_json(r#"{"apiBaseUrl": null, "batchSize": null, "theme": null}"#),
             Ok(AppConfig::default())
         );
+    }
+
+    #[test]
+    fn pacing_is_adaptive_unless_fixed_and_a_bad_value_costs_only_that_key() {
+        assert_eq!(AppConfig::default().run.pacing, Pacing::Adaptive);
+        let fixed = from_json(r#"{"pacing": "fixed", "concurrency": 8}"#).unwrap();
+        assert_eq!(
+            (fixed.run.pacing, fixed.run.concurrency),
+            (Pacing::Fixed, 8)
+        );
+        for bad in [r#""slow""#, "1", "null"] {
+            let read = AppConfig::read(&format!(r#"{{"pacing": {bad}, "concurrency": 8}}"#)).unwrap();
+            assert_eq!(
+                (read.config.run.pacing, read.config.run.concurrency),
+                (Pacing::Adaptive, 8)
+            );
+            if bad != "null" {
+                let note = read.note().unwrap();
+                assert!(note.contains(r#"pacing must be "adaptive" or "fixed", not "#), "{note}");
+            }
+        }
+        let note = AppConfig::read(r#"{"pacing": "slow"}"#).unwrap().note().unwrap();
+        assert!(note.contains(r#"not the text "slow""#), "{note}");
     }
 
     /// What issue 20 found: one bad key threw away the whole file, a valid apiBaseUrl with it.

@@ -17,6 +17,7 @@ pub mod fota;
 pub mod imei;
 pub mod import;
 pub mod outcome;
+pub mod pace;
 pub mod results;
 pub mod run;
 pub mod stored;

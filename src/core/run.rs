@@ -1,5 +1,6 @@
-//! A sync run: the validated devices split into requests of at most 100, sent a few at a time,
-//! retried when a retry can help, and every device brought to exactly one terminal outcome.
+//! A sync run: the validated devices split into requests of at most 100, sent a few at a time
+//! (as many as the adaptive [`Pace`] allows, or a fixed number), retried when a retry can help,
+//! and every device brought to exactly one terminal outcome.
 //!
 //! The engine is a plain state machine: the caller asks what to send next, performs the request,
 //! and reports how it ended. Time is passed in, so tests drive it with a fake clock.
@@ -10,19 +11,43 @@ use super::api_error::ApiError;
 use super::fota::{SyncAnswer, MAX_DEVICES_PER_REQUEST};
 use super::imei::Imei;
 use super::outcome::{outcomes_of, Outcome, Summary};
+use super::pace::{Answer, Gate, Pace, PaceFigures, Signal};
 
 /// Most requests in flight at once.
 pub const MAX_CONCURRENCY: usize = 16;
 /// Most tries per batch.
 pub const MAX_ATTEMPTS: u32 = 10;
 
+/// How many requests a run keeps in flight.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Pacing {
+    /// As many as the server's answers show it takes, up to `concurrency` ([`Pace`]).
+    #[default]
+    Adaptive,
+    /// Always `concurrency`.
+    Fixed,
+}
+
+impl Pacing {
+    /// `"adaptive"` or `"fixed"`, as `config.json` spells them.
+    pub fn parse(name: &str) -> Option<Pacing> {
+        match name {
+            "adaptive" => Some(Pacing::Adaptive),
+            "fixed" => Some(Pacing::Fixed),
+            _ => None,
+        }
+    }
+}
+
 /// How a run batches, overlaps and retries its requests.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RunSettings {
     /// Devices per request, 1 to 100.
     pub batch_size: usize,
-    /// Requests in flight at most.
+    /// Requests in flight at most: always with [`Pacing::Fixed`], a ceiling with
+    /// [`Pacing::Adaptive`].
     pub concurrency: usize,
+    pub pacing: Pacing,
     /// Tries per batch, the first included.
     pub max_attempts: u32,
     pub backoff_base_ms: u32,
@@ -40,6 +65,7 @@ impl Default for RunSettings {
         RunSettings {
             batch_size: MAX_DEVICES_PER_REQUEST,
             concurrency: 4,
+            pacing: Pacing::Adaptive,
             max_attempts: 4,
             backoff_base_ms: 500,
             backoff_cap_ms: 20_000,
@@ -56,6 +82,7 @@ impl RunSettings {
         RunSettings {
             batch_size: self.batch_size.clamp(1, MAX_DEVICES_PER_REQUEST),
             concurrency: self.concurrency.clamp(1, MAX_CONCURRENCY),
+            pacing: self.pacing,
             max_attempts: self.max_attempts.clamp(1, MAX_ATTEMPTS),
             backoff_base_ms: self.backoff_base_ms,
             backoff_cap_ms: self.backoff_cap_ms.max(self.backoff_base_ms),
@@ -134,8 +161,15 @@ pub struct Completion {
 
 #[derive(Clone, Debug, PartialEq)]
 enum BatchState {
-    Queued { attempt: u32, not_before: f64 },
-    InFlight { attempt: u32 },
+    Queued {
+        attempt: u32,
+        not_before: f64,
+    },
+    /// Sent at `sent_at`, in ms.
+    InFlight {
+        attempt: u32,
+        sent_at: f64,
+    },
     Done,
 }
 
@@ -158,6 +192,8 @@ pub struct SyncRun {
     /// The token error that paused the run, until it is resumed.
     paused: Option<ApiError>,
     retries: usize,
+    /// The adaptive pace; `None` with [`Pacing::Fixed`].
+    pace: Option<Pace>,
 }
 
 impl SyncRun {
@@ -187,6 +223,7 @@ impl SyncRun {
             stopped: false,
             paused: None,
             retries: 0,
+            pace: (settings.pacing == Pacing::Adaptive).then(|| Pace::new(settings.concurrency)),
         }
     }
 
@@ -216,6 +253,20 @@ impl SyncRun {
             .iter()
             .filter(|s| matches!(s, BatchState::InFlight { .. }))
             .count()
+    }
+
+    /// The adaptive pace's figures at `now`; `None` with [`Pacing::Fixed`].
+    pub fn pace(&self, now: f64) -> Option<PaceFigures> {
+        self.pace.as_ref().map(|p| p.figures(now))
+    }
+
+    /// Whether a request may go at `now`: the pace decides, or the fixed concurrency.
+    fn gate(&mut self, now: f64, in_flight: usize) -> Gate {
+        match &mut self.pace {
+            Some(pace) => pace.gate(now, in_flight),
+            None if in_flight < self.settings.concurrency => Gate::Go,
+            None => Gate::Full,
+        }
     }
 
     /// Requests sent again after a failure so far.
@@ -305,19 +356,32 @@ impl SyncRun {
             }
         }
         if let Some((id, attempt)) = ready {
-            if in_flight < self.settings.concurrency {
-                self.states[id] = BatchState::InFlight { attempt };
-                return Next::Send(Batch {
-                    id,
-                    attempt,
-                    devices: self.devices[self.ranges[id].clone()].to_vec(),
-                });
-            }
-            return Next::Busy;
+            return match self.gate(now, in_flight) {
+                Gate::Go => {
+                    self.states[id] = BatchState::InFlight {
+                        attempt,
+                        sent_at: now,
+                    };
+                    if let Some(pace) = &mut self.pace {
+                        pace.sent(now);
+                    }
+                    Next::Send(Batch {
+                        id,
+                        attempt,
+                        devices: self.devices[self.ranges[id].clone()].to_vec(),
+                    })
+                }
+                Gate::WaitUntil(at) => Next::WaitUntil(at),
+                Gate::Full => Next::Busy,
+            };
         }
+        let room = match &self.pace {
+            Some(pace) => pace.in_flight_allowed(),
+            None => self.settings.concurrency,
+        };
         match (in_flight, earliest) {
             (0, None) => Next::Finished,
-            (_, Some(at)) if in_flight < self.settings.concurrency => Next::WaitUntil(at),
+            (_, Some(at)) if in_flight < room => Next::WaitUntil(at),
             _ => Next::Busy,
         }
     }
@@ -332,13 +396,39 @@ impl SyncRun {
             now,
             jitter,
         } = completion;
-        let Some(BatchState::InFlight { attempt }) = self.states.get(batch_id).cloned() else {
+        let Some(BatchState::InFlight { attempt, sent_at }) = self.states.get(batch_id).cloned()
+        else {
             return Vec::new();
         };
         let range = self.ranges[batch_id].clone();
         if self.stopped {
             self.states[batch_id] = BatchState::Done;
             return Vec::new();
+        }
+        if let Some(pace) = &mut self.pace {
+            let (signal, wait_ms) = match &result {
+                Ok(_) => (Signal::Clean, 0.0),
+                Err(error) => {
+                    let asked = asked_wait(error, now);
+                    let wait_ms = if asked <= f64::from(self.settings.longest_wait_ms) {
+                        asked
+                    } else {
+                        0.0
+                    };
+                    let signal = match error.status() {
+                        Some(429) => Signal::Throttled,
+                        Some(503) => Signal::ServerError,
+                        _ => Signal::Failed,
+                    };
+                    (signal, wait_ms)
+                }
+            };
+            pace.answered(Answer {
+                sent_at,
+                now,
+                signal,
+                wait_ms,
+            });
         }
         let changes = match result {
             Ok(answer) => {
@@ -466,12 +556,20 @@ mod tests {
         }
     }
 
+    /// The default settings at the fixed pace, for tests that count requests in flight.
+    fn fixed() -> RunSettings {
+        RunSettings {
+            pacing: Pacing::Fixed,
+            ..RunSettings::default()
+        }
+    }
+
     fn sequential(n: usize) -> SyncRun {
         SyncRun::new(
             imeis(n),
             RunSettings {
                 concurrency: 1,
-                ..RunSettings::default()
+                ..fixed()
             },
         )
     }
@@ -523,7 +621,7 @@ mod tests {
 
     #[test]
     fn at_most_concurrency_requests_are_in_flight() {
-        let mut run = SyncRun::new(imeis(1000), RunSettings::default());
+        let mut run = SyncRun::new(imeis(1000), fixed());
         let first: Vec<Batch> = (0..4).map(|_| send(&mut run, 0.0)).collect();
         assert_eq!(run.next(0.0), Next::Busy);
         assert_eq!(run.in_flight(), 4);
@@ -685,7 +783,7 @@ mod tests {
 
     #[test]
     fn a_token_error_pauses_the_run_and_resume_sends_the_rest_once() {
-        let mut run = SyncRun::new(imeis(1000), RunSettings::default());
+        let mut run = SyncRun::new(imeis(1000), fixed());
         let batches: Vec<Batch> = (0..4).map(|_| send(&mut run, 0.0)).collect();
         run.complete(done(
             batches[0].id,
@@ -742,7 +840,7 @@ mod tests {
     fn resume_keeps_a_backoff_that_began_before_the_pause() {
         let settings = RunSettings {
             concurrency: 2,
-            ..RunSettings::default()
+            ..fixed()
         };
         let mut run = SyncRun::new(imeis(200), settings);
         let (a, b) = (send(&mut run, 0.0), send(&mut run, 0.0));
@@ -842,6 +940,167 @@ mod tests {
         assert_eq!(s.backoff_ms(3, 0.25), 500.0);
     }
 
+    /// A server that admits `rps` requests a second with a burst of `burst` (a token bucket per
+    /// account, full at the start, a token taken on arrival) and answers every request
+    /// `latency_ms` after it was sent; over the limit, the gateway's 429 with `Retry-After` in
+    /// whole seconds until a token is back, at least 1, as the emulator's `--rate-limit`.
+    struct TokenBucket {
+        rps: f64,
+        burst: f64,
+        tokens: f64,
+        at: f64,
+    }
+
+    impl TokenBucket {
+        fn new(rps: f64, burst: f64) -> TokenBucket {
+            TokenBucket {
+                rps,
+                burst,
+                tokens: burst,
+                at: 0.0,
+            }
+        }
+
+        /// `Ok` if a token was there at `now`, else the `Retry-After` in seconds.
+        fn take(&mut self, now: f64) -> Result<(), u64> {
+            self.tokens = (self.tokens + (now - self.at) * self.rps / 1000.0).min(self.burst);
+            self.at = now;
+            if self.tokens >= 1.0 {
+                self.tokens -= 1.0;
+                Ok(())
+            } else {
+                Err(((1.0 - self.tokens) / self.rps).ceil().max(1.0) as u64)
+            }
+        }
+    }
+
+    /// How a simulated run went: its time in ms, the requests sent, the 429s, the most requests
+    /// in flight at once, and the counts.
+    struct Simulated {
+        elapsed_ms: f64,
+        sent: usize,
+        throttled: usize,
+        most_in_flight: usize,
+        summary: Summary,
+    }
+
+    /// A run of `n` devices against `server` in simulated time, filling every slot as the app
+    /// does and waking when the run asks to.
+    fn simulate(
+        settings: RunSettings,
+        n: usize,
+        mut server: TokenBucket,
+        latency_ms: f64,
+    ) -> Simulated {
+        let mut run = SyncRun::new(imeis(n), settings);
+        let (mut now, mut sent, mut throttled, mut most_in_flight) = (0.0, 0, 0, 0);
+        // Each request in flight: when its answer comes, the batch, and the server's verdict.
+        let mut in_flight: Vec<(f64, Batch, Result<(), u64>)> = Vec::new();
+        loop {
+            let mut wake = f64::INFINITY;
+            loop {
+                match run.next(now) {
+                    Next::Send(batch) => {
+                        sent += 1;
+                        let verdict = server.take(now);
+                        throttled += usize::from(verdict.is_err());
+                        in_flight.push((now + latency_ms, batch, verdict));
+                        most_in_flight = most_in_flight.max(in_flight.len());
+                    }
+                    Next::WaitUntil(at) => {
+                        wake = at;
+                        break;
+                    }
+                    Next::Busy => break,
+                    Next::Finished => {
+                        return Simulated {
+                            elapsed_ms: now,
+                            sent,
+                            throttled,
+                            most_in_flight,
+                            summary: run.summary(),
+                        }
+                    }
+                    Next::Paused => panic!("nothing pauses this run"),
+                }
+            }
+            let first =
+                (0..in_flight.len()).min_by(|&a, &b| in_flight[a].0.total_cmp(&in_flight[b].0));
+            match first {
+                Some(i) if in_flight[i].0 <= wake => {
+                    let (at, batch, verdict) = in_flight.swap_remove(i);
+                    now = at;
+                    let result = match verdict {
+                        Ok(()) => Ok(answer_for(&batch, |_| true)),
+                        Err(seconds) => Err(ApiError::from_response(
+                            429,
+                            r#"{"fault": {"code": "900800", "message": "Message throttled out"}}"#,
+                            Some(&seconds.to_string()),
+                        )),
+                    };
+                    run.complete(done(batch.id, result, now, 0.5));
+                }
+                _ => {
+                    assert!(wake.is_finite(), "the run neither waits nor sends");
+                    now = wake;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn adaptive_pace_comes_within_15_percent_of_a_rate_limit_with_under_2_percent_throttled() {
+        // 20,000 devices, 200 requests: ideally 200 / 10 a second = 20 s.
+        let run = simulate(
+            RunSettings::default(),
+            20_000,
+            TokenBucket::new(10.0, 20.0),
+            50.0,
+        );
+        let ideal_ms = 20_000.0;
+        assert_eq!(run.summary.succeeded, 20_000, "every device through");
+        assert!(
+            run.elapsed_ms <= ideal_ms * 1.15,
+            "{} ms against {ideal_ms} ms ideal",
+            run.elapsed_ms
+        );
+        assert!(
+            (run.throttled as f64) < 0.02 * run.sent as f64,
+            "{} of {} requests throttled",
+            run.throttled,
+            run.sent
+        );
+        assert!(run.most_in_flight <= 4);
+    }
+
+    #[test]
+    fn fixed_pace_keeps_its_concurrency_against_a_rate_limit() {
+        let settings = RunSettings {
+            max_attempts: MAX_ATTEMPTS,
+            ..fixed()
+        };
+        let run = simulate(settings, 20_000, TokenBucket::new(10.0, 20.0), 50.0);
+        assert_eq!(run.most_in_flight, 4);
+        assert_eq!(run.summary.succeeded, 20_000);
+        assert!(
+            run.throttled * 2 > run.sent,
+            "{} of {} requests throttled",
+            run.throttled,
+            run.sent
+        );
+    }
+
+    #[test]
+    fn adaptive_pace_reaches_the_ceiling_when_nothing_throttles() {
+        let settings = RunSettings {
+            concurrency: 8,
+            ..RunSettings::default()
+        };
+        let run = simulate(settings, 100_000, TokenBucket::new(1e9, 1e9), 50.0);
+        assert_eq!(run.summary.succeeded, 100_000);
+        assert_eq!((run.throttled, run.most_in_flight), (0, 8));
+    }
+
     /// What a fake transport answers to one request.
     #[derive(Clone, Debug)]
     enum Reply {
@@ -873,9 +1132,11 @@ mod tests {
             batch_size in 1usize..150,
             concurrency in 1usize..8,
             max_attempts in 1u32..5,
+            adaptive in any::<bool>(),
             replies in proptest::collection::vec((reply(), 0.0f64..1.0, 0usize..8), 1..200),
         ) {
-            let settings = RunSettings { batch_size, concurrency, max_attempts, ..RunSettings::default() };
+            let pacing = if adaptive { Pacing::Adaptive } else { Pacing::Fixed };
+            let settings = RunSettings { batch_size, concurrency, max_attempts, pacing, ..RunSettings::default() };
             let mut run = SyncRun::new(imeis(n), settings);
             // What the caller learns: each device's outcome, from the changes the run returns.
             let mut outcomes = vec![Outcome::Waiting; n];
@@ -903,6 +1164,10 @@ mod tests {
                             }
                             in_flight.push(batch);
                             prop_assert!(in_flight.len() <= settings.concurrency);
+                            if let Some(pace) = run.pace(now) {
+                                prop_assert!(in_flight.len() <= pace.in_flight_allowed);
+                                prop_assert!((1..=concurrency).contains(&pace.in_flight_allowed));
+                            }
                         }
                         Next::WaitUntil(at) => {
                             prop_assert!(at > now);

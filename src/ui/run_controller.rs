@@ -28,6 +28,7 @@ use crate::core::evidence::RequestRecord;
 use crate::core::fota::SyncAnswer;
 use crate::core::imei::Imei;
 use crate::core::outcome::{Outcome, Summary};
+use crate::core::pace::PaceFigures;
 use crate::core::results::ResultSet;
 use crate::core::run::{Progress, SyncRun};
 use crate::net::{put_devices, Answered, CallError, Credentials};
@@ -420,6 +421,18 @@ impl RunController {
                 })
                 .unwrap_or_default(),
         }
+    }
+
+    /// The adaptive pace of the run on screen while it goes; `None` at a fixed pace.
+    pub fn pace(&self) -> Option<PaceFigures> {
+        let now = self.now();
+        self.read(|a| {
+            a.run
+                .borrow()
+                .pace(now)
+                .filter(|_| a.ended_at.get().is_none())
+        })
+        .flatten()
     }
 
     /// What stopped the run, or the latest batch that failed for good.

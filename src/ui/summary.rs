@@ -15,8 +15,15 @@ use crate::core::run::Progress;
 use crate::core::time::format_seconds as seconds;
 
 /// "120 of 250 devices · 2 requests in flight · 1 retry · 3.2 s elapsed · about 4.1 s left",
-/// or, paused by a token error, "Paused for new tokens · 120 of 250 devices · …".
-fn progress_text(p: &Progress, elapsed_ms: f64, ended: bool, paused: bool) -> String {
+/// with the adaptive `pace` after the requests in flight while the run goes, or, paused by a
+/// token error, "Paused for new tokens · 120 of 250 devices · …".
+fn progress_text(
+    p: &Progress,
+    elapsed_ms: f64,
+    ended: bool,
+    paused: bool,
+    pace: Option<String>,
+) -> String {
     let mut parts = vec![format!(
         "{} of {} {}",
         p.done,
@@ -30,6 +37,7 @@ fn progress_text(p: &Progress, elapsed_ms: f64, ended: bool, paused: bool) -> St
             1 => "1 request in flight".to_owned(),
             n => format!("{n} requests in flight"),
         });
+        parts.extend(pace);
     }
     parts.push(match p.retries {
         1 => "1 retry".to_owned(),
@@ -78,7 +86,8 @@ pub fn RunSummary() -> impl IntoView {
         let p = run.progress();
         let (started, ended) = run.times().unwrap_or_default();
         let elapsed = ended.unwrap_or_else(js_sys::Date::now) - started;
-        progress_text(&p, elapsed, ended.is_some(), run.paused().is_some())
+        let pace = run.pace().map(|pace| pace.text());
+        progress_text(&p, elapsed, ended.is_some(), run.paused().is_some(), pace)
     };
     // What a screen reader hears: a line when one is due (core::announce), in a polite region of
     // its own; set only when the line is new, so nothing is read twice.

@@ -133,6 +133,8 @@ export interface ConfigOverrides {
   batchSize?: number;
   concurrency?: number;
   maxAttempts?: number;
+  /** `adaptive` (the default): a `Retry-After` holds every send; `fixed`: only its batch's. */
+  pacing?: 'adaptive' | 'fixed';
   /** Where requests go: a path on this site or a URL on another origin. */
   apiBaseUrl?: string;
   /** Finished runs kept in IndexedDB; 0 stores nothing. */

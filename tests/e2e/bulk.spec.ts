@@ -168,6 +168,8 @@ test.describe('retries the server asks for', () => {
   });
 
   test('a 429 with Retry-After: 2 is retried no sooner than 2 s later', async ({ app, emulator }) => {
+    // At the fixed pace only the throttled batch waits (the adaptive pace holds every send).
+    await app.useConfig({ pacing: 'fixed' });
     const imeis = validImeis(250, 40_000);
     await emulator.addFault({ kind: 429, skip: 1, times: 1, retryAfter: '2' });
     await start(app, imeis);

@@ -78,6 +78,13 @@ const ENDPOINT = /^\/api\/fota\/v3\/firmware\/[^/]+\/devices(\?.*)?$/;
 /** The endpoint at the root or under a `--mount` path. */
 const ENDPOINT_ANYWHERE = /^(\/[A-Za-z0-9._~-]+)*\/api\/fota\/v3\/firmware\/[^/]+\/devices(\?.*)?$/;
 
+/** `GET /_emulator/rate-limit`: the limit (`null`: none) and its counts since it was set. */
+export interface RateLimitState {
+  limit: { rps: number; burst: number } | null;
+  admitted: number;
+  throttled: number;
+}
+
 export class Emulator {
   /**
    * `controlUrl`: the emulator's own URL (the `deployment` option's, for the suite's emulator);
@@ -137,6 +144,23 @@ export class Emulator {
   async setLatency(ms: number, jitterMs = 0): Promise<void> {
     const response = await this.api.put(this.url('/_emulator/latency'), { data: { ms, jitterMs } });
     expect(response.ok(), `PUT /_emulator/latency ${ms}`).toBeTruthy();
+  }
+
+  /**
+   * Limits each account to `rps` requests a second with a burst of `burst` (a token bucket, full
+   * now), until the next reset; returns the limiter's counts, at 0.
+   */
+  async setRateLimit(rps: number, burst: number): Promise<RateLimitState> {
+    const response = await this.api.put(this.url('/_emulator/rate-limit'), { data: { rps, burst } });
+    expect(response.ok(), `PUT /_emulator/rate-limit ${rps}/${burst}: ${await response.text()}`).toBeTruthy();
+    return (await response.json()) as RateLimitState;
+  }
+
+  /** The rate limit in force and the requests it let through and throttled since it was set. */
+  async rateLimit(): Promise<RateLimitState> {
+    const response = await this.api.get(this.url('/_emulator/rate-limit'));
+    expect(response.ok(), 'GET /_emulator/rate-limit').toBeTruthy();
+    return (await response.json()) as RateLimitState;
   }
 
   /** Moves the fleet to firmware release `release` (0: as at start): about a third of the devices report another version. */
