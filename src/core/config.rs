@@ -938,17 +938,24 @@ mod tests {
             (Pacing::Fixed, 8)
         );
         for bad in [r#""slow""#, "1", "null"] {
-            let read = AppConfig::read(&format!(r#"{{"pacing": {bad}, "concurrency": 8}}"#)).unwrap();
+            let read =
+                AppConfig::read(&format!(r#"{{"pacing": {bad}, "concurrency": 8}}"#)).unwrap();
             assert_eq!(
                 (read.config.run.pacing, read.config.run.concurrency),
                 (Pacing::Adaptive, 8)
             );
             if bad != "null" {
                 let note = read.note().unwrap();
-                assert!(note.contains(r#"pacing must be "adaptive" or "fixed", not "#), "{note}");
+                assert!(
+                    note.contains(r#"pacing must be "adaptive" or "fixed", not "#),
+                    "{note}"
+                );
             }
         }
-        let note = AppConfig::read(r#"{"pacing": "slow"}"#).unwrap().note().unwrap();
+        let note = AppConfig::read(r#"{"pacing": "slow"}"#)
+            .unwrap()
+            .note()
+            .unwrap();
         assert!(note.contains(r#"not the text "slow""#), "{note}");
     }
 

@@ -426,11 +426,11 @@ impl RunController {
     /// The adaptive pace of the run on screen while it goes; `None` at a fixed pace.
     pub fn pace(&self) -> Option<PaceFigures> {
         let now = self.now();
-        self.read(|a| {
-            a.run
+        self.read_run(|r| {
+            r.engine
                 .borrow()
                 .pace(now)
-                .filter(|_| a.ended_at.get().is_none())
+                .filter(|_| r.ended_at.get().is_none())
         })
         .flatten()
     }
