@@ -319,37 +319,8 @@ async fn every_answer_closes_its_connection() {
     assert_eq!(reply.header("connection"), Some("close"));
 }
 
-/// Scripts stop the emulator as soon as they have read its address (a failed start-up check, a
-/// Ctrl-C): a SIGTERM sent right after the line must stop it cleanly every time, not kill it
-/// with the signal because its handler was not installed yet.
-#[test]
-fn a_sigterm_right_after_the_address_line_stops_it_cleanly() {
-    use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
-
-    for attempt in 0..20 {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_fota-emulator"))
-            .args(["--port", "0"])
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert!(line.starts_with("fota-emulator listening on "), "{line:?}");
-        let killed = Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(killed.success());
-        let status = child.wait().unwrap();
-        assert!(status.success(), "attempt {attempt}: {status}");
-    }
-}
-
-#[tokio::test]
-async fn the_binary_prints_its_address_and_stops_on_sigterm() {
+/// The emulator binary started on a free port, and the first line it printed.
+fn spawn_binary() -> (std::process::Child, String) {
     use std::io::{BufRead, BufReader};
     use std::process::{Command, Stdio};
 
@@ -362,6 +333,35 @@ async fn the_binary_prints_its_address_and_stops_on_sigterm() {
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
+    (child, line)
+}
+
+/// Sends SIGTERM to `child` and waits for it to end.
+fn terminate(mut child: std::process::Child) -> std::process::ExitStatus {
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    child.wait().unwrap()
+}
+
+/// Scripts stop the emulator as soon as they have read its address (a failed start-up check, a
+/// Ctrl-C): a SIGTERM sent right after the line must stop it cleanly every time, not kill it
+/// with the signal because its handler was not installed yet.
+#[test]
+fn a_sigterm_right_after_the_address_line_stops_it_cleanly() {
+    for attempt in 0..20 {
+        let (child, line) = spawn_binary();
+        assert!(line.starts_with("fota-emulator listening on "), "{line:?}");
+        let status = terminate(child);
+        assert!(status.success(), "attempt {attempt}: {status}");
+    }
+}
+
+#[tokio::test]
+async fn the_binary_prints_its_address_and_stops_on_sigterm() {
+    let (mut child, line) = spawn_binary();
     let url = line
         .trim_end()
         .strip_prefix("fota-emulator listening on http://127.0.0.1:")
@@ -374,11 +374,6 @@ async fn the_binary_prints_its_address_and_stops_on_sigterm() {
     let reply = synchronize(addr, ACCOUNT, &[IMEI_A]).await;
     assert_eq!(reply.status, 200);
 
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let status = child.wait().unwrap();
+    let status = terminate(child);
     assert!(status.success(), "{status}");
 }
