@@ -415,7 +415,9 @@ mod tests {
         serde_json::from_str(text).unwrap()
     }
 
-    fn sample(outcomes: &[Outcome], requests: &[RequestRecord]) -> Value {
+    /// The JSON export's text of `outcomes`, device `n` being `imei(n * 31)` with `n + 1`
+    /// requests.
+    fn sample_text(outcomes: &[Outcome], requests: &[RequestRecord]) -> String {
         let devices: Vec<Imei> = (0..outcomes.len() as u64).map(|n| imei(n * 31)).collect();
         let per_device: Vec<u32> = (1..=outcomes.len() as u32).collect();
         let export = JsonExport {
@@ -429,7 +431,11 @@ mod tests {
             requests_per_device: &per_device,
             requests,
         };
-        serde_json::from_str(&result_json(&export)).unwrap()
+        result_json(&export)
+    }
+
+    fn sample(outcomes: &[Outcome], requests: &[RequestRecord]) -> Value {
+        serde_json::from_str(&sample_text(outcomes, requests)).unwrap()
     }
 
     #[test]
@@ -498,7 +504,6 @@ mod tests {
     /// RFC 8259 says, integers only.
     #[test]
     fn the_json_is_compact_text_in_the_documented_key_order() {
-        let devices = [imei(0)];
         let outcomes = [Outcome::Error("HTTP \"502\"".into())];
         let requests = [RequestRecord {
             attempt: 1,
@@ -507,19 +512,8 @@ mod tests {
             ..RequestRecord::default()
         }
         .with_answer("<html>\n</html>")];
-        let export = JsonExport {
-            account: "0000123456-00001",
-            api_base_url: "api/fota/v3",
-            run: RunSettings::default(),
-            request_timeout_ms: 30_000,
-            exported_at_ms: 1_795_656_264_500.0,
-            devices: &devices,
-            outcomes: &outcomes,
-            requests_per_device: &[1],
-            requests: &requests,
-        };
         assert_eq!(
-            result_json(&export),
+            sample_text(&outcomes, &requests),
             concat!(
                 r#"{"format":"fota-sync-results","version":1,"exportedAt":"2026-11-26T01:24:24.500Z","#,
                 r#""settings":{"account":"0000123456-00001","apiBaseUrl":"api/fota/v3","batchSize":100,"concurrency":4,"maxAttempts":4,"requestTimeoutMs":30000},"#,
