@@ -10,6 +10,11 @@
 // machine is busy (and stop in a hidden page), so the reader can read in parts of bounded
 // duration (`forMs`), each continuing where the last stopped: a WebDriver script has a fixed
 // time (its script timeout, 30 s by default), which a whole table read at a busy moment can pass.
+// A part never waits on a frame alone: headless Chromium can go seconds without a frame (and a
+// hidden page gets none), and a part awaiting one that never comes would never end, so the read
+// would hang until the test's own timeout with nothing said. Each wait is a frame or
+// `FRAME_WAIT_MS`, whichever comes first; whether the rows are drawn is always checked on the
+// page itself, so a wait that ends early costs a check, never a wrong read.
 'use strict';
 
 /**
@@ -37,7 +42,23 @@ async function readTableRows(table, part = {}) {
   // next screen instead of scrolling the table under the newer one.
   const reader = {};
   window.__tableRowsReader = reader;
-  const frame = () => new Promise((done) => requestAnimationFrame(done));
+  // The longest wait for a frame, in ms (inside the function: it runs in the page).
+  const FRAME_WAIT_MS = 100;
+  // Frames that came, against waits that ended on the timer: both are in `waiting`.
+  let frames = 0;
+  let timedOut = 0;
+  const frame = () =>
+    new Promise((done) => {
+      const timer = setTimeout(() => {
+        timedOut++;
+        done();
+      }, FRAME_WAIT_MS);
+      requestAnimationFrame(() => {
+        clearTimeout(timer);
+        frames++;
+        done();
+      });
+    });
   const index = (tr) => Number(tr.getAttribute('aria-rowindex')) - 2;
   // The rows that meet the view (below the sticky header), by their place in the body, which is
   // as tall as all its rows.
@@ -74,16 +95,14 @@ async function readTableRows(table, part = {}) {
   for (;;) {
     if (window.__tableRowsReader !== reader) return result(at, 'a newer read took over');
     wrap.scrollTop = at;
-    let frames = 0;
     while (!drawn()) {
       if (late()) {
         const [first, last] = inView();
         const have = Array.from(body.rows, index);
-        const what = `rows ${first}-${last} in view, rows ${have[0]}-${have.at(-1)} drawn, ${frames} frames in ${Math.round(performance.now() - startedAt)} ms, page ${document.visibilityState}`;
+        const what = `rows ${first}-${last} in view, rows ${have[0]}-${have.at(-1)} drawn, ${frames} frames and ${timedOut} waits of ${FRAME_WAIT_MS} ms with no frame in ${Math.round(performance.now() - startedAt)} ms, page ${document.visibilityState}`;
         return result(at, what);
       }
       await frame();
-      frames++;
     }
     read();
     if (wrap.scrollTop + wrap.clientHeight >= wrap.scrollHeight - 1) {
@@ -97,6 +116,11 @@ async function readTableRows(table, part = {}) {
 
 /** How long one part of a read goes on, in ms (see the top of this file). */
 const PART_MS = 5_000;
+/**
+ * How long no row may be drawn before the read gives up, in ms: well inside a test's time, so
+ * that a table that stopped drawing fails with what the page showed, not with the test's timeout.
+ */
+const STALL_MS = 20_000;
 
 /**
  * Every row of the table in order, read in parts: `runPart(part)` runs `readTableRows(table, part)`
@@ -108,7 +132,7 @@ const PART_MS = 5_000;
  * @param {number} [timeoutMs]
  * @returns {Promise<Row[]>}
  */
-async function readAllRows(runPart, timeoutMs = 60_000) {
+async function readAllRows(runPart, timeoutMs = STALL_MS) {
   let deadline = Date.now() + timeoutMs;
   const rows = new Map();
   let part = { from: 0, forMs: PART_MS };
