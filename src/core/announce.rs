@@ -85,6 +85,37 @@ impl Announcer {
     }
 }
 
+/// The app's name, as `index.html`'s `<title>` has it: the tab's title with no run on screen.
+pub const APP_TITLE: &str = "FOTA Sync";
+
+/// The tab's title for the run on screen, so that a run can be followed from another tab:
+/// `42% · FOTA Sync` while it goes (the share of its devices done, rounded down: 100% only once
+/// every one is), `Paused · FOTA Sync` while it waits for new tokens, and once it is over
+/// `Done` (every device answered by the server), `Done with errors` (some devices ended in
+/// error), `Failed` (every device did, or an error stopped the run before every device was
+/// sent) or `Cancelled`. `progress`: the run's, `None` with no run (or a stored run shown with
+/// none), for [`APP_TITLE`] alone; `paused`: it waits for new tokens; `end`: how it ended, with
+/// its summary, as [`Announcer::next`] takes it.
+pub fn tab_title(
+    progress: Option<&Progress>,
+    paused: bool,
+    end: Option<(RunEnd, &Summary)>,
+) -> String {
+    let Some(progress) = progress else {
+        return APP_TITLE.to_owned();
+    };
+    let state = match end {
+        Some((RunEnd::Cancelled, _)) => "Cancelled".to_owned(),
+        Some((RunEnd::Stopped, _)) => "Failed".to_owned(),
+        Some((RunEnd::Finished, s)) if s.error > 0 && s.error == s.total => "Failed".to_owned(),
+        Some((RunEnd::Finished, s)) if s.error > 0 => "Done with errors".to_owned(),
+        Some((RunEnd::Finished, _)) => "Done".to_owned(),
+        None if paused => "Paused".to_owned(),
+        None => format!("{}%", progress.done * 100 / progress.total.max(1)),
+    };
+    format!("{state} · {APP_TITLE}")
+}
+
 fn devices(n: usize) -> String {
     match n {
         1 => "1 device".to_owned(),
@@ -122,6 +153,40 @@ mod tests {
             total,
             ..Progress::default()
         }
+    }
+
+    #[test]
+    fn the_tab_title_follows_a_run_and_says_how_it_stopped() {
+        let going = |done, total| tab_title(Some(&progress(done, total)), false, None);
+        assert_eq!(going(0, 400), "0% · FOTA Sync");
+        assert_eq!(going(168, 400), "42% · FOTA Sync");
+        // Rounded down: 100% only when every device is done.
+        assert_eq!(going(999, 1_000), "99% · FOTA Sync");
+        assert_eq!(going(0, 0), "0% · FOTA Sync");
+        let p = progress(120, 400);
+        assert_eq!(tab_title(Some(&p), true, None), "Paused · FOTA Sync");
+        let summary = |error, not_sent| Summary {
+            total: 400,
+            succeeded: 400 - error - not_sent,
+            error,
+            not_sent,
+            ..Summary::default()
+        };
+        for (end, s, title) in [
+            (RunEnd::Finished, summary(0, 0), "Done · FOTA Sync"),
+            (
+                RunEnd::Finished,
+                summary(10, 0),
+                "Done with errors · FOTA Sync",
+            ),
+            (RunEnd::Finished, summary(400, 0), "Failed · FOTA Sync"),
+            (RunEnd::Stopped, summary(100, 300), "Failed · FOTA Sync"),
+            (RunEnd::Cancelled, summary(0, 300), "Cancelled · FOTA Sync"),
+        ] {
+            // Over is over, paused or not when it ended.
+            assert_eq!(tab_title(Some(&p), true, Some((end, &s))), title);
+        }
+        assert_eq!(tab_title(None, false, None), "FOTA Sync");
     }
 
     #[test]

@@ -110,17 +110,14 @@ pub(crate) fn rank_texts(texts: &[Box<str>]) -> Vec<u32> {
         u128::from_be_bytes(bytes)
     };
     let prefixes: Vec<u128> = texts.iter().map(|t| prefix(t)).collect();
-    let mut order: Vec<u32> = (0..texts.len() as u32).collect();
-    // Texts are distinct, so the order is total.
-    order.sort_unstable_by(|&a, &b| {
-        let (a, b) = (a as usize, b as usize);
+    let order = super::ranking(texts.len(), &|a, b| {
         prefixes[a]
             .cmp(&prefixes[b])
             .then_with(|| text_order(&texts[a], &texts[b]))
     });
     let mut rank = vec![0u32; texts.len()];
     for (r, &t) in order.iter().enumerate() {
-        rank[t as usize] = r as u32;
+        rank[t] = r as u32;
     }
     rank
 }

@@ -174,6 +174,7 @@ pub fn result_json(export: &JsonExport<'_>) -> String {
     j.string("apiBaseUrl", Some(export.api_base_url));
     j.number("batchSize", export.run.batch_size);
     j.number("concurrency", export.run.concurrency);
+    j.string("pacing", Some(export.run.pacing.name()));
     j.number("maxAttempts", export.run.max_attempts);
     j.number("requestTimeoutMs", export.request_timeout_ms);
     j.close('}');
@@ -516,7 +517,7 @@ mod tests {
             sample_text(&outcomes, &requests),
             concat!(
                 r#"{"format":"fota-sync-results","version":1,"exportedAt":"2026-11-26T01:24:24.500Z","#,
-                r#""settings":{"account":"0000123456-00001","apiBaseUrl":"api/fota/v3","batchSize":100,"concurrency":4,"maxAttempts":4,"requestTimeoutMs":30000},"#,
+                r#""settings":{"account":"0000123456-00001","apiBaseUrl":"api/fota/v3","batchSize":100,"concurrency":4,"pacing":"adaptive","maxAttempts":4,"requestTimeoutMs":30000},"#,
                 r#""summary":{"total":1,"succeeded":0,"failed":0,"noResult":0,"error":1,"notSent":0,"waiting":0},"#,
                 r#""devices":[{"imei":"000000000000000","outcome":"error","status":null,"reason":"HTTP \"502\"","firmwareVersion":null,"updated":null,"requests":1}],"#,
                 r#""requests":[{"batch":0,"attempt":1,"devices":0,"status":502,"durationMs":12,"startedAt":"1970-01-01T00:00:00.000Z","answer":"<html>\n</html>","cut":false}]}"#,

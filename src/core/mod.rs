@@ -41,7 +41,7 @@ pub fn shorten(text: &str, chars: usize) -> String {
 /// this way (outcome groups, firmware bars, comparison groups, stored runs, delimiters) goes
 /// through one sort routine of the bundle, on indexes with a `dyn` comparison: a slice's own
 /// sort compiles a copy of itself, several KB, for each item type and comparison. For lists
-/// sorted now and then; the results table's sorts of 300,000 rows keep their own.
+/// sorted now and then; the results table sorts its rows by counting ([`table_view`]).
 pub fn sort_list<T>(list: &mut [T], order: impl Fn(&T, &T) -> std::cmp::Ordering) {
     // `from[i]`: the index of the item that goes to `i`; applied in place, cycle by cycle.
     let mut from = ranking(list.len(), &|a, b| order(&list[a], &list[b]));
@@ -60,10 +60,21 @@ pub fn sort_list<T>(list: &mut [T], order: impl Fn(&T, &T) -> std::cmp::Ordering
 }
 
 /// The indexes `0..len` sorted by `order`, ties by index.
-fn ranking(len: usize, order: &dyn Fn(usize, usize) -> std::cmp::Ordering) -> Vec<usize> {
+pub(crate) fn ranking(
+    len: usize,
+    order: &dyn Fn(usize, usize) -> std::cmp::Ordering,
+) -> Vec<usize> {
     let mut indexes: Vec<usize> = (0..len).collect();
-    indexes.sort_unstable_by(|&a, &b| order(a, b).then(a.cmp(&b)));
+    sort_indexes(&mut indexes, &|a, b| order(a, b).then(a.cmp(&b)));
     indexes
+}
+
+/// Sorts `list` by `order` (not stable). The one place the bundle's comparison sort is
+/// compiled: every sort that is not the table's IMEI sort (a sort of plain numbers) goes
+/// through here, so that the slice sort is compiled once, not once per item type and closure
+/// (about 3 KB of wasm each).
+pub(crate) fn sort_indexes(list: &mut [usize], order: &dyn Fn(usize, usize) -> std::cmp::Ordering) {
+    list.sort_unstable_by(|&a, &b| order(a, b));
 }
 
 /// `300,000`: a count with its thousands grouped by commas, as the app writes counts.

@@ -31,10 +31,16 @@ pub enum Pacing {
 impl Pacing {
     /// `"adaptive"` or `"fixed"`, as `config.json` spells them.
     pub fn parse(name: &str) -> Option<Pacing> {
-        match name {
-            "adaptive" => Some(Pacing::Adaptive),
-            "fixed" => Some(Pacing::Fixed),
-            _ => None,
+        [Pacing::Adaptive, Pacing::Fixed]
+            .into_iter()
+            .find(|p| p.name() == name)
+    }
+
+    /// The name `config.json` and the JSON export use: `"adaptive"` or `"fixed"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Pacing::Adaptive => "adaptive",
+            Pacing::Fixed => "fixed",
         }
     }
 }
@@ -536,6 +542,16 @@ mod tests {
     use crate::core::fota::{DeviceReport, UpdateTime, SUCCESS_STATUS};
     use crate::core::test_support::imeis;
     use proptest::prelude::*;
+
+    /// config.json reads what the JSON export writes, and nothing else.
+    #[test]
+    fn a_pacing_reads_back_from_its_name() {
+        for pacing in [Pacing::Adaptive, Pacing::Fixed] {
+            assert_eq!(Pacing::parse(pacing.name()), Some(pacing));
+        }
+        assert_eq!(Pacing::parse("Adaptive"), None);
+        assert_eq!(Pacing::parse(""), None);
+    }
 
     fn answer_for(batch: &Batch, keep: impl Fn(usize) -> bool) -> SyncAnswer {
         SyncAnswer {

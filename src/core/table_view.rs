@@ -196,11 +196,12 @@ fn by_rank(outcomes: &[Outcome], positions: Vec<usize>, direction: Direction) ->
             })
         })
         .collect();
-    let mut sorted: Vec<u32> = (0..distinct.len() as u32).collect();
-    sorted.sort_unstable_by(|&a, &b| cell_order(&distinct[a as usize], &distinct[b as usize]));
+    let sorted = super::ranking(distinct.len(), &|a, b| {
+        cell_order(&distinct[a], &distinct[b])
+    });
     let mut rank = vec![0u32; distinct.len()];
     for (r, &d) in sorted.iter().enumerate() {
-        rank[d as usize] = r as u32;
+        rank[d] = r as u32;
     }
     let ranks = row_values
         .into_iter()

@@ -556,7 +556,7 @@ impl RunController {
         let mut positions = self
             .read_untracked(|s| std::mem::take(&mut *s.unsaved.borrow_mut()))
             .unwrap_or_default();
-        positions.sort_unstable();
+        crate::core::sort_indexes(&mut positions, &|a, b| a.cmp(&b));
         positions.dedup();
         positions
     }

@@ -6,7 +6,7 @@ use super::context::AppContext;
 use super::context::LoadedConfig;
 use super::download::save_text;
 use super::run_controller::RunController;
-use crate::core::announce::{Announcer, RunEnd};
+use crate::core::announce::{tab_title, Announcer, RunEnd};
 use crate::core::evidence::{result_json, JsonExport};
 use crate::core::export::{file_name, json_file_name};
 use crate::core::outcome::{CountName, OutcomeKind, Summary};
@@ -104,6 +104,13 @@ pub fn RunSummary() -> impl IntoView {
             .flatten();
         if let Some(line) = line {
             announcement.set(line);
+        }
+        // The tab's title follows the run, for whoever looks at another tab meanwhile.
+        let paused = run.paused().is_some();
+        let title = tab_title(times.map(|_| &progress), paused, end);
+        let document = document();
+        if document.title() != title {
+            document.set_title(&title);
         }
     });
     let total = Memo::new(move |_| run.progress().total);

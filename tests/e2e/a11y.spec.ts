@@ -187,6 +187,7 @@ test('a screen reader hears progress seldom, the end of a run once and an error 
   await emulator.setLatency(150);
   await app.useConfig({ batchSize: 10, concurrency: 1 });
   await app.open();
+  await expect(page, 'no run: the app name alone').toHaveTitle('FOTA Sync');
   await app.fillForm();
   await app.pasteImeis(devices.join('\n'));
   await app.synchronize();
@@ -220,6 +221,7 @@ test('a screen reader hears progress seldom, the end of a run once and an error 
   await expect(app.alertHeadline).toBeVisible();
   await expect(announcer).toContainText(`Sync finished: ${devices.length} devices`);
   await expect(announcer).toContainText('10 errors');
+  await expect(page).toHaveTitle('Done with errors · FOTA Sync');
   const later = (await announcements(page)).slice(before);
   expect(later.filter((a) => a.region === 'alert'), JSON.stringify(later)).toHaveLength(1);
   expect(later.filter((a) => a.region === 'run-announcer' && a.text.startsWith('Sync finished')), JSON.stringify(later)).toHaveLength(1);

@@ -58,9 +58,8 @@ async function retryFailed(app: App, devices: number): Promise<void> {
  * it was a retry). Returns the rows.
  */
 async function expectTableAndSummary(app: App, imeis: string[], ranOver = imeis.length): Promise<Row[]> {
-  const { rows } = await app.downloadResults();
+  const { rows } = await app.expectTableMatchesDownload(imeis.length);
   expect(rows.map((r) => r.imei)).toEqual(imeis);
-  await app.expectTableShows(rows);
   const tally: Counts = { Succeeded: 0, Failed: 0, 'No result': 0, Error: 0, 'Not sent': 0, Waiting: 0 };
   for (const row of rows) tally[termOf(row.status)] += 1;
   expect(tally.Waiting, 'rows still waiting').toBe(0);
@@ -108,6 +107,7 @@ test.describe('bulk runs', () => {
     expect(sentInOrder(calls, imeis)).toEqual(batchesOf(imeis));
     expect(calls.every((c) => c.status === 200)).toBeTruthy();
     await expect(app.alert).toHaveCount(0);
+    await expect(app.page, 'the tab title says the run is done').toHaveTitle('Done · FOTA Sync');
   });
 
   test('the table can show only the devices that did not succeed; the CSV keeps them all', async ({ app }) => {
@@ -124,11 +124,15 @@ test.describe('bulk runs', () => {
     await only.check();
     await expect.poll(shownImeis).toEqual(unsuccessful);
     await expect(app.rowsShown).toHaveText(`Showing ${unsuccessful.length} of ${imeis.length} devices`);
-    const { rows: exported } = await app.downloadResults();
-    expect(exported.map((r) => r.imei)).toEqual(imeis);
     await only.uncheck();
     await expect.poll(shownImeis).toEqual(imeis);
     await expect(app.rowsShown).toHaveText(`Showing all ${imeis.length} devices`);
+    // Filtered again, the CSV still holds every device; downloaded last, with no table read after
+    // it (App.expectTableMatchesDownload says why).
+    await only.check();
+    await expect(app.rowsShown).toHaveText(`Showing ${unsuccessful.length} of ${imeis.length} devices`);
+    const { rows: exported } = await app.downloadResults();
+    expect(exported.map((r) => r.imei)).toEqual(imeis);
   });
 
   test('2,500 devices: 25 requests of 100, each device sent once, every outcome shown', async ({ app, emulator }) => {
@@ -268,8 +272,11 @@ test.describe('a run stopped in the middle', () => {
       )
       .toBeGreaterThanOrEqual(200);
     await expect(app.synchronizeButton).toBeDisabled();
+    // The tab's title follows the run: a share done, then how it ended.
+    await expect(app.page).toHaveTitle(/^\d{1,2}% · FOTA Sync$/);
     await app.cancelButton.click();
     await app.expectRunOver({ timeout: 15_000 });
+    await expect(app.page).toHaveTitle('Cancelled · FOTA Sync');
     const cancelled = Date.now();
     const sentBeforeCancel = await emulator.syncCalls();
 

@@ -148,14 +148,18 @@ test.describe('documented errors: one message with the code, no retry, the form 
       if (pauses) {
         // A token error pauses the run: the devices wait for new tokens, and Cancel ends it.
         await expect(app.progress).toContainText('Paused for new tokens · 0 of 3 devices');
+        await expect(app.page).toHaveTitle('Paused · FOTA Sync');
         await expect(app.resumeButton).toBeVisible();
         await expectOutcome(app, emulator, THREE, ['Waiting', 'Waiting', 'Waiting']);
         await app.cancelButton.click();
         await app.expectRunOver();
         await expectOutcome(app, emulator, THREE, ['Not sent', 'Not sent', 'Not sent']);
+        // Ended by the token error, as the screen reader hears it too ("Sync stopped").
+        await expect(app.page).toHaveTitle('Failed · FOTA Sync');
       } else {
         await app.expectRunOver();
         await expectOutcome(app, emulator, THREE, ['Error', 'Error', 'Error']);
+        await expect(app.page, 'every device in error: the tab says so').toHaveTitle('Failed · FOTA Sync');
       }
       await app.expectFormKept({ imeis: THREE });
       expect((await emulator.syncCalls()).map((c) => c.status)).toEqual([status]);

@@ -186,7 +186,7 @@ test.describe('Download CSV', () => {
     await app.start({ imeis });
     await app.expectRunOver();
 
-    const { name, rows, text } = await app.downloadResults();
+    const { name, rows, text } = await app.expectTableMatchesDownload(imeis.length);
     expect(name).toMatch(new RegExp(`^fota-sync-${ACCOUNT}-\\d{8}T\\d{6}Z\\.csv$`));
     const documented = await Promise.all(imeis.map((imei) => emulator.outcome(imei)));
     expectDocumented(rows, documented);
@@ -198,7 +198,6 @@ test.describe('Download CSV', () => {
       titles.map((t) => (t ? t.replace(' ', 'T').replace(' UTC', 'Z') : '')),
     );
     expect(rows.some((r) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(r.updated))).toBeTruthy();
-    await app.expectTableShows(rows);
 
     // Straight back in: the IMEI column of the export is what a new run takes.
     await app.open();

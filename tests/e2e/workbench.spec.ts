@@ -124,6 +124,7 @@ test('Download JSON: the whole result set, every device with its requests, the r
   };
   expect([json.format, json.version]).toEqual(['fota-sync-results', 1]);
   expect(json.settings.account).toBe(ACCOUNT);
+  expect(json.settings.pacing, "config.json's pacing (the default)").toBe('adaptive');
   expect(json.devices.map((d) => d.imei)).toEqual(DEVICES);
   const rows = await app.tableRows();
   expect(json.devices.map((d) => d.status)).toEqual(rows.map((r) => r.status));
