@@ -1,7 +1,8 @@
 //! The portal handoff protocol: messages between the app and the page that frames it.
 //!
-//! The parent answers `fota-sync:ready` with `fota-sync:credentials`; the app reports each
-//! finished run with `fota-sync:result`, which never carries tokens or devices. When a token
+//! The parent answers `fota-sync:ready` with `fota-sync:credentials`; the app reports a run's
+//! progress with `fota-sync:progress` (at most every second) and each finished run with
+//! `fota-sync:result`, neither of which ever carries tokens or devices. When a token
 //! expires in the middle of a run, the app sends `fota-sync:credentials-needed` and the parent
 //! answers, again, with `fota-sync:credentials`.
 
@@ -14,6 +15,10 @@ pub const READY: &str = "fota-sync:ready";
 pub const CREDENTIALS: &str = "fota-sync:credentials";
 pub const RESULT: &str = "fota-sync:result";
 pub const CREDENTIALS_NEEDED: &str = "fota-sync:credentials-needed";
+pub const PROGRESS: &str = "fota-sync:progress";
+
+/// The shortest time between two `fota-sync:progress` messages of a run, in milliseconds.
+pub const PROGRESS_EVERY_MS: f64 = 1_000.0;
 
 /// Every key [`parse_handoff`] reads; the rest of a message is never looked at.
 pub const HANDOFF_KEYS: [&str; 5] = [
@@ -172,6 +177,56 @@ pub fn result_message(account: &str, summary: &Summary) -> String {
     j.0
 }
 
+/// A run's progress for the parent: `{"done", "paused", "total", "type"}`, devices done of
+/// `total` and whether the run waits for new tokens; counts only, keys in name order as in the
+/// other messages.
+pub fn progress_message(done: usize, total: usize, paused: bool) -> String {
+    let mut j = Json("{".to_owned());
+    j.number("done", done);
+    j.number("paused", paused);
+    j.number("total", total);
+    j.string("type", Some(PROGRESS));
+    j.close('}');
+    j.0
+}
+
+/// When to post a run's progress ([`ProgressPosts::next`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Post {
+    /// Post the progress as it is now.
+    Now,
+    /// Too soon after the last message: post what the progress is then, this many ms from now.
+    Later(f64),
+}
+
+/// Paces `fota-sync:progress`: a run's first change is posted at once, later ones at most every
+/// [`PROGRESS_EVERY_MS`]; a change that comes sooner is posted when that time is up, so that the
+/// parent always ends up with the latest progress and a portal's own progress bar never jumps.
+#[derive(Debug, Default)]
+pub struct ProgressPosts {
+    run: u64,
+    last_at: Option<f64>,
+}
+
+impl ProgressPosts {
+    /// What to do about a change of run `run` (its number; a new one starts afresh) at `now_ms`
+    /// (any clock in ms). Call it again with the same run when a [`Post::Later`] time is up.
+    pub fn next(&mut self, run: u64, now_ms: f64) -> Post {
+        if run != self.run {
+            *self = ProgressPosts { run, last_at: None };
+        }
+        match self.last_at {
+            Some(last) if now_ms - last < PROGRESS_EVERY_MS => {
+                Post::Later(last + PROGRESS_EVERY_MS - now_ms)
+            }
+            _ => {
+                self.last_at = Some(now_ms);
+                Post::Now
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -268,6 +323,25 @@ mod tests {
             .to_string()
         );
         assert_eq!(ready_message(), json!({ "type": READY }).to_string());
+        // Progress: counts only, the same text serde_json writes.
+        assert_eq!(
+            progress_message(1_200, 2_500, true),
+            json!({"type": PROGRESS, "done": 1_200, "total": 2_500, "paused": true}).to_string()
+        );
+    }
+
+    #[test]
+    fn progress_is_posted_at_once_then_at_most_every_second_and_never_lost() {
+        let mut posts = ProgressPosts::default();
+        assert_eq!(posts.next(1, 10_000.0), Post::Now);
+        // Sooner changes wait for the second to be up, the wait shrinking as time goes.
+        assert_eq!(posts.next(1, 10_300.0), Post::Later(700.0));
+        assert_eq!(posts.next(1, 10_900.0), Post::Later(100.0));
+        assert_eq!(posts.next(1, 11_000.0), Post::Now);
+        assert_eq!(posts.next(1, 11_999.0), Post::Later(1.0));
+        // A new run starts afresh: its first change goes at once.
+        assert_eq!(posts.next(2, 12_100.0), Post::Now);
+        assert_eq!(posts.next(2, 12_200.0), Post::Later(900.0));
     }
 
     #[test]

@@ -8,7 +8,8 @@ use super::context::{AppContext, LoadedConfig};
 use super::copy::{CopyBox, CopyDialog};
 use super::history::History;
 use super::portal::{
-    apply_theme, ask_for_credentials, listen_for_handoff, report_result, TokenState,
+    apply_theme, ask_for_credentials, listen_for_handoff, report_progress, report_result,
+    TokenState,
 };
 use super::results_table::ResultsTable;
 use super::run_controller::{RunController, RunForm};
@@ -99,6 +100,7 @@ pub fn Console(
     context
         .run
         .on_finish(move |run| report_result(&context.tokens, &run.account, &run.summary));
+    report_progress(context.tokens, context.run);
     context.run.on_pause(move |error| {
         ask_for_credentials(&context.tokens, error.token_to_renew().unwrap_or_default());
     });

@@ -1,12 +1,17 @@
 //! Living inside a portal: the postMessage handoff, the theme from config, and tokens kept in
 //! this tab's sessionStorage only when the user asks for it.
 
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::time::Duration;
+
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{MessageEvent, Window};
 
+use super::run_controller::RunController;
 use crate::core::config::{ColorScheme, Theme};
-use crate::core::embed::{self, Downloads, Handoff};
+use crate::core::embed::{self, Downloads, Handoff, Post, ProgressPosts};
 use crate::core::outcome::Summary;
 
 const STORED_BEARER: &str = "fota-sync.bearerToken";
@@ -274,5 +279,54 @@ pub fn report_result(tokens: &TokenState, account: &str, summary: &Summary) {
         .with_untracked(|p| p.as_ref().map(|(_, o)| o.clone()))
     {
         post_to_parent(&embed::result_message(account, summary), &origin);
+    }
+}
+
+/// Posts the progress of each run (`fota-sync:progress`) to the parent page that handed over
+/// tokens, to its origin only, while the run goes: at once when it starts, then at most every
+/// second ([`ProgressPosts`]), the latest progress always arriving. Nothing without a portal's
+/// tokens; how the run ended is `fota-sync:result`'s ([`report_result`]).
+pub fn report_progress(tokens: TokenState, run: RunController) {
+    let posts = Rc::new(RefCell::new(ProgressPosts::default()));
+    let waiting = Rc::new(Cell::new(false));
+    Effect::new(move || {
+        // Tracked: every change of the run's progress or pause runs this again.
+        let _ = (run.progress(), run.paused());
+        post_progress(tokens, run, posts.clone(), waiting.clone());
+    });
+}
+
+/// Posts the run's progress now, or, too soon after the last message, once it is due (one
+/// timer at a time: `waiting`). Reads nothing tracked.
+fn post_progress(
+    tokens: TokenState,
+    run: RunController,
+    posts: Rc<RefCell<ProgressPosts>>,
+    waiting: Rc<Cell<bool>>,
+) {
+    let origin = tokens
+        .portal
+        .with_untracked(|p| p.as_ref().map(|(_, o)| o.clone()));
+    let Some(origin) = origin.filter(|_| run.running_untracked()) else {
+        return;
+    };
+    let id = untrack(|| run.run_id());
+    let next = posts.borrow_mut().next(id, js_sys::Date::now());
+    match next {
+        Post::Now => {
+            let (progress, paused) = untrack(|| (run.progress(), run.paused().is_some()));
+            let message = embed::progress_message(progress.done, progress.total, paused);
+            post_to_parent(&message, &origin);
+        }
+        Post::Later(ms) if !waiting.replace(true) => {
+            set_timeout(
+                move || {
+                    waiting.set(false);
+                    post_progress(tokens, run, posts, waiting);
+                },
+                Duration::from_millis(ms.ceil() as u64),
+            );
+        }
+        Post::Later(_) => {}
     }
 }

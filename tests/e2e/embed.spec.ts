@@ -13,6 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { APIRequestContext, Frame, Page, TestInfo } from '@playwright/test';
 import { ACCOUNT, App, SUCCESS, expect, test as base } from './app';
+import { validImeis } from './imei';
 import { expectAccessible } from './axe';
 import { DIST_DIR, Emulator, launchEmulator, type FaultRule } from './emulator';
 
@@ -220,6 +221,8 @@ interface Received {
   origin: string;
   fromApp: boolean;
   data: unknown;
+  /** When the portal received it, `performance.now()` in the portal page, in ms. */
+  at: number;
 }
 
 /** Every message the portal page received, in order. */
@@ -227,9 +230,17 @@ async function received(page: Page): Promise<Received[]> {
   return page.evaluate(() => (window as unknown as { portal: { received: Received[] } }).portal.received);
 }
 
-/** The `type` of each message the portal received from the app. */
+/** Whether a message is a run's progress (checked on its own in "the parent hears how far a run has got"). */
+const isProgress = (m: Received) => (m.data as { type?: string } | null)?.type === 'fota-sync:progress';
+
+/** The messages the portal received from the app, in order, but a run's progress. */
+async function fromAppButProgress(page: Page): Promise<Received[]> {
+  return (await received(page)).filter((m) => m.fromApp && !isProgress(m));
+}
+
+/** The `type` of each message the portal received from the app, but a run's progress. */
 async function typesFromApp(page: Page): Promise<string[]> {
-  return (await received(page)).filter((m) => m.fromApp).map((m) => (m.data as { type: string }).type);
+  return (await fromAppButProgress(page)).map((m) => (m.data as { type: string }).type);
 }
 
 /** Runs `code` in the portal page (`window.portal`, see fixtures/portal.js). */
@@ -303,7 +314,7 @@ test.describe('handoff from the parent page', () => {
     expect(calls[0].headers['vz-m2m-token']).toBe(credentials.sessionToken);
 
     await expect.poll(() => typesFromApp(page)).toEqual(['fota-sync:ready', 'fota-sync:result']);
-    const messages = (await received(page)).filter((m) => m.fromApp);
+    const messages = await fromAppButProgress(page);
     expect(messages.every((m) => m.origin === servers.app)).toBe(true);
     expect(messages[0].data).toEqual({ type: 'fota-sync:ready' });
     expect(messages[1].data).toEqual(await expectedResult(emulator));
@@ -311,6 +322,41 @@ test.describe('handoff from the parent page', () => {
     expectNone(posted, [credentials.bearerToken, credentials.sessionToken, ...IMEIS], 'messages to the parent');
     expectNone(consoleMessages.join('\n'), [credentials.bearerToken, credentials.sessionToken], 'the console');
     expectNone(appFrame(page).url(), [credentials.bearerToken, credentials.sessionToken], "the app's URL");
+  });
+
+  test('the parent hears how far a run has got, at most once a second, counts only', async ({ page, servers, emulator }) => {
+    // 20 requests, one at a time, 250 ms each: about 5 s of run, so several messages.
+    const devices = validImeis(2_000, 40_000);
+    await new App(page).useConfig({ concurrency: 1 });
+    await emulator.setLatency(250);
+    const app = await openPortal(page, servers, { credentials });
+    await app.pasteImeis(devices.join('\n'));
+    await app.synchronize();
+    await app.expectRunOver({ devices: devices.length, timeout: 30_000 });
+    await expect.poll(() => typesFromApp(page)).toEqual(['fota-sync:ready', 'fota-sync:result']);
+
+    const fromApp = (await received(page)).filter((m) => m.fromApp);
+    const progress = fromApp.filter(isProgress);
+    const data = progress.map((m) => m.data as { done: number; total: number; paused: boolean });
+    expect(progress.length, JSON.stringify(data)).toBeGreaterThanOrEqual(3);
+    for (const message of data) {
+      expect(Object.keys(message).sort()).toEqual(['done', 'paused', 'total', 'type']);
+      expect([message.total, message.paused]).toEqual([devices.length, false]);
+    }
+    // It grows, never past the total, and every progress message comes before the result.
+    const done = data.map((m) => m.done);
+    expect(done).toEqual([...done].sort((a, b) => a - b));
+    expect(done.at(-1)).toBeLessThanOrEqual(devices.length);
+    const result = fromApp.findIndex((m) => (m.data as { type: string }).type === 'fota-sync:result');
+    expect(fromApp.indexOf(progress.at(-1)!)).toBeLessThan(result);
+    // At most one a second, counted over the run as the portal saw it: from the first progress to
+    // the result, t seconds hold at most t + 1 messages, and one more for delivery (a message
+    // waits for the page's main thread, which a run's start keeps busy). One per answer would be
+    // 20 here. The exact spacing is core::embed's native test.
+    const seconds = (fromApp[result].at - progress[0].at) / 1_000;
+    const gaps = progress.slice(1).map((m, i) => Math.round(m.at - progress[i].at));
+    expect(progress.length, `${seconds} s, gaps ${gaps.join(', ')} ms`).toBeLessThanOrEqual(Math.floor(seconds) + 2);
+    expectNone(JSON.stringify(data), [credentials.bearerToken, credentials.sessionToken, ...devices.slice(0, 50)], 'progress messages');
   });
 
   test("the user can type their own tokens instead, and Forget tokens drops the portal's", async ({
@@ -446,7 +492,7 @@ test.describe('handoff from the parent page', () => {
       [400, credentials.sessionToken],
       [200, 'renewed-session-Q4t1'],
     ]);
-    const fromApp = (await received(page)).filter((m) => m.fromApp).map((m) => m.data);
+    const fromApp = (await fromAppButProgress(page)).map((m) => m.data);
     expect(fromApp).toEqual([
       { type: 'fota-sync:ready' },
       { type: 'fota-sync:credentials-needed', reason: 'session-expired' },
