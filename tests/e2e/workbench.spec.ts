@@ -105,6 +105,8 @@ test('firmware last updated long ago is marked in the table', async ({ app, emul
 test('Download JSON: the whole result set, every device with its requests, the request log, no token', async ({ page, app, emulator }) => {
   await emulator.addFault({ kind: 503, times: 1 });
   await synced(app);
+  // Read before the download, not after (App.expectTableMatchesDownload says why).
+  const rows = await app.tableRows();
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download JSON' }).click()]);
   expect(download.suggestedFilename()).toMatch(new RegExp(`^fota-sync-${ACCOUNT}-\\d{8}T\\d{6}Z\\.json$`));
   const text = await readFile(await download.path(), 'utf8');
@@ -126,7 +128,6 @@ test('Download JSON: the whole result set, every device with its requests, the r
   expect(json.settings.account).toBe(ACCOUNT);
   expect(json.settings.pacing, "config.json's pacing (the default)").toBe('adaptive');
   expect(json.devices.map((d) => d.imei)).toEqual(DEVICES);
-  const rows = await app.tableRows();
   expect(json.devices.map((d) => d.status)).toEqual(rows.map((r) => r.status));
   expect(json.summary.total).toBe(DEVICES.length);
   expect(json.summary.succeeded).toBe(rows.filter((r) => r.status === SUCCESS).length);
