@@ -117,8 +117,10 @@ async function readTableRows(table, part = {}) {
 /** How long one part of a read goes on, in ms (see the top of this file). */
 const PART_MS = 5_000;
 /**
- * How long no row may be drawn before the read gives up, in ms: well inside a test's time, so
- * that a table that stopped drawing fails with what the page showed, not with the test's timeout.
+ * How long no row may be drawn before the read gives up, in ms, by default: well inside an e2e
+ * test's time (60 s for the longest tables), so that a table that stopped drawing fails with what
+ * the page showed, not with the test's timeout. The engines layer, whose runs take minutes,
+ * passes its own.
  */
 const STALL_MS = 20_000;
 

@@ -103,8 +103,10 @@ class App {
   async readAll() {
     const page = await this.read();
     // In parts of a few seconds each: the whole table at once can take longer than WebDriver's
-    // script timeout when the machine is busy (table-rows.js).
-    page.rows = await readAllRows((part) => this.driver.executeAsyncScript(READ_TABLE_PART, part));
+    // script timeout when the machine is busy (table-rows.js). A minute with no row drawn before
+    // it gives up: its callers wait minutes for a run, and a slow engine can draw nothing for tens
+    // of seconds and then go on.
+    page.rows = await readAllRows((part) => this.driver.executeAsyncScript(READ_TABLE_PART, part), 60_000);
     return page;
   }
 
