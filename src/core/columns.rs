@@ -110,16 +110,11 @@ pub(crate) fn rank_texts(texts: &[Box<str>]) -> Vec<u32> {
         u128::from_be_bytes(bytes)
     };
     let prefixes: Vec<u128> = texts.iter().map(|t| prefix(t)).collect();
-    let order = super::ranking(texts.len(), &|a, b| {
+    super::ranks(texts.len(), &|a, b| {
         prefixes[a]
             .cmp(&prefixes[b])
             .then_with(|| text_order(&texts[a], &texts[b]))
-    });
-    let mut rank = vec![0u32; texts.len()];
-    for (r, &t) in order.iter().enumerate() {
-        rank[t] = r as u32;
-    }
-    rank
+    })
 }
 
 #[cfg(test)]

@@ -69,6 +69,16 @@ pub(crate) fn ranking(
     indexes
 }
 
+/// The rank of each index `0..len` in the order `order` gives (ties by index): `ranks[i]` is
+/// where `i` goes, for the table's counting sorts.
+pub(crate) fn ranks(len: usize, order: &dyn Fn(usize, usize) -> std::cmp::Ordering) -> Vec<u32> {
+    let mut rank = vec![0u32; len];
+    for (r, i) in ranking(len, order).into_iter().enumerate() {
+        rank[i] = r as u32;
+    }
+    rank
+}
+
 /// Sorts `list` by `order` (not stable). The one place the bundle's comparison sort is
 /// compiled: every sort that is not the table's IMEI sort (a sort of plain numbers) goes
 /// through here, so that the slice sort is compiled once, not once per item type and closure

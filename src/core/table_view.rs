@@ -196,13 +196,9 @@ fn by_rank(outcomes: &[Outcome], positions: Vec<usize>, direction: Direction) ->
             })
         })
         .collect();
-    let sorted = super::ranking(distinct.len(), &|a, b| {
+    let rank = super::ranks(distinct.len(), &|a, b| {
         cell_order(&distinct[a], &distinct[b])
     });
-    let mut rank = vec![0u32; distinct.len()];
-    for (r, &d) in sorted.iter().enumerate() {
-        rank[d] = r as u32;
-    }
     let ranks = row_values
         .into_iter()
         .map(|v| v.map(|d| rank[d as usize]))

@@ -81,6 +81,13 @@ impl TokenState {
         self.portal.with(Option::is_some) && !self.use_own.get()
     }
 
+    /// The origin of the parent page that handed over tokens, the only one told anything about
+    /// a run; `None` without a handoff. Untracked.
+    pub fn portal_origin_untracked(&self) -> Option<String> {
+        self.portal
+            .with_untracked(|p| p.as_ref().map(|(_, o)| o.clone()))
+    }
+
     /// The tokens to send: the portal's, or the typed ones.
     pub fn current(&self) -> (String, String) {
         if untrack(|| self.from_portal()) {
@@ -263,10 +270,7 @@ pub fn listen_for_handoff(
 /// ThingSpace account.
 pub fn ask_for_credentials(tokens: &TokenState, reason: &str) {
     if untrack(|| tokens.from_portal()) {
-        if let Some(origin) = tokens
-            .portal
-            .with_untracked(|p| p.as_ref().map(|(_, o)| o.clone()))
-        {
+        if let Some(origin) = tokens.portal_origin_untracked() {
             post_to_parent(&embed::credentials_needed_message(reason), &origin);
         }
     }
@@ -274,10 +278,7 @@ pub fn ask_for_credentials(tokens: &TokenState, reason: &str) {
 
 /// Tells the parent page how a run ended, if a parent handed over credentials.
 pub fn report_result(tokens: &TokenState, account: &str, summary: &Summary) {
-    if let Some(origin) = tokens
-        .portal
-        .with_untracked(|p| p.as_ref().map(|(_, o)| o.clone()))
-    {
+    if let Some(origin) = tokens.portal_origin_untracked() {
         post_to_parent(&embed::result_message(account, summary), &origin);
     }
 }
@@ -304,9 +305,7 @@ fn post_progress(
     posts: Rc<RefCell<ProgressPosts>>,
     waiting: Rc<Cell<bool>>,
 ) {
-    let origin = tokens
-        .portal
-        .with_untracked(|p| p.as_ref().map(|(_, o)| o.clone()));
+    let origin = tokens.portal_origin_untracked();
     let Some(origin) = origin.filter(|_| run.running_untracked()) else {
         return;
     };

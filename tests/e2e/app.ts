@@ -166,6 +166,14 @@ export interface ResultRow {
   updated: string;
 }
 
+/** A row's cells as the table shows them as text: all but Updated (a `<time>` with a local time). */
+export type ShownRow = Omit<ResultRow, 'updated'>;
+
+/** `row` (from the table or the CSV) reduced to what the table shows as text. */
+export function shownCells({ imei, status, reason, firmware }: ShownRow): ShownRow {
+  return { imei, status, reason, firmware };
+}
+
 /** A file for the file input: a path on disk (its exact bytes), or a name and contents. */
 export type ImportedFile = string | { name: string; mimeType: string; buffer: Buffer };
 
@@ -446,9 +454,15 @@ export class App {
    * to bottom (only the rows in view are in the DOM), each row placed by its `aria-rowindex`
    * (`table-rows.js`, which the engines layer runs too).
    */
-  async tableRows(): Promise<Omit<ResultRow, 'updated'>[]> {
+  async tableRows(): Promise<ShownRow[]> {
     const rows = await readAllRows((part) => this.table.evaluate(readTableRows, part));
-    return rows.map(({ imei, status, reason, firmware }) => ({ imei, status, reason, firmware }));
+    return rows.map(shownCells);
+  }
+
+  /** Once the table says it has `count` rows, every one of them, read as `tableRows` does. */
+  async tableRowsOnceThere(count: number): Promise<ShownRow[]> {
+    await this.expectRowCount(count, { timeout: 20_000 });
+    return this.tableRows();
   }
 
   /**
@@ -461,11 +475,9 @@ export class App {
    * the rows in view at each screen, however long the frames take on a busy machine.
    */
   async expectTableMatchesDownload(count: number): Promise<{ name: string; text: string; rows: ResultRow[] }> {
-    await this.expectRowCount(count, { timeout: 20_000 });
-    const shown = await this.tableRows();
+    const shown = await this.tableRowsOnceThere(count);
     const download = await this.downloadResults();
-    const expected = download.rows.map(({ imei, status, reason, firmware }) => ({ imei, status, reason, firmware }));
-    expect(shown, 'the table on screen against the CSV download').toEqual(expected);
+    expect(shown, 'the table on screen against the CSV download').toEqual(download.rows.map(shownCells));
     return download;
   }
 
@@ -481,7 +493,7 @@ export class App {
 }
 
 /** Each row (from the table or the CSV) shows what the emulator documents for its device. */
-export function expectDocumented(rows: Omit<ResultRow, 'updated'>[], documented: DocumentedDevice[]): void {
+export function expectDocumented(rows: ShownRow[], documented: DocumentedDevice[]): void {
   expect(rows.map((r) => [r.imei, r.status, r.reason, r.firmware])).toEqual(
     documented.map((d) => [d.deviceId, d.status, d.Reason, d.firmwareVersion]),
   );

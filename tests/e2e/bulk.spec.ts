@@ -1,7 +1,7 @@
 // Bulk runs (issue 4): hundreds and thousands of devices in concurrent batches, retries the
 // server asks for, a token error or Cancel in the middle, and "Retry failed"; every case checks
 // that each device ends with exactly one outcome and that the summary adds up to the total.
-import { ACCOUNT, SUCCESS, expect, expectDocumented, test, type App } from './app';
+import { ACCOUNT, SUCCESS, expect, expectDocumented, shownCells, test, type App } from './app';
 import type { LoggedRequest } from './emulator';
 import { validImeis } from './imei';
 
@@ -64,12 +64,9 @@ async function expectTableAndSummary(
   ranOver = imeis.length,
   { download = true } = {},
 ): Promise<Row[]> {
-  let rows: Row[];
-  if (download) rows = (await app.expectTableMatchesDownload(imeis.length)).rows;
-  else {
-    await app.expectRowCount(imeis.length, { timeout: 20_000 });
-    rows = await app.tableRows();
-  }
+  const rows: Row[] = download
+    ? (await app.expectTableMatchesDownload(imeis.length)).rows
+    : await app.tableRowsOnceThere(imeis.length);
   expect(rows.map((r) => r.imei)).toEqual(imeis);
   const tally: Counts = { Succeeded: 0, Failed: 0, 'No result': 0, Error: 0, 'Not sent': 0, Waiting: 0 };
   for (const row of rows) tally[termOf(row.status)] += 1;
@@ -370,8 +367,7 @@ test.describe('Retry failed', () => {
       await emulator.outcomes(unsuccessful),
     );
     // `first` was read from the table, which has no Updated text to compare: the rest is compared.
-    const shown = ({ imei, status, reason, firmware }: Row) => ({ imei, status, reason, firmware });
-    expect(second.filter((r) => !retried.has(r.imei)).map(shown)).toEqual(first.filter((r) => !retried.has(r.imei)).map(shown));
+    expect(second.filter((r) => !retried.has(r.imei)).map(shownCells)).toEqual(first.filter((r) => !retried.has(r.imei)).map(shownCells));
     await expect(app.alert).toHaveCount(0);
     // Devices that failed on the server's side fail again: Retry failed is offered for them alone.
     const stillFailing = second.filter((r) => r.status !== SUCCESS).length;
