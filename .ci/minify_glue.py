@@ -8,13 +8,13 @@ once compressed (docs/PERFORMANCE.md, "Size budget"). Trunk's own `minify` canno
 Without terser (a build without .ci/setup) the build fails: the glue keeps Trunk's hashed file
 name, and a deployment caches hashed names for a year, so one name must never carry two contents.
 """
-import base64
-import hashlib
 import os
 import pathlib
 import re
 import subprocess
 import sys
+
+from sri import rehash
 
 staging = pathlib.Path(os.environ.get("TRUNK_STAGING_DIR") or sys.argv[1])
 root = pathlib.Path(__file__).resolve().parent.parent
@@ -33,10 +33,5 @@ subprocess.run(
     check=True,
 )
 code = glue.read_bytes()
-sri = "sha384-" + base64.b64encode(hashlib.sha384(code).digest()).decode()
-tag = preload.search(html).group(0)
-new_tag, n = re.subn(r'integrity="[^"]*"', f'integrity="{sri}"', tag)
-if n != 1:
-    sys.exit(f"minify_glue: the glue's modulepreload has no integrity attribute: {tag}")
-index.write_text(html.replace(tag, new_tag), encoding="utf-8")
+rehash(index, preload.search(html).group(0), code, "minify_glue")
 print(f"minify_glue: {glue.name}: {len(code)} bytes")

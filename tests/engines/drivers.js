@@ -26,9 +26,26 @@ const ENGINES = {
         browserName: 'chrome',
         'goog:chromeOptions': {
           binary: this.browser,
-          args: ['--headless=new', ...CHROMIUM_ARGS],
+          // Headful, on xvfb-run's display: headless Chromium 156 (Debian) stopped drawing frames
+          // mid-case in every run of this layer here (timers ran, no requestAnimationFrame
+          // for minutes), so that a table that draws on frames never showed its rows.
+          // docs/TESTING.md has the bisect.
+          args: CHROMIUM_ARGS,
           prefs: { 'download.default_directory': downloads, 'download.prompt_for_download': false },
         },
+      };
+    },
+    /**
+     * Puts the app's page out of view as a user does, and back. Xvfb has no window manager, so a
+     * headful Chromium cannot minimize (its driver answers "failed to change window state"); a new
+     * tab in front hides the app's page as a background tab.
+     */
+    async putAside(driver) {
+      const app = await driver.getWindowHandle();
+      await driver.switchTo().newWindow('tab');
+      return async () => {
+        await driver.close();
+        await driver.switchTo().window(app);
       };
     },
   },
@@ -101,6 +118,12 @@ function selectedEngines() {
   return names;
 }
 
+/** The window minimized, as a user puts the app aside; then restored to WINDOW. */
+async function minimize(driver) {
+  await driver.manage().window().minimize();
+  return () => driver.manage().window().setRect(WINDOW);
+}
+
 /**
  * Starts `name`'s WebDriver server and a session on it, its downloads saved in the folder
  * `downloads`. Returns the driver, what the session reports (browserName, browserVersion), and
@@ -127,6 +150,8 @@ async function startEngine(name, downloads) {
     return {
       driver,
       version: `${caps.get('browserName')} ${caps.get('browserVersion')}`,
+      /** Hides the app's page (minimized, or behind a tab); resolves to a function that brings it back. */
+      putAside: () => (engine.putAside ?? minimize)(driver),
       async stop() {
         await driver.quit().catch(() => {});
         await service.kill();
