@@ -116,6 +116,41 @@ pub fn tab_title(
     format!("{state} · {APP_TITLE}")
 }
 
+/// The shortest run, in milliseconds, whose end or pause a desktop notification reports: a
+/// shorter one is watched to its end.
+pub const NOTIFY_AFTER_MS: f64 = 60_000.0;
+
+/// Decides when a desktop notification tells a user who looked away that a run stopped: call
+/// [`EndNotifier::next`] on every change of the run, whether or not a notification could be
+/// shown, so that a run seen ending on screen is not reported later.
+#[derive(Debug, Default)]
+pub struct EndNotifier {
+    run: u64,
+    stopped: bool,
+}
+
+impl EndNotifier {
+    /// Whether a notification is due now: once each time run `run` stops (`stopped`: it ended,
+    /// or paused for new tokens) after `lasted_ms` of at least [`NOTIFY_AFTER_MS`] since it
+    /// started; never for a run first seen stopped (a stored run opened from the history). Its
+    /// title is the tab's ([`tab_title`]), its body the end's announcement ([`Announcer::next`]
+    /// says it at the same change) or [`paused_line`].
+    pub fn next(&mut self, run: u64, lasted_ms: f64, stopped: bool) -> bool {
+        let was = std::mem::replace(&mut self.stopped, stopped);
+        let seen = std::mem::replace(&mut self.run, run) == run;
+        seen && stopped && !was && lasted_ms >= NOTIFY_AFTER_MS
+    }
+}
+
+/// "Paused for new tokens: 120 of 400 devices done."
+pub fn paused_line(progress: &Progress) -> String {
+    format!(
+        "Paused for new tokens: {} of {} done.",
+        progress.done,
+        devices(progress.total)
+    )
+}
+
 fn devices(n: usize) -> String {
     match n {
         1 => "1 device".to_owned(),
@@ -187,6 +222,34 @@ mod tests {
             assert_eq!(tab_title(Some(&p), true, Some((end, &s))), title);
         }
         assert_eq!(tab_title(None, false, None), "FOTA Sync");
+    }
+
+    #[test]
+    fn a_long_run_is_notified_once_each_time_it_stops_and_a_short_or_stored_one_never() {
+        let minute = NOTIFY_AFTER_MS;
+        let mut n = EndNotifier::default();
+        let heard: Vec<bool> = [
+            (1, 0.0, false),
+            (1, minute, false),      // still going
+            (1, minute, true),       // paused: due
+            (1, minute + 1.0, true), // still paused: said once
+            (1, minute + 2.0, false),
+            (1, minute + 9.0, true), // ended: due again
+            (1, minute + 10.0, true),
+            (2, 0.0, false), // a short run ends unreported
+            (2, minute - 1.0, true),
+            (3, 10.0 * minute, true), // a stored run, first seen over
+            (3, 10.0 * minute, true),
+        ]
+        .into_iter()
+        .map(|(run, lasted, stopped)| n.next(run, lasted, stopped))
+        .collect();
+        let due: Vec<usize> = (0..heard.len()).filter(|&i| heard[i]).collect();
+        assert_eq!(due, [2, 5]);
+        assert_eq!(
+            paused_line(&progress(120, 400)),
+            "Paused for new tokens: 120 of 400 devices done."
+        );
     }
 
     #[test]

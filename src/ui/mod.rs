@@ -7,6 +7,7 @@ pub mod dom;
 pub mod download;
 pub mod history;
 pub mod imei_field;
+pub mod notify;
 pub mod portal;
 pub mod results_table;
 pub mod run_controller;

@@ -5,8 +5,9 @@ use leptos::prelude::*;
 use super::context::AppContext;
 use super::context::LoadedConfig;
 use super::download::save_text;
+use super::notify;
 use super::run_controller::RunController;
-use crate::core::announce::{tab_title, Announcer, RunEnd};
+use crate::core::announce::{paused_line, tab_title, Announcer, EndNotifier, RunEnd};
 use crate::core::evidence::{result_json, JsonExport};
 use crate::core::export::{file_name, json_file_name};
 use crate::core::outcome::{CountName, OutcomeKind, Summary};
@@ -93,6 +94,12 @@ pub fn RunSummary() -> impl IntoView {
     // its own; set only when the line is new, so nothing is read twice.
     let announcement = RwSignal::new(String::new());
     let announcer = StoredValue::new(Announcer::default());
+    // The desktop notification, for a long run that stops while the tab is hidden (opted in).
+    let notify_on = RwSignal::new(false);
+    const NOTIFY_HINT: &str =
+        "When a run of over a minute ends or pauses while this tab is hidden.";
+    let notify_note = RwSignal::new(NOTIFY_HINT.to_owned());
+    let notifier = StoredValue::new(EndNotifier::default());
     Effect::new(move || {
         let (id, progress, times) = (run.run_id(), run.progress(), run.times());
         let summary = run.summary().unwrap_or_default();
@@ -102,9 +109,6 @@ pub fn RunSummary() -> impl IntoView {
         let line = announcer
             .try_update_value(|a| a.next(id, js_sys::Date::now(), &progress, end))
             .flatten();
-        if let Some(line) = line {
-            announcement.set(line);
-        }
         // The tab's title follows the run, for whoever looks at another tab meanwhile.
         let paused = run.paused().is_some();
         let title = tab_title(times.map(|_| &progress), paused, end);
@@ -112,7 +116,39 @@ pub fn RunSummary() -> impl IntoView {
         if document.title() != title {
             document.set_title(&title);
         }
+        let lasted = times.map_or(0.0, |(started, ended)| {
+            ended.unwrap_or_else(js_sys::Date::now) - started
+        });
+        let due = notifier
+            .try_update_value(|n| n.next(id, lasted, paused || end.is_some()))
+            .unwrap_or(false);
+        if due && document.hidden() && notify_on.get_untracked() {
+            // At the end, the line just announced; on a pause, none is.
+            let body = line.clone().filter(|_| end.is_some());
+            notify::show(&title, &body.unwrap_or_else(|| paused_line(&progress)));
+        }
+        if let Some(line) = line {
+            announcement.set(line);
+        }
     });
+    let on_notify = move |ev| {
+        if !event_target_checked(&ev) {
+            notify_on.set(false);
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            let granted = notify::ask().await;
+            notify_on.set(granted);
+            notify_note.set(
+                if granted {
+                    NOTIFY_HINT
+                } else {
+                    "Notifications are off: this browser, its settings or the portal's frame refuse them."
+                }
+                .to_owned(),
+            );
+        });
+    };
     let total = Memo::new(move |_| run.progress().total);
     let done = Memo::new(move |_| run.progress().done);
     let account = Memo::new(move |_| run.answered_account());
@@ -139,6 +175,17 @@ pub fn RunSummary() -> impl IntoView {
                 ></progress>
                 // Changes every frame: seen, not announced (see #run-announcer).
                 <p class="progress">{progress}</p>
+                <p class="summary-actions">
+                    <label>
+                        <input
+                            type="checkbox"
+                            prop:checked=move || notify_on.get()
+                            on:change=on_notify
+                        />
+                        " Notify me when a long run ends"
+                    </label>
+                    <span class="hint">{move || notify_note.get()}</span>
+                </p>
                 <div class="summary-actions">
                     <button type="button" on:click=download>"Download CSV"</button>
                     <span class="hint">"Every device and its outcome, for a spreadsheet."</span>

@@ -1,0 +1,139 @@
+// Runs people leave: a desktop notification when a long run stops while the tab is hidden, asked
+// for only when the user ticks the box. The browser's own parts are observed, not replaced: the
+// page's Notification constructor and permission prompt are wrapped to record their calls,
+// `document.hidden` follows the test (headless pages are never hidden), and the page's clock can
+// be moved forward so that a run of seconds lasts "over a minute".
+import type { Page } from '@playwright/test';
+import { validImeis } from './imei';
+import { expect, test, type App } from './app';
+
+const THREE = validImeis(3, 2_300);
+
+interface Watched {
+  notifications: { title: string; body: string }[];
+  asked: number;
+}
+
+/** Before the app loads: records notifications and permission prompts, and lets the test hide the page and skew `Date.now`. */
+async function watchNotifications(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const w = window as unknown as Record<string, unknown>;
+    Object.assign(w, { __notifications: [], __asked: 0, __hidden: false, __skewMs: 0 });
+    const Real = window.Notification;
+    class Recorded extends Real {
+      constructor(title: string, options?: NotificationOptions) {
+        super(title, options);
+        (w.__notifications as unknown[]).push({ title, body: options?.body ?? '' });
+      }
+    }
+    Object.defineProperty(Recorded, 'requestPermission', {
+      value: (...args: []) => {
+        w.__asked = (w.__asked as number) + 1;
+        return Real.requestPermission(...args);
+      },
+    });
+    window.Notification = Recorded;
+    Object.defineProperty(Document.prototype, 'hidden', { get: () => w.__hidden, configurable: true });
+    Object.defineProperty(Document.prototype, 'visibilityState', {
+      get: () => (w.__hidden ? 'hidden' : 'visible'),
+      configurable: true,
+    });
+    const now = Date.now;
+    Date.now = () => now() + (w.__skewMs as number);
+  });
+}
+
+async function watched(page: Page): Promise<Watched> {
+  return page.evaluate(() => {
+    const w = window as unknown as Record<string, unknown>;
+    return { notifications: w.__notifications as Watched['notifications'], asked: w.__asked as number };
+  });
+}
+
+/** The user looks at another tab (`hidden`) and, with `laterMs`, the page's clock moves on that much. */
+async function lookAway(page: Page, laterMs = 0): Promise<void> {
+  await page.evaluate((skew) => {
+    Object.assign(window, { __hidden: true, __skewMs: skew });
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, laterMs);
+}
+
+function notifyBox(app: App) {
+  return app.page.getByRole('checkbox', { name: 'Notify me when a long run ends' });
+}
+
+test.describe('a desktop notification when a long run stops out of sight', () => {
+  test.use({ permissions: ['notifications'] });
+
+  test('a long run that ends hidden is notified once, with its outcome', async ({ app, emulator }) => {
+    await watchNotifications(app.page);
+    await emulator.setLatency(2_000);
+    await app.start({ imeis: THREE });
+    const box = notifyBox(app);
+    await expect(box).not.toBeChecked();
+    await box.check();
+    await expect(box).toBeChecked();
+    expect((await watched(app.page)).asked, 'already granted: nothing to ask').toBe(0);
+    await lookAway(app.page, 61_000);
+    await app.expectRunOver({ devices: 3 });
+    const heard = (await app.page.locator('#run-announcer').textContent()) ?? '';
+    expect(heard).toMatch(/^Sync finished: 3 devices, /);
+    const { notifications } = await watched(app.page);
+    expect(notifications).toEqual([{ title: await app.page.title(), body: heard }]);
+  });
+
+  test('not for a short run, nor for a long one that ends in view', async ({ app, emulator }) => {
+    await watchNotifications(app.page);
+    await emulator.setLatency(1_500);
+    await app.start({ imeis: THREE });
+    await notifyBox(app).check();
+    await expect(notifyBox(app)).toBeChecked();
+    await lookAway(app.page); // hidden, but the run lasts seconds
+    await app.expectRunOver({ devices: 3 });
+    await app.page.evaluate(() => Object.assign(window, { __hidden: false }));
+    await app.synchronize();
+    await expect(app.progress).toContainText('in flight');
+    await app.page.evaluate(() => Object.assign(window, { __skewMs: 61_000 })); // over a minute, but watched to its end
+    await app.expectRunOver({ devices: 3 });
+    await expect(app.page).toHaveTitle(/^Done/);
+    expect((await watched(app.page)).notifications).toEqual([]);
+  });
+});
+
+test('asked only after the tick; refused, the box stays unticked and says why', async ({ app, emulator }) => {
+  // No permission granted to this context: headless Chromium refuses without a prompt.
+  await watchNotifications(app.page);
+  await emulator.setLatency(1_000);
+  await app.start({ imeis: THREE });
+  expect((await watched(app.page)).asked, 'nothing asked at load or at the start').toBe(0);
+  await notifyBox(app).click();
+  await expect.poll(async () => (await watched(app.page)).asked, { message: 'asked at the tick' }).toBe(1);
+  await expect(app.page.getByText('Notifications are off: this browser, its settings or the portal')).toBeVisible();
+  await expect(notifyBox(app)).not.toBeChecked();
+  await lookAway(app.page, 61_000);
+  await app.expectRunOver({ devices: 3 });
+  expect((await watched(app.page)).notifications).toEqual([]);
+});
+
+for (const { name, init } of [
+  {
+    name: 'no Notifications API (iOS Safari outside a home-screen app)',
+    init: () => Reflect.deleteProperty(window, 'Notification'),
+  },
+  {
+    name: 'a prompt that answers through a callback and returns no promise (Safari before 15)',
+    init: () => {
+      Object.defineProperty(Notification, 'requestPermission', { value: (callback?: (p: string) => void) => void callback?.('denied') });
+    },
+  },
+]) {
+  test(`${name}: the box says notifications are off, and nothing breaks`, async ({ app, emulator }) => {
+    await app.page.addInitScript(init);
+    await emulator.setLatency(500);
+    await app.start({ imeis: THREE });
+    await notifyBox(app).click();
+    await expect(app.page.getByText('Notifications are off: this browser, its settings or the portal')).toBeVisible();
+    await expect(notifyBox(app)).not.toBeChecked();
+    await app.expectRunOver({ devices: 3 }); // and the pageErrors fixture hears no error
+  });
+}
