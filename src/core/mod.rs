@@ -18,6 +18,7 @@ pub mod imei;
 pub mod import;
 pub mod outcome;
 pub mod pace;
+pub mod report;
 pub mod results;
 pub mod run;
 pub mod stored;

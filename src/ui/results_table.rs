@@ -32,6 +32,7 @@ use crate::core::export::tsv;
 use crate::core::firmware::is_stale;
 use crate::core::imei::Imei;
 use crate::core::outcome::Outcome;
+use crate::core::report::{facts_line, RunFacts};
 use crate::core::table_view::{summary_line, view, Direction, ViewQuery};
 
 /// Rows drawn above and below the ones in view, so that a quick scroll shows no gap.
@@ -64,6 +65,8 @@ struct Window {
     /// When the order was last worked out (ms since the epoch): during a run, at most every
     /// [`REORDER_EVERY_MS`], so that a filter over 300,000 devices does not take every frame.
     ordered_at: f64,
+    /// Printing: every row of the order is drawn, not only those in view.
+    print: bool,
 }
 
 /// The shortest time between two orderings of the rows while answers come in, in ms.
@@ -90,22 +93,19 @@ pub fn ResultsTable(query: RwSignal<ViewQuery>) -> impl IntoView {
     // "Showing 312 of 10,000 devices".
     let shown = RwSignal::new((0usize, 0usize));
 
+    let parts = move || {
+        Some(Parts {
+            wrap: wrap.get_untracked()?.unchecked_into(),
+            table: table.get_untracked()?.unchecked_into(),
+            body: body.get_untracked()?.unchecked_into(),
+        })
+    };
     let redraw = {
         let window = window.clone();
         move || {
-            let (Some(wrap), Some(table), Some(body)) = (
-                wrap.get_untracked(),
-                table.get_untracked(),
-                body.get_untracked(),
-            ) else {
-                return;
-            };
-            let parts = Parts {
-                wrap: wrap.unchecked_into(),
-                table: table.unchecked_into(),
-                body: body.unchecked_into(),
-            };
-            schedule(run, parts, window.clone(), query, shown);
+            if let Some(parts) = parts() {
+                schedule(run, parts, window.clone(), query, shown);
+            }
         }
     };
     // A new result set or a new query: the order is worked out again, the window redrawn.
@@ -142,9 +142,63 @@ pub fn ResultsTable(query: RwSignal<ViewQuery>) -> impl IntoView {
         let redraw = redraw.clone();
         move |_| redraw()
     };
-    let on_resize = redraw;
+    let on_resize = redraw.clone();
     let resize = window_event_listener(leptos::ev::resize, move |_| on_resize());
     on_cleanup(move || resize.remove());
+
+    // Print report: the same on the button and on the browser's own print (Ctrl+P). On
+    // `beforeprint` the table draws every device that did not succeed (or every device), at
+    // once, in input order, whatever the screen's find, filter and sort; the report's heading
+    // says what the run was. On `afterprint` the screen's view comes back.
+    let print_every = RwSignal::new(false);
+    let heading = RwSignal::new(String::new());
+    let config = AppContext::expect().config;
+    let prepare = {
+        let window = window.clone();
+        move || {
+            let Some(parts) = parts() else { return };
+            let (account, request_url) = run.request_target_untracked().unwrap_or_default();
+            let (started_ms, ended_ms) = untrack(|| run.times()).unwrap_or_default();
+            let (settings, request_timeout_ms) =
+                config.with_value(|c| (c.config.run, c.config.request_timeout_ms));
+            heading.set(facts_line(&RunFacts {
+                account: &account,
+                request_url: &request_url,
+                run: settings,
+                request_timeout_ms,
+                started_ms,
+                ended_ms,
+            }));
+            let every = ViewQuery {
+                only_unsuccessful: !print_every.get_untracked(),
+                ..ViewQuery::default()
+            };
+            let mut w = window.borrow_mut();
+            w.print = true;
+            w.stale_order = true;
+            w.ordered_at = f64::NEG_INFINITY;
+            draw_window(run, &parts, &mut w, &every, shown);
+        }
+    };
+    let before_print = prepare.clone();
+    let _ = window_event_listener_untyped("beforeprint", move |_| before_print());
+    let after_print = window.clone();
+    let _ = window_event_listener_untyped("afterprint", move |_| {
+        let mut w = after_print.borrow_mut();
+        w.print = false;
+        w.stale_order = true;
+        w.ordered_at = f64::NEG_INFINITY;
+        drop(w);
+        heading.set(String::new());
+        redraw();
+    });
+    // window.print() blocks until its dialog closes: the heading is drawn first, at a frame.
+    let print = move |_| {
+        prepare();
+        request_animation_frame(|| {
+            let _ = leptos::prelude::window().print();
+        });
+    };
 
     let filter = move |ev: leptos::ev::Event| {
         let only = event_target_checked(&ev);
@@ -217,6 +271,11 @@ pub fn ResultsTable(query: RwSignal<ViewQuery>) -> impl IntoView {
                 "Show only devices that did not succeed"
             </label>
             <button type="button" on:click=copy_rows>"Copy rows"</button>
+            <button type="button" on:click=print>"Print report"</button>
+            <label class="check">
+                <input id="print-every" type="checkbox" bind:checked=print_every />
+                "Print every device, not only those that did not succeed"
+            </label>
             <p class="shown" id="rows-shown" role="status">
                 {move || {
                     let (n, of) = shown.get();
@@ -224,6 +283,15 @@ pub fn ResultsTable(query: RwSignal<ViewQuery>) -> impl IntoView {
                 }}
             </p>
             <p class="hint copy-note" aria-live="polite">{move || copy_note.get()}</p>
+        </div>
+        <div class="print-only report-head">
+            <h2>"FOTA Sync report"</h2>
+            <p>{move || heading.get()}</p>
+        </div>
+        // Which list follows: style/main.css shows one, by the tick of #print-every.
+        <div class="print-only">
+            <p class="list-unsuccessful">"The devices that did not succeed:"</p>
+            <p class="list-every">"Every device:"</p>
         </div>
         // Scrolls when the rows do not fit: focusable, so that the keyboard can scroll it too.
         <div
@@ -325,6 +393,7 @@ fn draw_window(
             parts.wrap.set_scroll_top(0);
         }
         let (first, count) = match w.row_px {
+            _ if w.print => (0, w.order.len()),
             px if px > 0.0 => {
                 let top = f64::from(parts.wrap.scroll_top());
                 let height = f64::from(parts.wrap.client_height());

@@ -55,6 +55,13 @@ const STATES: Record<string, (app: App, emulator: import('./emulator').Emulator)
     await stored.getByRole('button', { name: /^Compare with the previous run/ }).click();
     await expect(app.root.getByRole('region', { name: 'Comparison' }).locator('li').first()).toBeVisible();
   },
+  // The results as printed (look-away.spec.ts): the report's heading and every listed row.
+  'print report': async (app, emulator) => {
+    await STATES.results(app, emulator);
+    await app.page.emulateMedia({ media: 'print' });
+    await app.page.evaluate(() => window.dispatchEvent(new Event('beforeprint')));
+    await expect(app.root.getByRole('heading', { name: 'FOTA Sync report' })).toBeVisible();
+  },
   'run error': async (app, emulator) => {
     // A 404 ends the run with an error (a 401 would pause it for a new token instead).
     await emulator.addFault({ kind: 404 });
@@ -69,7 +76,7 @@ test.describe('axe-core finds no violation', () => {
     for (const [state, reach] of Object.entries(STATES)) {
       test(`${state}, ${scheme}`, async ({ page, app, emulator }) => {
         await page.emulateMedia({ colorScheme: scheme });
-        if (state === 'results') await reach(app, emulator); // opens with its own config
+        if (state === 'results' || state === 'print report') await reach(app, emulator); // opens with its own config
         else {
           await app.open();
           await reach(app, emulator);

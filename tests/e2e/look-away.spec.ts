@@ -1,11 +1,12 @@
-// Runs people leave: a desktop notification when a long run stops while the tab is hidden, asked
-// for only when the user ticks the box. The browser's own parts are observed, not replaced: the
+// Runs people leave and hand on: a desktop notification when a long run stops while the tab is
+// hidden, asked for only when the user ticks the box; and the run as a printed report. The browser's own parts are observed, not replaced: the
 // page's Notification constructor and permission prompt are wrapped to record their calls,
 // `document.hidden` follows the test (headless pages are never hidden), and the page's clock can
 // be moved forward so that a run of seconds lasts "over a minute".
-import type { Page } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
 import { validImeis } from './imei';
-import { expect, test, type App } from './app';
+import { ACCOUNT, FORM_DEFAULTS, SUCCESS, expect, test, type App } from './app';
+import type { Emulator } from './emulator';
 
 const THREE = validImeis(3, 2_300);
 
@@ -137,3 +138,70 @@ for (const { name, init } of [
     await app.expectRunOver({ devices: 3 }); // and the pageErrors fixture hears no error
   });
 }
+
+test.describe('Print report', () => {
+  const DEVICES = validImeis(40, 2_400);
+
+  /** Records window.print() instead of opening the browser's dialog, which would hold the page. */
+  async function recordPrints(page: Page): Promise<void> {
+    await page.addInitScript(() => {
+      Object.assign(window, { __prints: 0 });
+      window.print = () => Object.assign(window, { __prints: (window as unknown as { __prints: number }).__prints + 1 });
+    });
+  }
+
+  async function notSucceeded(emulator: Emulator): Promise<string[]> {
+    const documented = await Promise.all(DEVICES.map((imei) => emulator.outcome(imei)));
+    return DEVICES.filter((_, i) => documented[i].status !== SUCCESS);
+  }
+
+  const printedImeis = (app: App) => app.table.locator('tbody tr td.imei');
+
+  test('the button prints the heading, summary, groups and versions, then the devices that did not succeed; no form, no token', async ({ app, emulator }) => {
+    await recordPrints(app.page);
+    await app.start({ imeis: DEVICES });
+    await app.expectRunOver({ devices: DEVICES.length });
+    // A view of the user's own on screen: the print ignores it, and it comes back after.
+    await app.page.getByLabel('Find IMEI').fill(DEVICES[7]);
+    await expect(app.rowsShown).toContainText('Showing 1 of 40');
+    await app.page.getByRole('button', { name: 'Print report' }).click();
+    await expect.poll(() => app.page.evaluate(() => (window as unknown as { __prints: number }).__prints)).toBe(1);
+    await app.page.emulateMedia({ media: 'print' });
+    const heading = app.page.locator('.report-head');
+    await expect(heading.getByRole('heading', { name: 'FOTA Sync report' })).toBeVisible();
+    await expect(heading).toContainText(`Account ${ACCOUNT} · sent to `);
+    await expect(heading).toContainText(/started \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} UTC · ended /);
+    const top = async (locator: Locator) => (await locator.boundingBox())?.y ?? NaN;
+    expect(await top(heading), 'the heading above the summary').toBeLessThan(await top(app.page.getByRole('region', { name: 'Run summary' })));
+    await expect(app.page.getByText('The devices that did not succeed:')).toBeVisible();
+    await expect(app.page.getByText('Every device:')).toBeHidden();
+    const failed = await notSucceeded(emulator);
+    expect(failed.length, 'the list has failures to print').toBeGreaterThan(0);
+    expect(failed.length).toBeLessThan(DEVICES.length);
+    await expect(printedImeis(app)).toHaveText(failed);
+    for (const left of [app.page.locator('form.sync-form'), app.page.getByRole('button', { name: 'Download CSV' }), app.page.getByRole('button', { name: 'Print report' })]) {
+      await expect(left).toBeHidden();
+    }
+    for (const kept of ['Run summary', 'Outcomes', 'Firmware versions']) {
+      await expect(app.page.getByRole('region', { name: kept })).toBeVisible();
+    }
+    const printed = await app.page.locator('body').innerText();
+    for (const token of [FORM_DEFAULTS.bearer, FORM_DEFAULTS.session]) expect(printed).not.toContain(token);
+    // The print is over: the screen's view is back.
+    await app.page.evaluate(() => window.dispatchEvent(new Event('afterprint')));
+    await app.page.emulateMedia({ media: 'screen' });
+    await expect(printedImeis(app)).toHaveText([DEVICES[7]]);
+    await expect(heading).toBeHidden();
+  });
+
+  test("the browser's own print (Ctrl+P) gives the same; ticked, every device is listed", async ({ app }) => {
+    await app.start({ imeis: DEVICES });
+    await app.expectRunOver({ devices: DEVICES.length });
+    await app.page.getByRole('checkbox', { name: 'Print every device' }).check();
+    await app.page.emulateMedia({ media: 'print' });
+    await app.page.evaluate(() => window.dispatchEvent(new Event('beforeprint')));
+    await expect(printedImeis(app)).toHaveText(DEVICES);
+    await expect(app.page.getByText('Every device:')).toBeVisible();
+    await expect(app.page.getByText('The devices that did not succeed:')).toBeHidden();
+  });
+});
