@@ -44,8 +44,10 @@ if not wasm_opt.exists():
 # write imports in an encoding no browser reads yet), which is then stripped: browsers ignore it.
 done = subprocess.run(
     [str(wasm_opt), str(wasm), "--minify-imports-and-exports-and-modules", "--strip-target-features", "-o", str(wasm)],
-    check=True, capture_output=True, text=True,
+    capture_output=True, text=True,
 )
+if done.returncode != 0:
+    sys.exit(f"{HOOK}: wasm-opt failed ({done.returncode}):\n{done.stderr}")
 mapping = json.loads(done.stdout[done.stdout.index("{"):])
 
 
@@ -90,6 +92,12 @@ code = re.sub(r"\bwasm\.([A-Za-z_$][\w$]*)", lambda m: "wasm." + exports.get(m.g
 left = sorted(set(re.findall(r"\bwasm\.([A-Za-z_$][\w$]*)", code)) - set(exports.values()))
 if left:
     sys.exit(f"{HOOK}: the glue reads exports the wasm no longer has: {left}")
+# An export read any other way (wasm["x"], const { x } = wasm, instance.exports.x) would keep its
+# old name and find nothing: fail on any old name left as a property, a string or a destructured
+# name.
+for old in exports:
+    if re.search(rf"(?:[.\[]\s*|['\"]){re.escape(old)}\b|[{{,]\s*{re.escape(old)}\s*[,}}]", code):
+        sys.exit(f"{HOOK}: the glue still reads export {old!r} by its old name")
 glue.write_text(code, encoding="utf-8")
 rehash(index, wasm_tag.group(0), wasm.read_bytes(), HOOK)
 print(f"{HOOK}: {len(mapping['imports'])} imports and {len(exports)} exports renamed; {wasm.name}: {wasm.stat().st_size} bytes")

@@ -28,6 +28,7 @@ pub(crate) mod test_support;
 pub mod time;
 pub mod token;
 pub mod triage;
+pub mod view_link;
 
 /// `text` cut to its first `chars` characters, with `…` when something was cut: for what the
 /// user typed or a server sent, shown in a message.

@@ -2,7 +2,7 @@
 
 use leptos::html;
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 
 use super::context::{AppContext, LoadedConfig};
 use super::copy::{CopyBox, CopyDialog};
@@ -18,6 +18,7 @@ use super::sync_form::SyncForm;
 use super::workbench::Workbench;
 use crate::core::form::check_tokens;
 use crate::core::table_view::ViewQuery;
+use crate::core::view_link::{pairs, read_pairs};
 use crate::net::{fetch_config_text, Credentials};
 
 #[component]
@@ -72,7 +73,42 @@ pub fn Console(
         tokens: context.tokens,
         config: context.config,
     });
-    let query = RwSignal::new(ViewQuery::default());
+    // The table's view lives in the URL's fragment (core::view_link): read at load, written as it
+    // changes (a new history entry, but not for each key typed in Find), read on back/forward.
+    let (from_link, ignored) = read_link();
+    let query = RwSignal::new(from_link);
+    let link_note = (!ignored.is_empty()).then(|| {
+        format!(
+            "Left out of this link's view, not understood: {}.",
+            ignored.join(", ")
+        )
+    });
+    Effect::new(move |before: Option<String>| {
+        let now = query.get();
+        let text = link_of(&now);
+        if location_hash().trim_start_matches('#') != text {
+            let location = window().location();
+            let url = match text.as_str() {
+                "" => {
+                    location.pathname().unwrap_or_default() + &location.search().unwrap_or_default()
+                }
+                text => format!("#{text}"),
+            };
+            // The first view, or a key typed in Find: the entry is replaced, not added.
+            let replace = before.is_none_or(|find| find != now.find);
+            if let Ok(history) = window().history() {
+                let _ = if replace {
+                    history.replace_state_with_url(&JsValue::NULL, "", Some(&url))
+                } else {
+                    history.push_state_with_url(&JsValue::NULL, "", Some(&url))
+                };
+            }
+        }
+        now.find
+    });
+    let _ = window_event_listener_untyped("popstate", move |_| {
+        query.set(read_link().0);
+    });
     provide_context(context);
     let copy_box = CopyBox::new();
     provide_context(copy_box);
@@ -106,6 +142,7 @@ pub fn Console(
     });
     view! {
         {note.map(|note| view! { <p class="config-note">{note}</p> })}
+        {link_note.map(|note| view! { <p class="config-note">{note}</p> })}
         <SyncForm />
         <RunSummary />
         <History query />
@@ -113,4 +150,45 @@ pub fn Console(
         <ResultsTable query />
         <CopyDialog copy_box />
     }
+}
+
+/// The page's URL fragment, with its `#` (`""` when there is none).
+fn location_hash() -> String {
+    window().location().hash().unwrap_or_default()
+}
+
+/// The view the page's fragment asks for, and what of it was not understood
+/// (core::view_link). The fragment is read as `application/x-www-form-urlencoded`: `&` between
+/// pairs, `=` in each, `+` a space, then the browser's percent-decoding (a malformed escape is
+/// kept as written).
+fn read_link() -> (ViewQuery, Vec<String>) {
+    let decode = |text: &str| {
+        let text = text.replace('+', " ");
+        js_sys::decode_uri_component(&text).map_or(text, String::from)
+    };
+    let hash = location_hash();
+    read_pairs(
+        hash.trim_start_matches('#')
+            .split('&')
+            .filter(|pair| !pair.is_empty())
+            .map(|pair| {
+                let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+                (decode(key), decode(value))
+            }),
+    )
+}
+
+/// The fragment for `query`, without its `#`: `key=value` pairs joined by `&`, each value
+/// percent-encoded by the browser's `encodeURIComponent`, which `read_link` reads back.
+fn link_of(query: &ViewQuery) -> String {
+    let pairs: Vec<String> = pairs(query)
+        .into_iter()
+        .map(|(key, value)| {
+            format!(
+                "{key}={}",
+                String::from(js_sys::encode_uri_component(&value))
+            )
+        })
+        .collect();
+    pairs.join("&")
 }

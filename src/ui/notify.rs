@@ -34,8 +34,9 @@ pub async fn ask() -> bool {
     allowed()
 }
 
-/// Shows `title` and `body`; a later one replaces it (one tag for the app). Nothing happens
-/// where notifications are not [`allowed`].
+/// Shows `title` and `body`; a later one replaces it (one tag for the app) and alerts again.
+/// Nothing happens where notifications are not [`allowed`], nor where the constructor throws
+/// (Chrome for Android allows only a service worker's).
 pub fn show(title: &str, body: &str) {
     if !allowed() {
         return;
@@ -43,5 +44,7 @@ pub fn show(title: &str, body: &str) {
     let options = NotificationOptions::new();
     options.set_body(body);
     options.set_tag("fota-sync-run");
+    // Replacing an earlier one (a pause, then the end) alerts again.
+    options.set_renotify(true);
     let _ = Notification::new_with_options(title, &options);
 }

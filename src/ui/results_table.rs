@@ -65,8 +65,9 @@ struct Window {
     /// When the order was last worked out (ms since the epoch): during a run, at most every
     /// [`REORDER_EVERY_MS`], so that a filter over 300,000 devices does not take every frame.
     ordered_at: f64,
-    /// Printing: every row of the order is drawn, not only those in view.
-    print: bool,
+    /// Printing: the rows the report lists, all of them drawn, whatever the screen's view and
+    /// scroll (a redraw while printing keeps them).
+    print: Option<ViewQuery>,
 }
 
 /// The shortest time between two orderings of the rows while answers come in, in ms.
@@ -153,48 +154,57 @@ pub fn ResultsTable(query: RwSignal<ViewQuery>) -> impl IntoView {
     let print_every = RwSignal::new(false);
     let heading = RwSignal::new(String::new());
     let config = AppContext::expect().config;
-    let prepare = {
-        let window = window.clone();
-        move || {
-            let Some(parts) = parts() else { return };
-            let (account, request_url) = run.request_target_untracked().unwrap_or_default();
-            let (started_ms, ended_ms) = untrack(|| run.times()).unwrap_or_default();
-            let (settings, request_timeout_ms) =
-                config.with_value(|c| (c.config.run, c.config.request_timeout_ms));
-            heading.set(facts_line(&RunFacts {
-                account: &account,
-                request_url: &request_url,
-                run: settings,
-                request_timeout_ms,
-                started_ms,
-                ended_ms,
-            }));
-            let every = ViewQuery {
-                only_unsuccessful: !print_every.get_untracked(),
-                ..ViewQuery::default()
-            };
-            let mut w = window.borrow_mut();
-            w.print = true;
-            w.stale_order = true;
-            w.ordered_at = f64::NEG_INFINITY;
-            draw_window(run, &parts, &mut w, &every, shown);
-        }
+    // The heading's words; nothing with no result set on screen.
+    let write_heading = move || {
+        let Some((started_ms, ended_ms)) = untrack(|| run.times()) else {
+            return;
+        };
+        let (account, request_url) = run.request_target_untracked().unwrap_or_default();
+        let (settings, request_timeout_ms) =
+            config.with_value(|c| (c.config.run, c.config.request_timeout_ms));
+        let facts = facts_line(&RunFacts {
+            account: &account,
+            request_url: &request_url,
+            run: settings,
+            request_timeout_ms,
+            started_ms,
+            ended_ms,
+        });
+        let listed = if print_every.get_untracked() {
+            "every device"
+        } else {
+            "the devices that did not succeed"
+        };
+        heading.set(format!("{facts}. Listed below: {listed}."));
     };
-    let before_print = prepare.clone();
-    let _ = window_event_listener_untyped("beforeprint", move |_| before_print());
+    let before_print = window.clone();
+    let _ = window_event_listener_untyped("beforeprint", move |_| {
+        write_heading();
+        let Some(parts) = parts() else { return };
+        let mut w = before_print.borrow_mut();
+        w.print = Some(ViewQuery {
+            only_unsuccessful: !print_every.get_untracked(),
+            ..ViewQuery::default()
+        });
+        w.stale_order = true;
+        w.ordered_at = f64::NEG_INFINITY;
+        draw_window(run, &parts, &mut w, &ViewQuery::default(), shown);
+    });
     let after_print = window.clone();
     let _ = window_event_listener_untyped("afterprint", move |_| {
         let mut w = after_print.borrow_mut();
-        w.print = false;
+        w.print = None;
         w.stale_order = true;
         w.ordered_at = f64::NEG_INFINITY;
         drop(w);
-        heading.set(String::new());
         redraw();
     });
-    // window.print() blocks until its dialog closes: the heading is drawn first, at a frame.
+    // window.print() blocks until its dialog closes, and its `beforeprint` comes from inside
+    // this click: the heading is written first and drawn at the next frame, then printed. A
+    // print the browser refuses (a sandboxed frame without allow-modals) fires no
+    // `beforeprint`, and the table stays as it is.
     let print = move |_| {
-        prepare();
+        write_heading();
         request_animation_frame(|| {
             let _ = leptos::prelude::window().print();
         });
@@ -273,7 +283,7 @@ pub fn ResultsTable(query: RwSignal<ViewQuery>) -> impl IntoView {
             <button type="button" on:click=copy_rows>"Copy rows"</button>
             <button type="button" on:click=print>"Print report"</button>
             <label class="check">
-                <input id="print-every" type="checkbox" bind:checked=print_every />
+                <input type="checkbox" bind:checked=print_every />
                 "Print every device, not only those that did not succeed"
             </label>
             <p class="shown" id="rows-shown" role="status">
@@ -284,14 +294,10 @@ pub fn ResultsTable(query: RwSignal<ViewQuery>) -> impl IntoView {
             </p>
             <p class="hint copy-note" aria-live="polite">{move || copy_note.get()}</p>
         </div>
+        // Printed only with a result set on screen (style/main.css: after the tools, when shown).
         <div class="print-only report-head">
             <h2>"FOTA Sync report"</h2>
             <p>{move || heading.get()}</p>
-        </div>
-        // Which list follows: style/main.css shows one, by the tick of #print-every.
-        <div class="print-only">
-            <p class="list-unsuccessful">"The devices that did not succeed:"</p>
-            <p class="list-every">"Every device:"</p>
         </div>
         // Scrolls when the rows do not fit: focusable, so that the keyboard can scroll it too.
         <div
@@ -372,6 +378,8 @@ fn draw_window(
         days: w.stale_after_days,
     };
     let mut later = false;
+    let printing = w.print.clone();
+    let query = printing.as_ref().unwrap_or(query);
     let drawn = run.with_rows_untracked(set, |set| {
         let (devices, outcomes) = (set.devices(), set.outcomes());
         if w.stale_order && now - w.ordered_at < REORDER_EVERY_MS {
@@ -393,7 +401,7 @@ fn draw_window(
             parts.wrap.set_scroll_top(0);
         }
         let (first, count) = match w.row_px {
-            _ if w.print => (0, w.order.len()),
+            _ if printing.is_some() => (0, w.order.len()),
             px if px > 0.0 => {
                 let top = f64::from(parts.wrap.scroll_top());
                 let height = f64::from(parts.wrap.client_height());

@@ -92,11 +92,12 @@ pub fn Workbench(query: RwSignal<ViewQuery>) -> impl IntoView {
             );
         }
     });
-    // A new result set: filters of the old one no longer apply.
+    // A new result set: filters of the old one no longer apply. The first set shown keeps them:
+    // they came with the page's link (core::view_link).
     let set_id = Memo::new(move |_| run.set_id());
     Effect::new(move |previous: Option<u64>| {
         let id = set_id.get();
-        if previous.is_some_and(|p| p != id) {
+        if previous.is_some_and(|p| p != 0 && p != id) {
             query.update(|q| {
                 q.group = None;
                 q.bar = None;

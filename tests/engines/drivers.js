@@ -134,7 +134,8 @@ async function startEngine(name, downloads) {
   for (const file of [engine.driver, engine.browser]) {
     if (!fs.existsSync(file)) throw new Error(`${name}: no ${file} (.ci/setup installs it; or set the path, see drivers.js)`);
   }
-  if (name === 'webkit' && !env.DISPLAY) throw new Error('webkit: MiniBrowser needs an X display: run under xvfb-run -a');
+  // MiniBrowser, and Chromium here (headful: see ENGINES.chromium), need an X display.
+  if (name !== 'firefox' && !env.DISPLAY) throw new Error(`${name}: needs an X display: run under xvfb-run -a`);
   fs.mkdirSync(LOG_DIR, { recursive: true });
   const log = nodePath.join(LOG_DIR, `${name}-driver.log`);
   const logFd = fs.openSync(log, 'w');
