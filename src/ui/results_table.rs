@@ -147,68 +147,17 @@ pub fn ResultsTable(query: RwSignal<ViewQuery>) -> impl IntoView {
     let resize = window_event_listener(leptos::ev::resize, move |_| on_resize());
     on_cleanup(move || resize.remove());
 
-    // Print report: the same on the button and on the browser's own print (Ctrl+P). On
-    // `beforeprint` the table draws every device that did not succeed (or every device), at
-    // once, in input order, whatever the screen's find, filter and sort; the report's heading
-    // says what the run was. On `afterprint` the screen's view comes back.
     let print_every = RwSignal::new(false);
     let heading = RwSignal::new(String::new());
-    let config = AppContext::expect().config;
-    // The heading's words; nothing with no result set on screen.
-    let write_heading = move || {
-        let Some((started_ms, ended_ms)) = untrack(|| run.times()) else {
-            return;
-        };
-        let (account, request_url) = run.request_target_untracked().unwrap_or_default();
-        let (settings, request_timeout_ms) =
-            config.with_value(|c| (c.config.run, c.config.request_timeout_ms));
-        let facts = facts_line(&RunFacts {
-            account: &account,
-            request_url: &request_url,
-            run: settings,
-            request_timeout_ms,
-            started_ms,
-            ended_ms,
-        });
-        let listed = if print_every.get_untracked() {
-            "every device"
-        } else {
-            "the devices that did not succeed"
-        };
-        heading.set(format!("{facts}. Listed below: {listed}."));
-    };
-    let before_print = window.clone();
-    let _ = window_event_listener_untyped("beforeprint", move |_| {
-        write_heading();
-        let Some(parts) = parts() else { return };
-        let mut w = before_print.borrow_mut();
-        w.print = Some(ViewQuery {
-            only_unsuccessful: !print_every.get_untracked(),
-            ..ViewQuery::default()
-        });
-        w.stale_order = true;
-        w.ordered_at = f64::NEG_INFINITY;
-        draw_window(run, &parts, &mut w, &ViewQuery::default(), shown);
-    });
-    let after_print = window.clone();
-    let _ = window_event_listener_untyped("afterprint", move |_| {
-        let mut w = after_print.borrow_mut();
-        w.print = None;
-        w.stale_order = true;
-        w.ordered_at = f64::NEG_INFINITY;
-        drop(w);
-        redraw();
-    });
-    // window.print() blocks until its dialog closes, and its `beforeprint` comes from inside
-    // this click: the heading is written first and drawn at the next frame, then printed. A
-    // print the browser refuses (a sandboxed frame without allow-modals) fires no
-    // `beforeprint`, and the table stays as it is.
-    let print = move |_| {
-        write_heading();
-        request_animation_frame(|| {
-            let _ = leptos::prelude::window().print();
-        });
-    };
+    let print = print_report(
+        run,
+        window.clone(),
+        parts,
+        redraw,
+        shown,
+        print_every,
+        heading,
+    );
 
     let filter = move |ev: leptos::ev::Event| {
         let only = event_target_checked(&ev);
@@ -330,6 +279,76 @@ pub fn ResultsTable(query: RwSignal<ViewQuery>) -> impl IntoView {
                 <tbody role="rowgroup" node_ref=body></tbody>
             </table>
         </div>
+    }
+}
+
+/// Print report: the same on the button and on the browser's own print (Ctrl+P). On
+/// `beforeprint` the table draws every device that did not succeed (or, with `every`, every
+/// device), at once, in input order, whatever the screen's find, filter and sort, and `heading`
+/// says what the run was; on `afterprint` the screen's view comes back. Returns the button's
+/// click handler. window.print() blocks until its dialog closes, and its `beforeprint` comes
+/// from inside that click: the heading is written first and drawn at the next frame, then
+/// printed. A print the browser refuses (a sandboxed frame without allow-modals) fires no
+/// `beforeprint`, and the table stays as it is.
+fn print_report(
+    run: RunController,
+    window: Shared,
+    parts: impl Fn() -> Option<Parts> + Copy + 'static,
+    redraw: impl Fn() + 'static,
+    shown: RwSignal<(usize, usize)>,
+    every: RwSignal<bool>,
+    heading: RwSignal<String>,
+) -> impl Fn(leptos::ev::MouseEvent) + Copy + 'static {
+    let config = AppContext::expect().config;
+    // The heading's words; nothing with no result set on screen.
+    let write_heading = move || {
+        let Some((started_ms, ended_ms)) = untrack(|| run.times()) else {
+            return;
+        };
+        let (account, request_url) = run.request_target_untracked().unwrap_or_default();
+        let (settings, request_timeout_ms) =
+            config.with_value(|c| (c.config.run, c.config.request_timeout_ms));
+        let facts = facts_line(&RunFacts {
+            account: &account,
+            request_url: &request_url,
+            run: settings,
+            request_timeout_ms,
+            started_ms,
+            ended_ms,
+        });
+        let listed = if every.get_untracked() {
+            "every device"
+        } else {
+            "the devices that did not succeed"
+        };
+        heading.set(format!("{facts}. Listed below: {listed}."));
+    };
+    let before_print = window.clone();
+    let _ = window_event_listener_untyped("beforeprint", move |_| {
+        write_heading();
+        let Some(parts) = parts() else { return };
+        let mut w = before_print.borrow_mut();
+        w.print = Some(ViewQuery {
+            only_unsuccessful: !every.get_untracked(),
+            ..ViewQuery::default()
+        });
+        w.stale_order = true;
+        w.ordered_at = f64::NEG_INFINITY;
+        draw_window(run, &parts, &mut w, &ViewQuery::default(), shown);
+    });
+    let _ = window_event_listener_untyped("afterprint", move |_| {
+        let mut w = window.borrow_mut();
+        w.print = None;
+        w.stale_order = true;
+        w.ordered_at = f64::NEG_INFINITY;
+        drop(w);
+        redraw();
+    });
+    move |_| {
+        write_heading();
+        request_animation_frame(|| {
+            let _ = leptos::prelude::window().print();
+        });
     }
 }
 
