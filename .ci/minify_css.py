@@ -11,22 +11,17 @@ minify_glue.py: a hashed file name must never carry two contents.
 """
 import os
 import pathlib
-import re
 import subprocess
 import sys
 
-from sri import rehash
+from sri import only_tag, rehash
 
 staging = pathlib.Path(os.environ.get("TRUNK_STAGING_DIR") or sys.argv[1])
 root = pathlib.Path(__file__).resolve().parent.parent
 tools = root / ".tools" / "node_modules"
 index = staging / "index.html"
-html = index.read_text(encoding="utf-8")
-link = re.compile(r'<link rel="stylesheet" href="\./([^"]+\.css)"[^>]*>')
-found = link.findall(html)
-if len(found) != 1:
-    sys.exit(f"minify_css: expected one stylesheet link in {index}, found {len(found)}")
-sheet = staging / found[0]
+link = only_tag(index, r'<link rel="stylesheet" href="\./([^"]+\.css)"[^>]*>', "stylesheet link", "minify_css")
+sheet = staging / link.group(1)
 if not (tools / "lightningcss").exists():
     sys.exit(f"minify_css: {tools / 'lightningcss'} is missing: run `bash .ci/setup` (it installs it with wasm-opt)")
 # Browser targets left unset: the rules are printed as written (no prefixes added, no syntax
@@ -41,5 +36,5 @@ fs.writeFileSync(file, code);
 """
 subprocess.run(["node", "-e", script, str(sheet)], check=True, env={**os.environ, "NODE_PATH": str(tools)})
 code = sheet.read_bytes()
-rehash(index, link.search(html).group(0), code, "minify_css")
+rehash(index, link.group(0), code, "minify_css")
 print(f"minify_css: {sheet.name}: {len(code)} bytes")

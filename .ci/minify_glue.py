@@ -10,22 +10,17 @@ name, and a deployment caches hashed names for a year, so one name must never ca
 """
 import os
 import pathlib
-import re
 import subprocess
 import sys
 
-from sri import rehash
+from sri import only_tag, rehash
 
 staging = pathlib.Path(os.environ.get("TRUNK_STAGING_DIR") or sys.argv[1])
 root = pathlib.Path(__file__).resolve().parent.parent
 terser = root / ".tools" / "node_modules" / "terser" / "bin" / "terser"
 index = staging / "index.html"
-html = index.read_text(encoding="utf-8")
-preload = re.compile(r'<link rel="modulepreload" href="\./([^"]+\.js)"[^>]*>')
-found = preload.findall(html)
-if len(found) != 1:
-    sys.exit(f"minify_glue: expected one modulepreload of the JS glue in {index}, found {len(found)}")
-glue = staging / found[0]
+preload = only_tag(index, r'<link rel="modulepreload" href="\./([^"]+\.js)"[^>]*>', "modulepreload of the JS glue", "minify_glue")
+glue = staging / preload.group(1)
 if not terser.exists():
     sys.exit(f"minify_glue: {terser} is missing: run `bash .ci/setup` (it installs terser with wasm-opt)")
 subprocess.run(
@@ -33,5 +28,5 @@ subprocess.run(
     check=True,
 )
 code = glue.read_bytes()
-rehash(index, preload.search(html).group(0), code, "minify_glue")
+rehash(index, preload.group(0), code, "minify_glue")
 print(f"minify_glue: {glue.name}: {len(code)} bytes")

@@ -18,25 +18,15 @@ import re
 import subprocess
 import sys
 
-from sri import rehash
+from sri import only_tag, rehash
 
 HOOK = "minify_imports"
 staging = pathlib.Path(os.environ.get("TRUNK_STAGING_DIR") or sys.argv[1])
 root = pathlib.Path(__file__).resolve().parent.parent
 wasm_opt = root / ".tools" / "node_modules" / ".bin" / "wasm-opt"
 index = staging / "index.html"
-html = index.read_text(encoding="utf-8")
-
-
-def one(pattern: str, what: str) -> re.Match:
-    found = list(re.finditer(pattern, html))
-    if len(found) != 1:
-        sys.exit(f"{HOOK}: expected one {what} in {index}, found {len(found)}")
-    return found[0]
-
-
-wasm_tag = one(r'<link rel="preload" href="\./([^"]+_bg\.wasm)"[^>]*>', "preload of the wasm")
-glue_tag = one(r'<link rel="modulepreload" href="\./([^"]+\.js)"[^>]*>', "modulepreload of the JS glue")
+wasm_tag = only_tag(index, r'<link rel="preload" href="\./([^"]+_bg\.wasm)"[^>]*>', "preload of the wasm", HOOK)
+glue_tag = only_tag(index, r'<link rel="modulepreload" href="\./([^"]+\.js)"[^>]*>', "modulepreload of the JS glue", HOOK)
 wasm, glue = staging / wasm_tag.group(1), staging / glue_tag.group(1)
 if not wasm_opt.exists():
     sys.exit(f"{HOOK}: {wasm_opt} is missing: run `bash .ci/setup`")

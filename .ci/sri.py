@@ -1,9 +1,19 @@
-"""Subresource Integrity for the post-build hooks that rewrite a file Trunk already hashed."""
+"""For the post-build hooks that rewrite a file Trunk already hashed: the one tag of index.html
+that loads it, and its Subresource Integrity hash after the rewrite."""
 import base64
 import hashlib
 import pathlib
 import re
 import sys
+
+
+def only_tag(index: pathlib.Path, pattern: str, what: str, hook: str) -> re.Match:
+    """The one tag of `index` (index.html) that `pattern` matches, its first group the file's
+    path after `./`. Exits naming `hook` and `what` when there is none or more than one."""
+    found = list(re.finditer(pattern, index.read_text(encoding="utf-8")))
+    if len(found) != 1:
+        sys.exit(f"{hook}: expected one {what} in {index}, found {len(found)}")
+    return found[0]
 
 
 def rehash(index: pathlib.Path, tag: str, code: bytes, hook: str) -> None:

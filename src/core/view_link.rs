@@ -1,8 +1,8 @@
 //! The results table's view in the URL's fragment, `#only=unsuccessful&sort=firmware-desc`, so
 //! that back and forward move between views and a link reopens the same view (docs/USING.md,
 //! "Views in the address"). The fragment is `application/x-www-form-urlencoded` (WHATWG URL
-//! standard; the page's `URLSearchParams` writes and reads it) and holds only what the table's controls hold: the find box's text (`find`), the
-//! filter (`only=unsuccessful`), the sort (`sort=COLUMN` or `sort=COLUMN-desc`, the columns
+//! standard; the page encodes and decodes it, `src/ui/app.rs`) and holds only what the table's
+//! controls hold: the find box's text (`find`), the filter (`only=unsuccessful`), the sort (`sort=COLUMN` or `sort=COLUMN-desc`, the columns
 //! named by their class: `imei`, `status`, `reason`, `firmware`, `updated`), the workbench's open
 //! outcome group (`group=KIND`, the outcome kinds' names, with `status` and `reason` for a
 //! failure, `error` for an error) or firmware bar (`version`). Never a token, never a list of
@@ -17,14 +17,14 @@ use super::table_view::{Direction, ViewQuery};
 use super::triage::GroupKey;
 
 /// The fragment's `(key, value)` pairs for `query`, in order, before encoding: none for the
-/// default view. The page encodes them with the browser's `URLSearchParams`.
+/// default view.
 pub fn pairs(query: &ViewQuery) -> Vec<(&'static str, String)> {
-    let mut out = Pairs(Vec::new());
+    let mut out = Vec::new();
     if !query.find.is_empty() {
-        out.append_pair("find", &query.find);
+        out.push(("find", query.find.clone()));
     }
     if query.only_unsuccessful {
-        out.append_pair("only", "unsuccessful");
+        out.push(("only", "unsuccessful".to_owned()));
     }
     if let Some((field, direction)) = query.sort {
         if let Some(column) = COLUMNS.iter().find(|c| c.field == field) {
@@ -33,34 +33,26 @@ pub fn pairs(query: &ViewQuery) -> Vec<(&'static str, String)> {
             } else {
                 ""
             };
-            out.append_pair("sort", &format!("{}{desc}", column.class));
+            out.push(("sort", format!("{}{desc}", column.class)));
         }
     }
     if let Some(group) = &query.group {
-        out.append_pair("group", group.css_class());
+        out.push(("group", group.css_class().to_owned()));
         match group {
             GroupKey::Failed { status, reason } => {
-                out.append_pair("status", status);
-                out.append_pair("reason", reason);
+                out.push(("status", status.to_string()));
+                out.push(("reason", reason.to_string()));
             }
             GroupKey::Error(text) => {
-                out.append_pair("error", text);
+                out.push(("error", text.to_string()));
             }
             _ => {}
         }
     }
     if let Some(VersionKey::Version(version)) = &query.bar {
-        out.append_pair("version", version);
+        out.push(("version", version.to_string()));
     }
-    out.0
-}
-
-struct Pairs(Vec<(&'static str, String)>);
-
-impl Pairs {
-    fn append_pair(&mut self, key: &'static str, value: &str) {
-        self.0.push((key, value.to_owned()));
-    }
+    out
 }
 
 /// The view a fragment's decoded `(key, value)` pairs ask for, and the pairs that were not
@@ -74,7 +66,7 @@ pub fn read_pairs(
     for (key, value) in fragment {
         let understood = match key.as_str() {
             "find" => {
-                query.find = value.to_string();
+                query.find = value.clone();
                 true
             }
             "only" => {
@@ -148,8 +140,9 @@ mod tests {
     use super::*;
     use crate::core::columns::Field;
 
-    /// The fragment as the page writes it: `URLSearchParams`' serialization, which
-    /// `form_urlencoded` implements natively (WHATWG URL standard).
+    /// The fragment written and read as `application/x-www-form-urlencoded` (WHATWG URL
+    /// standard) by `form_urlencoded`, the oracle of the format. The page percent-encodes with
+    /// `encodeURIComponent` (`%20` where this writes `+`) and reads both; the e2e tests cover it.
     fn fragment(query: &ViewQuery) -> String {
         let mut out = form_urlencoded::Serializer::new(String::new());
         out.extend_pairs(pairs(query));

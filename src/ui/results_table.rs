@@ -70,6 +70,15 @@ struct Window {
     print: Option<ViewQuery>,
 }
 
+impl Window {
+    /// The order is worked out again at the next draw, however soon after the last (a new set,
+    /// a new query, the start or end of a print).
+    fn reorder_now(&mut self) {
+        self.stale_order = true;
+        self.ordered_at = f64::NEG_INFINITY;
+    }
+}
+
 /// The shortest time between two orderings of the rows while answers come in, in ms.
 const REORDER_EVERY_MS: f64 = 500.0;
 
@@ -121,8 +130,7 @@ pub fn ResultsTable(query: RwSignal<ViewQuery>) -> impl IntoView {
                 w.set = id;
                 w.to_top = true;
             }
-            w.stale_order = true;
-            w.ordered_at = f64::NEG_INFINITY;
+            w.reorder_now();
         }
         redraw_all();
     });
@@ -332,15 +340,13 @@ fn print_report(
             only_unsuccessful: !every.get_untracked(),
             ..ViewQuery::default()
         });
-        w.stale_order = true;
-        w.ordered_at = f64::NEG_INFINITY;
+        w.reorder_now();
         draw_window(run, &parts, &mut w, &ViewQuery::default(), shown);
     });
     let _ = window_event_listener_untyped("afterprint", move |_| {
         let mut w = window.borrow_mut();
         w.print = None;
-        w.stale_order = true;
-        w.ordered_at = f64::NEG_INFINITY;
+        w.reorder_now();
         drop(w);
         redraw();
     });
